@@ -1,0 +1,5 @@
+"""Run the command-line interface with ``python -m voice_coach``."""
+
+from voice_coach.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""What the coach and the exercise ask the runtime to do: small frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+ChimeKind = Literal["start", "cue", "end"]
+ListenMode = Literal["normal", "commands_only"]
+
+
+@dataclass(frozen=True)
+class Say:
+    """Speak (and print) a line."""
+
+    text: str
+    kind: str = "reply"
+    """What the line is: reply, starter, tip, more, prompt, cue, error."""
+    content_id: str | None = None
+    """Id of the content item spoken, when the line is one."""
+
+
+@dataclass(frozen=True)
+class Chime:
+    """Play a generated tone."""
+
+    kind: ChimeKind
+
+
+@dataclass(frozen=True)
+class SetListenMode:
+    """Switch what the recognizer listens for."""
+
+    mode: ListenMode
+    """normal: any request; commands_only: only the wake word plus an exercise command."""
+
+
+@dataclass(frozen=True)
+class StateChange:
+    """The coach or exercise entered a new state (logged as a ``state`` event)."""
+
+    name: str
+    detail: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TimerEvent:
+    """A timer fired or was set (logged as a ``timer`` event)."""
+
+    name: str
+    scheduled_s: float
+    """Monotonic clock time (seconds) the timer was due."""
+    actual_s: float
+    """Monotonic clock time (seconds) the timer was handled."""
+
+
+@dataclass(frozen=True)
+class RecordHistory:
+    """Persist that a content item was given (ids only, never what people said)."""
+
+    kind: str
+    """starter or tip."""
+    content_id: str
+
+
+@dataclass(frozen=True)
+class SaveFavorite:
+    """Persist a favorite content item."""
+
+    content_id: str
+
+
+@dataclass(frozen=True)
+class SaveSetting:
+    """Persist a speech setting such as rate or volume."""
+
+    key: str
+    value: float
+
+
+@dataclass(frozen=True)
+class EndSession:
+    """The user said goodbye: the loop should stop."""
+
+
+Action = Union[Say, Chime, SetListenMode, StateChange, TimerEvent, RecordHistory, SaveFavorite, SaveSetting, EndSession]

@@ -1,0 +1,5 @@
+"""Command-line interface (placeholder until the foundation lands)."""
+
+
+def main() -> int:
+    return 0
