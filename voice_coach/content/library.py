@@ -88,6 +88,8 @@ class Library:
     lines: dict[str, list[str]] = field(default_factory=dict)
     rejected: list[str] = field(default_factory=list)
     """One ``file:line: reason`` per user file that could not be loaded."""
+    sources: dict[str, str] = field(default_factory=dict)
+    """``prompts.<key>`` / ``lines.<key>`` -> ``file:line`` where the key was first defined."""
 
     def starter(self, content_id: str) -> Starter | None:
         return next((s for s in self.starters if s.id == content_id), None)
@@ -130,8 +132,45 @@ def _key_node(mapping: yaml.MappingNode, key: str) -> yaml.Node | None:
     return None
 
 
-def parse_text(text: str, source: str) -> tuple[list[Starter], list[Tip], dict[str, list[str]], dict[str, list[str]]]:
-    """Parse one content file's text; raise ContentError(``source:line: reason``) on any problem."""
+_STARTER_KEYS = ("id", "depth", "text")
+_TIP_KEYS = ("id", "text", "more", "try")
+
+
+@dataclass
+class _Parsed:
+    """Everything one content file holds, with where each variant table key was defined."""
+
+    starters: list[Starter] = field(default_factory=list)
+    tips: list[Tip] = field(default_factory=list)
+    prompts: dict[str, list[str]] = field(default_factory=dict)
+    lines: dict[str, list[str]] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+def _items(data: dict[str, Any], root: yaml.MappingNode, key: str, source: str, shape: str) -> list[tuple[str, dict[str, Any]]]:
+    """The entries of a list-valued key, each with its ``source:line``; checks the shape only."""
+    node = _key_node(root, key)
+    items = data[key] or []
+    if not isinstance(items, list):
+        raise ContentError(f"{source}:{_line_of(node)}: '{key}' must be a list", f"write each entry as '- {shape}'")
+    out: list[tuple[str, dict[str, Any]]] = []
+    for i, item in enumerate(items):
+        line = _line_of(node.value[i]) if isinstance(node, yaml.SequenceNode) else 0
+        if not isinstance(item, dict):
+            raise ContentError(f"{source}:{line}: each entry under '{key}' must be a mapping", f"write it as '- {shape}'")
+        out.append((f"{source}:{line}", item))
+    return out
+
+
+def _check_keys(where: str, item: dict[str, Any], allowed: tuple[str, ...], what: str, shape: str) -> None:
+    unknown = sorted(str(k) for k in item if k not in allowed)
+    if unknown:
+        raise ContentError(f"{where}: unknown key '{unknown[0]}' in a {what}", f"use only {', '.join(allowed)}")
+    if not all(isinstance(item.get(k), str) and item[k].strip() for k in allowed):
+        raise ContentError(f"{where}: a {what} needs {', '.join(allowed[:-1])} and {allowed[-1]}", f"write it as '{shape}'")
+
+
+def _parse(text: str, source: str) -> _Parsed:
     try:
         root = yaml.compose(text)
         data = yaml.safe_load(text)
@@ -140,65 +179,61 @@ def parse_text(text: str, source: str) -> tuple[list[Starter], list[Tip], dict[s
         line = mark.line + 1 if mark is not None else 0
         reason = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise ContentError(f"{source}:{line}: malformed YAML: {reason}", "fix the file's indentation or quoting") from None
+    parsed = _Parsed()
     if data is None:
-        return [], [], {}, {}
+        return parsed
     if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
         raise ContentError(f"{source}:1: expected a mapping with starters, tips, prompts or lines", "see the schema in voice_coach/content/__init__.py")
-    unknown = set(data) - {"category", "topic", "title", "starters", "tips", "prompts", "lines"}
+    unknown = {str(k) for k in data} - {"category", "topic", "title", "starters", "tips", "prompts", "lines"}
     if unknown:
         key = sorted(unknown)[0]
         raise ContentError(f"{source}:{_line_of(_key_node(root, key))}: unknown key '{key}'", "use category, topic, title, starters, tips, prompts or lines")
 
-    starters: list[Starter] = []
-    tips: list[Tip] = []
     if "starters" in data:
         category = data.get("category")
         if category not in CATEGORIES:
             raise ContentError(f"{source}:{_line_of(_key_node(root, 'category'))}: unknown or missing category {category!r}", f"use one of {', '.join(CATEGORIES)}")
-        node = _key_node(root, "starters")
-        items = data["starters"] or []
-        if not isinstance(items, list):
-            raise ContentError(f"{source}:{_line_of(node)}: 'starters' must be a list", "write each starter as '- {id: ..., depth: ..., text: ...}'")
-        for i, item in enumerate(items):
-            line = _line_of(node.value[i]) if isinstance(node, yaml.SequenceNode) else 0
-            where = f"{source}:{line}"
-            if not isinstance(item, dict) or not all(isinstance(item.get(k), str) and item.get(k) for k in ("id", "depth", "text")):
-                raise ContentError(f"{where}: a starter needs id, depth and text", "write it as '{id: ..., depth: light, text: ...}'")
+        shape = "{id: ..., depth: light, text: ...}"
+        for where, item in _items(data, root, "starters", source, shape):
+            _check_keys(where, item, _STARTER_KEYS, "starter", shape)
             if item["depth"] not in DEPTHS:
                 raise ContentError(f"{where}: depth {item['depth']!r} is not light, medium or deep", "use light, medium or deep")
-            starters.append(Starter(item["id"], item["text"].strip(), category, item["depth"], where))
+            parsed.starters.append(Starter(item["id"].strip(), item["text"].strip(), category, item["depth"], where))
     if "tips" in data:
         topic = data.get("topic")
         if topic not in TOPICS:
             raise ContentError(f"{source}:{_line_of(_key_node(root, 'topic'))}: unknown or missing topic {topic!r}", f"use one of {', '.join(TOPICS)}")
-        node = _key_node(root, "tips")
-        items = data["tips"] or []
-        if not isinstance(items, list):
-            raise ContentError(f"{source}:{_line_of(node)}: 'tips' must be a list", "write each tip as '- {id: ..., text: ..., more: ..., try: ...}'")
-        for i, item in enumerate(items):
-            line = _line_of(node.value[i]) if isinstance(node, yaml.SequenceNode) else 0
-            where = f"{source}:{line}"
-            if not isinstance(item, dict) or not all(isinstance(item.get(k), str) and item.get(k) for k in ("id", "text", "more", "try")):
-                raise ContentError(f"{where}: a tip needs id, text, more and try", "write it as '{id: ..., text: ..., more: ..., try: ...}'")
-            tips.append(Tip(item["id"], topic, item["text"].strip(), item["more"].strip(), item["try"].strip(), where))
-    variants: list[dict[str, list[str]]] = []
+        shape = "{id: ..., text: ..., more: ..., try: ...}"
+        for where, item in _items(data, root, "tips", source, shape):
+            _check_keys(where, item, _TIP_KEYS, "tip", shape)
+            parsed.tips.append(Tip(item["id"].strip(), topic, item["text"].strip(), item["more"].strip(), item["try"].strip(), where))
     for key in ("prompts", "lines"):
         table = data.get(key) or {}
         node = _key_node(root, key)
         if not isinstance(table, dict) or not all(isinstance(v, list) and v and all(isinstance(s, str) for s in v) for v in table.values()):
             raise ContentError(f"{source}:{_line_of(node)}: '{key}' must map each key to a list of lines", "write it as 'name: [\"variant one\", \"variant two\"]'")
-        variants.append({k: [s.strip() for s in v] for k, v in table.items()})
-    return starters, tips, variants[0], variants[1]
+        getattr(parsed, key).update({str(k): [s.strip() for s in v] for k, v in table.items()})
+        if isinstance(node, yaml.MappingNode):
+            parsed.sources.update({f"{key}.{k.value}": f"{source}:{_line_of(k)}" for k, _ in node.value})
+    return parsed
+
+
+def parse_text(text: str, source: str) -> tuple[list[Starter], list[Tip], dict[str, list[str]], dict[str, list[str]]]:
+    """Parse one content file's text; raise ContentError(``source:line: reason``) on any problem."""
+    parsed = _parse(text, source)
+    return parsed.starters, parsed.tips, parsed.prompts, parsed.lines
 
 
 def _merge_file(library: Library, path: Path) -> None:
-    starters, tips, prompts, lines = parse_text(path.read_text(encoding="utf-8"), str(path))
-    library.starters.extend(starters)
-    library.tips.extend(tips)
-    for key, values in prompts.items():
+    parsed = _parse(path.read_text(encoding="utf-8"), str(path))
+    library.starters.extend(parsed.starters)
+    library.tips.extend(parsed.tips)
+    for key, values in parsed.prompts.items():
         library.prompts.setdefault(key, []).extend(values)
-    for key, values in lines.items():
+    for key, values in parsed.lines.items():
         library.lines.setdefault(key, []).extend(values)
+    for key, where in parsed.sources.items():
+        library.sources.setdefault(key, where)
 
 
 def load_library(user_dir: Path | None = None, data_dir: Path = DATA_DIR) -> Library:
