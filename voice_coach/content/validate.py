@@ -85,7 +85,8 @@ _SUBJECTS = frozenset("you we i it there they he she that this your".split())
 _WH_WORDS = frozenset(
     "what what's what'd what're whats how how's how'd which when when's where where's who who's whose whom".split()
 )
-_BLAME = ("you always", "you never", "your fault")
+_BLAME = re.compile(r"(?:^|[,.;:!?“\"]\s*|\b(?:and|but|because|when)\s+)(you always|you never)\b|\b(your fault)\b", re.IGNORECASE)
+"""Accusing phrasings: "you always/never" opening a clause, or "your fault"."""
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _STARTER_ID = re.compile(r"^[a-z_]+\.(light|medium|deep)\.[a-z0-9_]+$")
@@ -133,10 +134,10 @@ def _starter_problems(s: Starter) -> list[str]:
         out.append(f"{where}: ends in a yes/no question; ask what, how, which, when, where or who instead")
     elif tokens and not _WH_WORDS.intersection(tokens):
         out.append(f"{where}: not open-ended; ask with what, how, which, when, where or who")
-    lowered = s.text.lower().replace("’", "'")
-    for phrase in _BLAME:
-        if phrase in lowered:
-            out.append(f"{where}: '{phrase}' sounds like blame; ask about the person's own experience")
+    blame = _BLAME.search(s.text)
+    if blame:
+        phrase = (blame.group(1) or blame.group(2)).lower()
+        out.append(f"{where}: '{phrase}' sounds like blame; ask about the person's own experience")
     return out
 
 
