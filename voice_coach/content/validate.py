@@ -62,9 +62,10 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "resumed": frozenset({"amount"}),
     "time_left": frozenset({"amount"}),
     "added_time": frozenset({"minutes"}),
+    "try_intro": frozenset({"try"}),
 }
 """Placeholders the code fills for each key; a required key not listed here gets none."""
-ANY_PLACEHOLDER = frozenset({"speaker", "listener", "amount", "minutes", "examples", "count", "category"})
+ANY_PLACEHOLDER = frozenset({"speaker", "listener", "amount", "minutes", "examples", "count", "category", "try"})
 """Placeholders a user pack may use under a key of its own."""
 MUST_HAVE_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "handover": frozenset({"speaker"}),
@@ -73,6 +74,7 @@ MUST_HAVE_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "added_time": frozenset({"minutes"}),
     "favorites_intro": frozenset({"count"}),
     "category_used_up": frozenset({"category"}),
+    "try_intro": frozenset({"try"}),
 }
 """Keys whose every variant must carry these, or the line would lose its point."""
 
