@@ -83,4 +83,29 @@ class EndSession:
     """The user said goodbye: the loop should stop."""
 
 
-Action = Union[Say, Chime, SetListenMode, StateChange, TimerEvent, RecordHistory, SaveFavorite, SaveSetting, EndSession]
+
+
+@dataclass(frozen=True)
+class ForgetUsed:
+    """Every item of a set has been given: let these ids be picked again."""
+
+    content_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RememberLast:
+    """Persist what the coach last gave (kind, id, part) so follow-ups work across processes."""
+
+    kind: str
+    content_id: str
+    part: str
+    """text, more or try: which part of the item was said last."""
+    depth: str | None = None
+    """The depth asked for, so "another" keeps it."""
+    topic: str | None = None
+    """The category or topic asked for, so "another" keeps it."""
+
+
+Action = Union[
+    Say, Chime, SetListenMode, StateChange, TimerEvent, RecordHistory, SaveFavorite, SaveSetting, EndSession, ForgetUsed, RememberLast
+]

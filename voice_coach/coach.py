@@ -1,0 +1,335 @@
+"""The coach's dialogue: a pure state machine from a match (or a clock tick) to actions."""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from voice_coach.actions import (
+    Action,
+    EndSession,
+    ForgetUsed,
+    RecordHistory,
+    RememberLast,
+    SaveFavorite,
+    SaveSetting,
+    Say,
+    SetListenMode,
+    StateChange,
+)
+from voice_coach.content import CATEGORIES, Library, Starter, Tip
+from voice_coach.match import Context, Match
+from voice_coach.picker import VariantPicker, pick_unused
+from voice_coach.store import Memory
+
+if TYPE_CHECKING:
+    from voice_coach.exercise import Exercise
+
+_LOGGER = logging.getLogger(__name__)
+
+EXERCISE_INTENTS = frozenset(
+    {"pause", "resume", "stop", "switch_turn", "time_left", "add_time", "time_out", "repeat_rules", "skip", "done", "help", "yes", "no"}
+)
+"""Intents the exercise handles itself while it runs."""
+
+SPEECH_LIMITS: dict[str, tuple[float, float, float]] = {"rate": (0.6, 1.6, 0.15), "volume": (0.2, 1.0, 0.2)}
+"""Speech setting -> (lowest, highest, step)."""
+
+_SETTING_CHANGES = {"slower": ("rate", -1), "faster": ("rate", 1), "louder": ("volume", 1), "quieter": ("volume", -1)}
+
+
+@dataclass(frozen=True)
+class ExerciseDefaults:
+    """Exercise settings used when the request doesn't say otherwise."""
+
+    minutes: float = 5.0
+    rounds: int = 1
+    reflect_s: float = 90.0
+
+
+class Coach:
+    """Dialogue state: what was said last, what is pending, and the running exercise if any."""
+
+    def __init__(
+        self,
+        library: Library,
+        memory: Memory | None = None,
+        rng: random.Random | None = None,
+        exercise_defaults: ExerciseDefaults = ExerciseDefaults(),
+    ) -> None:
+        self.library = library
+        self.memory = memory or Memory()
+        self.rng = rng or random.Random()
+        self.exercise_defaults = exercise_defaults
+        self.variants = VariantPicker(self.rng)
+        self.exercise: Exercise | None = None
+        self.pending: str | None = None
+        self.last_intent: str | None = None
+        self.last_said: Say | None = None
+
+    # ----- what the matcher and runtime need to know -------------------------------------------
+    def context(self) -> Context:
+        exercise = self._running()
+        pending = exercise.pending_question if exercise else self.pending
+        return Context(
+            last_intent=self.last_intent,
+            last_kind=self.memory.last_kind,
+            pending_question=pending,
+            in_exercise=exercise is not None,
+            speaking_turn=bool(exercise and exercise.speaking_turn),
+        )
+
+    @property
+    def speaking_turn(self) -> bool:
+        exercise = self._running()
+        return bool(exercise and exercise.speaking_turn)
+
+    @property
+    def in_exercise(self) -> bool:
+        return self._running() is not None
+
+    def next_deadline(self) -> float | None:
+        exercise = self._running()
+        return exercise.next_deadline() if exercise else None
+
+    def _running(self) -> Exercise | None:
+        return self.exercise if self.exercise is not None and not self.exercise.finished else None
+
+    # ----- events -------------------------------------------------------------------------------
+    def handle(self, match: Match | None, now: float) -> list[Action]:
+        """Act on one understood utterance; ``None`` means it was out of scope."""
+        exercise = self._running()
+        if exercise is not None:
+            actions = self._handle_in_exercise(exercise, match, now)
+        else:
+            actions = self._handle(match, now)
+        if match is not None:
+            self.last_intent = match.intent
+        return self._remember_said(actions)
+
+    def tick(self, now: float) -> list[Action]:
+        """Fire any exercise deadline that is due."""
+        exercise = self._running()
+        return self._remember_said(self._after_exercise(exercise.tick(now))) if exercise else []
+
+    def speech_finished(self, now: float) -> list[Action]:
+        """All queued speech has been played."""
+        exercise = self._running()
+        return self._remember_said(self._after_exercise(exercise.speech_finished(now))) if exercise else []
+
+    def start_exercise(self, now: float, minutes: float | None = None, rounds: int | None = None,
+                       names: tuple[str, str] | None = None, reflect_s: float | None = None,
+                       first: str | None = None, checkin: bool = True) -> list[Action]:
+        """Begin the listening exercise (from a voice request or the ``exercise`` command)."""
+        try:
+            from voice_coach.exercise import Exercise, ExerciseConfig
+        except ImportError:
+            return self._remember_said([self._say("exercise_unavailable")])
+        config = ExerciseConfig(
+            minutes=minutes if minutes is not None else self.exercise_defaults.minutes,
+            rounds=rounds if rounds is not None else self.exercise_defaults.rounds,
+            names=names,
+            reflect_s=reflect_s if reflect_s is not None else self.exercise_defaults.reflect_s,
+            checkin=checkin,
+            first=first,
+        )
+        self.pending = None
+        self.exercise = Exercise(config, self.library, self.rng)
+        self.last_intent = "start_exercise"
+        return self._remember_said(self._after_exercise(self.exercise.start(now)))
+
+    # ----- dialogue -----------------------------------------------------------------------------
+    def _handle(self, match: Match | None, now: float) -> list[Action]:
+        if match is None:
+            return [self._say("out_of_scope")]
+        intent, slots = match.intent, match.slots
+        pending, self.pending = self.pending, None
+        if intent == "conversation_starter":
+            return self._starter(_text(slots.get("depth")), _text(slots.get("topic")))
+        if intent == "tip":
+            return self._tip(_text(slots.get("topic")))
+        if intent == "another" or (intent == "yes" and pending == "offer_another"):
+            return self._another()
+        if intent == "no" and pending:
+            return [self._say("okay")]
+        if intent in ("yes", "no"):
+            return [self._say("nothing_pending")]
+        if intent == "tell_more":
+            return self._tell_more()
+        if intent == "repeat":
+            return self._repeat()
+        if intent == "save_favorite":
+            return self._save_favorite()
+        if intent == "list_favorites":
+            return self._list_favorites()
+        if intent == "help":
+            return [self._help()]
+        if intent in _SETTING_CHANGES:
+            return self._change_setting(intent)
+        if intent == "goodbye":
+            return [self._say("goodbye"), EndSession()]
+        if intent == "start_exercise":
+            minutes = slots.get("minutes")
+            speaker = slots.get("speaker")
+            return self.start_exercise(now, minutes=float(minutes) if isinstance(minutes, (int, float)) else None,
+                                       first=str(speaker) if speaker else None)
+        if intent == "stop":
+            return [StateChange("stopped_speaking")]
+        if intent in EXERCISE_INTENTS:
+            return [self._say("no_exercise")]
+        _LOGGER.debug("no dialogue rule for intent %s", intent)
+        return [self._say("out_of_scope")]
+
+    def _handle_in_exercise(self, exercise: Exercise, match: Match | None, now: float) -> list[Action]:
+        if match is None:
+            # Out-of-scope speech during the exercise is the couple talking: never answer it.
+            return []
+        if match.intent == "repeat" and not exercise.speaking_turn:
+            return self._repeat()
+        if match.intent in EXERCISE_INTENTS:
+            return self._after_exercise(exercise.handle(match, now))
+        if match.intent == "goodbye":
+            actions = self._after_exercise(exercise.handle(Match("stop", {}, match.score), now))
+            actions += self._after_exercise(exercise.handle(Match("yes", {}, match.score), now))
+            return actions + [self._say("goodbye"), EndSession()]
+        if exercise.speaking_turn:
+            return []
+        return [self._say("in_exercise")]
+
+    def _after_exercise(self, actions: list[Action]) -> list[Action]:
+        """When the exercise has just finished, hand the microphone back to normal listening."""
+        if self.exercise is not None and self.exercise.finished and not any(isinstance(a, SetListenMode) for a in actions):
+            actions = actions + [SetListenMode("normal")]
+        return actions
+
+    def _starter(self, depth: str | None, topic: str | None) -> list[Action]:
+        pool = [s for s in self.library.starters if (depth is None or s.depth == depth) and (topic is None or s.category == topic)]
+        if not pool:
+            pool = [s for s in self.library.starters if topic is None or s.category == topic] or self.library.starters
+        if not pool:
+            return [self._say("out_of_scope")]
+        return self._give("starter", pool, depth, topic, CATEGORIES.get(topic or "", "these"))
+
+    def _tip(self, topic: str | None) -> list[Action]:
+        pool = [t for t in self.library.tips if topic is None or t.topic == topic] or self.library.tips
+        if not pool:
+            return [self._say("out_of_scope")]
+        return self._give("tip", pool, None, topic, "tips" if topic is None else "these tips")
+
+    def _give(self, kind: str, pool: list[Starter] | list[Tip], depth: str | None, topic: str | None, set_name: str) -> list[Action]:
+        item, used_up = pick_unused(pool, self.memory.used, self.rng, avoid=self.memory.last_id)
+        actions: list[Action] = []
+        if used_up:
+            ids = tuple(i.id for i in pool)
+            self.memory.used.difference_update(ids)
+            actions += [ForgetUsed(ids), self._say("category_used_up", category=set_name)]
+        self.memory.used.add(item.id)
+        self.memory.last_kind, self.memory.last_id, self.memory.last_part = kind, item.id, "text"
+        self.memory.last_depth, self.memory.last_topic = depth, topic
+        return actions + [
+            Say(item.text, kind=kind, content_id=item.id),
+            RecordHistory(kind, item.id),
+            RememberLast(kind, item.id, "text", depth, topic),
+        ]
+
+    def _another(self) -> list[Action]:
+        if self.memory.last_kind == "tip":
+            return self._tip(self.memory.last_topic)
+        if self.memory.last_kind == "starter":
+            return self._starter(self.memory.last_depth, self.memory.last_topic)
+        return self._starter(None, None)
+
+    def _tell_more(self) -> list[Action]:
+        kind, content_id, part = self.memory.last_kind, self.memory.last_id, self.memory.last_part
+        tip = self.library.tip(content_id) if kind == "tip" and content_id else None
+        if tip is not None and part == "text":
+            return self._part(tip.id, "more", Say(tip.more, kind="more", content_id=tip.id))
+        if tip is not None and part == "more":
+            return self._part(tip.id, "try", self._say("try_intro", kind="more", content_id=tip.id, **{"try": tip.try_}))
+        if kind == "starter" and content_id and part == "text":
+            return self._part(content_id, "more", self._say("more_on_starter", kind="more", content_id=content_id))
+        if kind is None:
+            return [self._say("nothing_to_repeat")]
+        self.pending = "offer_another"
+        return [self._say("nothing_more")]
+
+    def _part(self, content_id: str, part: str, say: Say) -> list[Action]:
+        kind = self.memory.last_kind or "tip"
+        self.memory.last_part = part
+        return [say, RememberLast(kind, content_id, part, self.memory.last_depth, self.memory.last_topic)]
+
+    def _repeat(self) -> list[Action]:
+        if self.last_said is not None:
+            return [self.last_said]
+        text = self._last_item_text()
+        if text is None:
+            return [self._say("nothing_to_repeat")]
+        return [Say(text, kind=self.memory.last_kind or "reply", content_id=self.memory.last_id)]
+
+    def _last_item_text(self) -> str | None:
+        """The last item's text from memory (repeat in a new process, e.g. two ``ask`` calls)."""
+        content_id, part = self.memory.last_id, self.memory.last_part
+        if content_id is None:
+            return None
+        tip = self.library.tip(content_id)
+        if tip is not None:
+            return {"more": tip.more, "try": tip.try_}.get(part or "text", tip.text)
+        starter = self.library.starter(content_id)
+        return starter.text if starter else None
+
+    def _save_favorite(self) -> list[Action]:
+        content_id = self.memory.last_id
+        if content_id is None:
+            return [self._say("nothing_to_save")]
+        if content_id in self.memory.favorites:
+            return [self._say("already_favorite")]
+        self.memory.favorites.append(content_id)
+        return [SaveFavorite(content_id), self._say("saved_favorite")]
+
+    def _list_favorites(self) -> list[Action]:
+        texts = [t for t in (self._item_text(i) for i in reversed(self.memory.favorites)) if t]
+        if not texts:
+            return [self._say("no_favorites")]
+        return [self._say("favorites_intro", count=str(len(texts)))] + [Say(t, kind="favorite") for t in texts[:3]]
+
+    def _item_text(self, content_id: str) -> str | None:
+        tip = self.library.tip(content_id)
+        if tip is not None:
+            return tip.text
+        starter = self.library.starter(content_id)
+        return starter.text if starter else None
+
+    def _help(self) -> Say:
+        examples = self.library.lines.get("help_examples") or ["give us a conversation starter"]
+        chosen = self.rng.sample(examples, k=min(3, len(examples)))
+        spoken = ", ".join(f'"{e}"' for e in chosen[:-1]) + (f', or "{chosen[-1]}"' if len(chosen) > 1 else f'"{chosen[0]}"')
+        return self._say("help", examples=spoken)
+
+    def _change_setting(self, intent: str) -> list[Action]:
+        key, direction = _SETTING_CHANGES[intent]
+        low, high, step = SPEECH_LIMITS[key]
+        current = self.memory.settings.get(key, 1.0)
+        value = round(min(high, max(low, current + direction * step)), 2)
+        if value == current:
+            return [self._say("at_limit")]
+        self.memory.settings[key] = value
+        return [SaveSetting(key, value), self._say(intent)]
+
+    # ----- helpers ------------------------------------------------------------------------------
+    def _say(self, key: str, kind: str = "reply", content_id: str | None = None, **fill: Any) -> Say:
+        text = self.variants.pick(key, self.library.line(key))
+        if fill:
+            text = text.format(**fill)
+        return Say(text, kind=kind, content_id=content_id)
+
+    def _remember_said(self, actions: list[Action]) -> list[Action]:
+        said = [a for a in actions if isinstance(a, Say)]
+        if said:
+            self.last_said = said[-1] if len(said) == 1 else Say(" ".join(s.text for s in said), kind=said[-1].kind)
+        return actions
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None

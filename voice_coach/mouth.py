@@ -1,0 +1,148 @@
+"""Where replies go: printed always, spoken through the voice and the player when there is one."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sys
+import threading
+from typing import Any, Callable, Protocol
+
+from voice_coach.errors import SpeechError
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Mouth(Protocol):
+    """Speech and chime output; ``say`` and ``chime`` never block the loop."""
+
+    def say(self, text: str) -> None: ...
+    def chime(self, kind: str) -> None: ...
+    def busy(self) -> bool: ...
+    def stop(self) -> None: ...
+    def close(self) -> None: ...
+
+
+def print_line(text: str) -> None:
+    print(text, flush=True)
+
+
+class PrintMouth:
+    """Prints replies; chimes are shown as a short mark."""
+
+    def __init__(self, out: Callable[[str], None] = print_line, show_chimes: bool = True) -> None:
+        self.out = out
+        self.show_chimes = show_chimes
+
+    def say(self, text: str) -> None:
+        self.out(text)
+
+    def chime(self, kind: str) -> None:
+        if self.show_chimes:
+            self.out(f"♪ ({kind} chime)")
+
+    def busy(self) -> bool:
+        return False
+
+    def stop(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class SpokenMouth:
+    """Prints each reply, then renders and plays it on a worker thread so the loop stays free."""
+
+    def __init__(self, voice: Any, player: Any, chime_samples: Callable[[str, int], Any], out: Callable[[str], None] = print_line) -> None:
+        self.voice = voice
+        self.player = player
+        self.chime_samples = chime_samples
+        self.out = out
+        self._jobs: queue.Queue[tuple[str, str] | None] = queue.Queue()
+        self._pending = 0
+        """Jobs queued or playing; guarded by _lock."""
+        self._lock = threading.Lock()
+        self._interrupt = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="mouth", daemon=True)
+        self._thread.start()
+
+    def say(self, text: str) -> None:
+        self.out(text)
+        self._enqueue(("say", text))
+
+    def chime(self, kind: str) -> None:
+        self._enqueue(("chime", kind))
+
+    def _enqueue(self, job: tuple[str, str]) -> None:
+        with self._lock:
+            self._pending += 1
+        self._jobs.put(job)
+
+    def busy(self) -> bool:
+        with self._lock:
+            return self._pending > 0
+
+    def stop(self) -> None:
+        """Barge-in: drop queued speech and stop what is playing."""
+        self._interrupt.set()
+        try:
+            while True:
+                if self._jobs.get_nowait() is not None:
+                    with self._lock:
+                        self._pending -= 1
+        except queue.Empty:
+            pass
+        self.player.stop()
+
+    def wait(self, timeout_s: float) -> bool:
+        """Block until everything queued has played; False on timeout."""
+        done = threading.Event()
+
+        def idle() -> None:
+            while self.busy() and not done.is_set():
+                done.wait(0.02)
+
+        waiter = threading.Thread(target=idle, daemon=True)
+        waiter.start()
+        waiter.join(timeout_s)
+        done.set()
+        return not self.busy()
+
+    def close(self) -> None:
+        self.stop()
+        self._jobs.put(None)
+        self._thread.join(timeout=2.0)
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            self._interrupt.clear()
+            kind, value = job
+            try:
+                if kind == "chime":
+                    rate = getattr(self.player, "rate", 24000)
+                    self.player.play(self.chime_samples(value, rate), rate)
+                    self.player.wait()
+                else:
+                    self._speak(value)
+            except SpeechError as err:
+                _LOGGER.warning("speech failed, text printed only: %s", err.one_line())
+            except Exception as err:  # noqa: BLE001 - playback must never take the loop down
+                _LOGGER.warning("audio output failed (%s); text printed only", err)
+            finally:
+                with self._lock:
+                    self._pending -= 1
+
+    def _speak(self, text: str) -> None:
+        for rendered in self.voice.sentences(text):
+            if self._interrupt.is_set():
+                return
+            self.player.play(rendered.samples, rendered.rate)
+            self.player.wait()
+
+
+def stderr_line(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
