@@ -216,19 +216,21 @@ def _check_model(settings: Settings, model_dirs: list[tuple[str, Path]] | None) 
     requested = None if settings.engine == "auto" else settings.engine
     source = settings.sources.get("model", "--model")
     try:
-        choice = resolve_engine(requested, settings.model, None, dirs=model_dirs)
+        choice = resolve_engine(requested, settings.model, None, dirs=model_dirs, explicit_source=source)
     except VoiceCoachError as exc:
-        return Check(False, "speech model", exc.message.replace("(--model)", f"({source})"), exc.fix)
+        return Check(False, "speech model", exc.message, exc.fix)
     if choice.engine == "text":
         return Check(True, "speech model", "typed text (no recognizer)")
     if choice.engine == "pocketsphinx":
         from pocketsphinx import get_model_path
 
         if not (Path(get_model_path()) / "en-us").is_dir():
-            return Check(False, "speech model", f"pocketsphinx has no en-us model in {get_model_path()}", "reinstall it: pip install --force-reinstall pocketsphinx")
-        if choice.note and settings.model is not None:
+            return Check(False, "speech model", f"pocketsphinx has no en-us model in {get_model_path()}",
+                         "reinstall it: pip install --force-reinstall pocketsphinx")
+        if choice.error is not None:
             # A model was named but is unusable: the coach runs, on the weaker engine.
-            return Check(False, "speech model", f"pocketsphinx (built in); {choice.note}", FETCH_HINT, needed=False)
+            return Check(False, "speech model", f"{choice.error.message}; using pocketsphinx (built in)",
+                         choice.error.fix, needed=False)
         tip = "" if requested == "pocketsphinx" else f"for better recognition, {FETCH_HINT}"
         return Check(True, "speech model", "pocketsphinx (built in)", tip)
     problem = _try_load_vosk(choice.model)  # type: ignore[arg-type]

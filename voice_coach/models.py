@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from voice_coach.download import Progress
@@ -75,6 +75,9 @@ class EngineChoice:
     """vosk, pocketsphinx or text."""
     model: Path | None = None
     note: str | None = None
+    """Say this once at start (why not vosk, and how to get it)."""
+    error: ModelError | None = field(default=None, compare=False)
+    """The problem with a named model that made us fall back, if any."""
 
     def describe(self) -> str:
         """One line for `model path` and doctor."""
@@ -179,15 +182,17 @@ def find_model(
     *,
     env: Mapping[str, str] | None = None,
     dirs: list[tuple[str, Path]] | None = None,
+    explicit_source: str = "--model",
 ) -> ModelChoice | None:
     """First model in the order --model > config > VOSK_MODEL_PATH > audio_models > vosk cache.
 
     A path the user named (flag, config, env) that is no model raises ModelError naming it;
-    None means no model anywhere.
+    None means no model anywhere. ``explicit_source`` says where ``explicit`` came from
+    (e.g. settings.sources["model"]: a flag, ``file:line`` or an env var) for error messages.
     """
     env = os.environ if env is None else env
     if explicit is not None:
-        return _named(explicit, "--model")
+        return _named(explicit, explicit_source)
     if config_path is not None:
         return _named(config_path, "config")
     if env.get(VOSK_PATH_ENV):
@@ -250,6 +255,7 @@ def resolve_engine(
     *,
     env: Mapping[str, str] | None = None,
     dirs: list[tuple[str, Path]] | None = None,
+    explicit_source: str = "--model",
 ) -> EngineChoice:
     """The engine to run: ``requested`` (vosk|pocketsphinx|text) or, when None/auto, the best available.
 
@@ -261,12 +267,12 @@ def resolve_engine(
     if requested not in (None, "", "auto", "vosk"):
         raise ModelError(f"unknown engine {requested!r}", fix="use vosk, pocketsphinx or text")
     try:
-        choice = find_model(explicit, config_path, env=env, dirs=dirs)
+        choice = find_model(explicit, config_path, env=env, dirs=dirs, explicit_source=explicit_source)
     except ModelError as exc:
         if requested == "vosk":
             raise
         _LOGGER.info("%s; falling back to pocketsphinx", exc.one_line())
-        return EngineChoice("pocketsphinx", note=f"{exc.one_line()}. Using pocketsphinx for now.")
+        return EngineChoice("pocketsphinx", note=f"{exc.one_line()}. Using pocketsphinx for now.", error=exc)
     if choice is not None:
         return EngineChoice("vosk", choice.path)
     if requested == "vosk":
