@@ -1,0 +1,303 @@
+"""Load intents/ (files -> YAML -> dict) into templates expanded for matching, with errors naming file:line.
+
+Schema. Every ``*.yaml`` file in the intents folder may hold any of these top-level keys::
+
+    rules:                    # shared pieces, used as <name> in any template (names are global)
+      starter: "(question|conversation starter|topic)"
+    intents:
+      pause:                  # intent name, as the coach sees it in Match.intent
+        exercise: true        # optional: an exercise command, the only kind allowed in a speaking turn
+        sentences:            # templates: (a|b) alternatives, [optional], {slot}, <rule>
+          - "(pause|hold on) [the (timer|clock)]"
+        cues: [pause, hold on]  # optional: words that point at this intent inside a longer request
+    out_of_scope:
+      sentences: ["what is the weather [today]"]   # matching these means "not for the coach" (null)
+    wake_words: [coach, hey coach]   # and wake_mishearings, wake_prefixes
+    replace: {pause: [paws, pours]}  # canonical spelling: variants (recogniser slips, British spelling)
+    drop: [um, please, can you]      # fillers removed before scoring
+    corrections: [no, i mean]        # self-correction markers (documentation; numbers: last wins)
+    slots:                           # lexicons: slot -> value -> phrases
+      depth: {light: [light, easy]}
+      topic: {...}                   # tip topics; category: starter categories
+      speaker_me: [me, i]            # speaker_partner: [partner, my wife, ...]
+    out_of_scope_words: [weather, music]
+
+Slots usable in templates: {depth}, {topic} (a tip topic or a starter category), {minutes}, {speaker}.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+import voice_coach
+from voice_coach.errors import ContentError
+from voice_coach.normalize import Normalizer, WakeWords, basic_words, sorted_words
+from voice_coach.slots import SlotReader
+from voice_coach.templates import TemplateError, expand, parse
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def _intents_dir() -> Path:
+    """Installed wheels ship the folder as voice_coach/intents; a checkout has it at the repo root."""
+    installed = Path(voice_coach.__file__).parent / "intents"
+    if installed.is_dir():
+        return installed
+    return Path(voice_coach.__file__).resolve().parent.parent / "intents"
+
+
+INTENTS_DIR: Path = _intents_dir()
+OUT_OF_SCOPE = "_out_of_scope"
+"""Internal intent name of out-of-scope templates; the matcher turns it into None."""
+SLOT_TOKENS: dict[str, str] = {"depth": "xdepth", "topic": "xtopic", "minutes": "xmin", "speaker": "xwho"}
+"""Placeholder word each slot becomes, in templates and in utterances alike."""
+_PLACEHOLDERS = set(SLOT_TOKENS.values())
+_LIST_KEYS = ("wake_words", "wake_mishearings", "wake_prefixes", "drop", "corrections", "out_of_scope_words",
+              "domain_words")
+
+
+class Where(str):
+    """A YAML string that remembers where it was written, for error messages."""
+
+    where: str = "?"
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose strings carry file:line."""
+
+    source = "<string>"
+
+
+def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> Where:
+    value = Where(loader.construct_scalar(node))
+    value.where = f"{loader.source}:{node.start_mark.line + 1}"
+    return value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
+# YAML 1.1 reads yes/no/on/off as booleans; in intent files they are words ("yes:" is an intent).
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                              list("tTfF"))
+
+
+@dataclass
+class IntentDef:
+    """One intent: its templates and how it may be used."""
+
+    name: str
+    sentences: list[str]
+    cues: list[str] = field(default_factory=list)
+    exercise: bool = False
+
+
+class Intents:
+    """Loaded intents: expanded, normalised templates ready for fuzzy matching, plus lexicons."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        lists = {key: [str(v) for v in data.get(key, [])] for key in _LIST_KEYS}
+        self.wake_words: list[str] = lists["wake_words"] or ["coach"]
+        self.intents: dict[str, IntentDef] = data["intents"]
+        self.normalizer = Normalizer({str(k): [str(v) for v in vs] for k, vs in data.get("replace", {}).items()},
+                                     lists["drop"])
+        self.wake = WakeWords(self.wake_words, lists["wake_mishearings"], lists["wake_prefixes"])
+        self._raw: dict[str, list[tuple[str, ...]]] = {}
+        self.choices: list[str] = []
+        self.choice_intents: list[str] = []
+        seen: set[tuple[str, str]] = set()
+        rules: dict[str, Any] = data.get("rules", {})
+        for intent in list(self.intents.values()) + [IntentDef(OUT_OF_SCOPE, data.get("out_of_scope", []))]:
+            raw = self._raw.setdefault(intent.name, [])
+            for template in intent.sentences:
+                try:
+                    expanded = expand(parse(template), rules, SLOT_TOKENS)
+                except TemplateError as exc:
+                    raise ContentError(f"{getattr(template, 'where', '?')}: {exc}",
+                                       "fix the template in intents/") from exc
+                for words in expanded:
+                    raw.append(words)
+                    choice = sorted_words(self.normalizer.drop(self.normalizer.canonical(list(words))))
+                    if choice and (intent.name, choice) not in seen:
+                        seen.add((intent.name, choice))
+                        self.choices.append(choice)
+                        self.choice_intents.append(intent.name)
+        slots = data.get("slots", {})
+        self.lexicons: dict[str, dict[str, list[str]]] = {
+            name: {str(k): [str(p) for p in v] for k, v in slots.get(name, {}).items()}
+            for name in ("depth", "topic", "category")
+        }
+        vocab = {w for raws in self._raw.values() for words in raws for w in words if w not in _PLACEHOLDERS}
+        vocab |= {w for lex in self.lexicons.values() for ps in lex.values() for p in ps for w in basic_words(p)}
+        vocab |= {w for p in lists["drop"] + self.wake_words for w in basic_words(p)}
+        self._vocab = vocab
+        self.slot_reader = SlotReader(self.lexicons, [str(p) for p in slots.get("speaker_me", [])],
+                                      [str(p) for p in slots.get("speaker_partner", [])], vocab)
+        self.cues: dict[str, list[tuple[str, ...]]] = {
+            name: [tuple(self.normalizer.words(c)) for c in d.cues] for name, d in self.intents.items()
+        }
+        self.out_of_scope_words = [tuple(self.normalizer.words(w)) for w in lists["out_of_scope_words"]]
+        self.domain_words = [tuple(self.normalizer.words(w)) for w in lists["domain_words"]]
+        self.exercise_intents = {name for name, d in self.intents.items() if d.exercise}
+        self._choice_sets: dict[str, tuple[list[str], list[str]]] = {}
+
+    def choice_set(self, mode: str) -> tuple[list[str], list[str]]:
+        """(choices, intent of each) for a context: "normal" (no yes/no), "pending" (all), "turn" (exercise only)."""
+        cached = self._choice_sets.get(mode)
+        if cached is None:
+            def keep(name: str) -> bool:
+                if mode == "turn":
+                    return name in self.exercise_intents
+                return mode == "pending" or name not in ("yes", "no")
+            pairs = [(c, n) for c, n in zip(self.choices, self.choice_intents) if keep(n)]
+            cached = ([c for c, _ in pairs], [n for _, n in pairs])
+            self._choice_sets[mode] = cached
+        return cached
+
+    @classmethod
+    def from_files(cls, paths: Iterable[Path]) -> Intents:
+        """Load and merge intent files, in the order given."""
+        merged: dict[str, Any] = {}
+        for path in paths:
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ContentError(f"{path}: cannot read ({exc})", "check the file exists and is UTF-8") from exc
+            _merge(merged, _parse_yaml(text, str(path)), str(path))
+        return cls.from_dict(merged)
+
+    @classmethod
+    def from_yaml(cls, text: str, source: str = "<string>") -> Intents:
+        """Load intents from one YAML document."""
+        return cls.from_dict(_merge({}, _parse_yaml(text, source), source))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Intents:
+        """Build from merged data: intents as IntentDef (from_files/from_yaml) or as plain dicts."""
+        data = dict(data)
+        intents = data.get("intents") or {}
+        data["intents"] = {name: d if isinstance(d, IntentDef) else _intent_def(str(name), d, "<dict>")
+                           for name, d in intents.items()}
+        if not data["intents"]:
+            raise ContentError("no intents found", f"add intent files to {INTENTS_DIR}")
+        rules: dict[str, Any] = {}
+        for name, template in (data.get("rules") or {}).items():
+            try:
+                rules[str(name)] = parse(str(template))
+            except TemplateError as exc:
+                raise ContentError(f"{getattr(template, 'where', '<dict>')}: rule <{name}>: {exc}",
+                                   "fix the rule template") from exc
+        data["rules"] = rules
+        if isinstance(data.get("out_of_scope"), dict):
+            data["out_of_scope"] = [str(s) for s in data["out_of_scope"].get("sentences", [])]
+        return cls(data)
+
+    def examples(self) -> dict[str, list[str]]:
+        """Example sentences per intent: every template expansion, with a sample slot value."""
+        sample = {"xdepth": "deep", "xtopic": "listening", "xmin": "three minutes", "xwho": "Sam goes first"}
+        out: dict[str, list[str]] = {}
+        for name in self.intents:
+            sentences = (" ".join(sample.get(w, w) for w in words) for words in self._raw.get(name, []))
+            out[name] = list(dict.fromkeys(sentences))
+        return out
+
+    def vocabulary(self) -> set[str]:
+        """Every word the matcher knows (templates, lexicons, fillers, wake words, numbers)."""
+        numbers = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "fifteen",
+                   "twenty", "thirty", "half", "and", "a", "couple", "of", "few", "minute", "minutes", "seconds"}
+        return set(self._vocab) | numbers
+
+
+def load_intents(path: Path | None = None) -> Intents:
+    """Load every *.yaml under `path` (a folder, or one file); default: the shipped intents/."""
+    path = path or INTENTS_DIR
+    if path.is_dir():
+        files = sorted(path.glob("*.yaml"))
+        if not files:
+            raise ContentError(f"{path}: no *.yaml intent files", "point to the intents/ folder")
+        return Intents.from_files(files)
+    if not path.exists():
+        raise ContentError(f"{path}: not found", "point to the intents/ folder or a .yaml file")
+    return Intents.from_files([path])
+
+
+def _parse_yaml(text: str, source: str) -> dict[str, Any]:
+    """Parse one YAML document into a dict whose strings know their file:line."""
+    loader = _Loader(text)
+    loader.source = source
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise ContentError(f"{source}{line}: not valid YAML ({getattr(exc, 'problem', exc)})",
+                           "fix the YAML syntax") from exc
+    finally:
+        loader.dispose()
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ContentError(f"{source}:1: expected a mapping of keys (intents, rules, ...)", "see the schema in intent_data.py")
+    return data
+
+
+def _merge(merged: dict[str, Any], data: dict[str, Any], source: str) -> dict[str, Any]:
+    """Merge one file's data into `merged`, checking the schema as it goes."""
+    known = {"rules", "intents", "out_of_scope", "replace", "slots", *_LIST_KEYS}
+    for key, value in data.items():
+        where = getattr(key, "where", source)
+        if key not in known:
+            raise ContentError(f"{where}: unknown key {key!r}", f"use one of: {', '.join(sorted(known))}")
+        if key == "rules":
+            if not isinstance(value, dict):
+                raise ContentError(f"{where}: rules must be a mapping of name: template", "fix the rules")
+            target = merged.setdefault("rules", {})
+            for name, template in value.items():
+                if name in target:
+                    raise ContentError(f"{getattr(name, 'where', where)}: rule <{name}> defined twice",
+                                       "rules are shared by all files; rename one")
+                target[str(name)] = template
+        elif key == "intents":
+            if not isinstance(value, dict):
+                raise ContentError(f"{where}: intents must be a mapping of name: definition", "fix the file")
+            target = merged.setdefault("intents", {})
+            for name, body in value.items():
+                if name in target:
+                    raise ContentError(f"{getattr(name, 'where', where)}: intent {name!r} defined twice",
+                                       "keep one definition per intent")
+                target[str(name)] = _intent_def(str(name), body, getattr(name, "where", where))
+        elif key == "out_of_scope":
+            sentences = value.get("sentences", []) if isinstance(value, dict) else None
+            if not isinstance(sentences, list):
+                raise ContentError(f"{where}: out_of_scope needs a list under 'sentences'", "fix the file")
+            merged.setdefault("out_of_scope", []).extend(sentences)
+        elif key in ("replace", "slots"):
+            if not isinstance(value, dict):
+                raise ContentError(f"{where}: {key} must be a mapping", "fix the file")
+            merged.setdefault(key, {}).update(value)
+        else:
+            if not isinstance(value, list):
+                raise ContentError(f"{where}: {key} must be a list", "fix the file")
+            merged.setdefault(key, []).extend(value)
+    return merged
+
+
+def _intent_def(name: str, body: Any, where: str) -> IntentDef:
+    """Check one intent's definition."""
+    if not isinstance(body, dict) or not isinstance(body.get("sentences"), list) or not body["sentences"]:
+        raise ContentError(f"{where}: intent {name!r} needs a non-empty 'sentences' list", "add templates")
+    unknown = set(body) - {"sentences", "cues", "exercise"}
+    if unknown:
+        raise ContentError(f"{where}: intent {name!r}: unknown key(s) {', '.join(sorted(map(str, unknown)))}",
+                           "use sentences, cues, exercise")
+    return IntentDef(name=name, sentences=list(body["sentences"]), cues=[str(c) for c in body.get("cues", [])],
+                     exercise=bool(body.get("exercise", False)))

@@ -1,0 +1,160 @@
+"""Text normalisation for matching: case, contractions, punctuation, recogniser slips, wake words, fillers."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_CHARS = 300
+"""Longer input is cut here before anything else: a command is never this long, and fuzzy scoring
+costs grow with length."""
+
+_CONTRACTIONS = [
+    (re.compile(r"\bcan't\b"), "can not"), (re.compile(r"\bwon't\b"), "will not"),
+    (re.compile(r"\bshan't\b"), "shall not"), (re.compile(r"\blet's\b"), "let us"),
+    (re.compile(r"n't\b"), " not"), (re.compile(r"'re\b"), " are"), (re.compile(r"'ll\b"), " will"),
+    (re.compile(r"'ve\b"), " have"), (re.compile(r"'m\b"), " am"), (re.compile(r"'d\b"), " would"),
+    (re.compile(r"'s\b"), " is"),
+]
+# Contractions as recognisers write them, without the apostrophe.
+_BARE_CONTRACTIONS: dict[str, str] = {
+    "whats": "what is", "thats": "that is", "lets": "let us", "im": "i am", "dont": "do not",
+    "cant": "can not", "cannot": "can not", "wont": "will not", "didnt": "did not", "doesnt": "does not",
+    "isnt": "is not", "arent": "are not", "youre": "you are", "theyre": "they are", "ive": "i have",
+    "id": "i would", "ill": "i will", "itll": "it will", "shes": "she is", "hes": "he is",
+    "weve": "we have", "wasnt": "was not", "couldnt": "could not", "wouldnt": "would not",
+    "shouldnt": "should not", "havent": "have not", "hasnt": "has not", "whos": "who is",
+    "theres": "there is", "heres": "here is", "hows": "how is", "wheres": "where is",
+    "gonna": "going to", "wanna": "want to", "gotta": "got to", "kinda": "kind of", "sorta": "sort of",
+    "youve": "you have", "youll": "you will", "weren't": "were not", "werent": "were not",
+    "hadnt": "had not", "aint": "is not", "yall": "you all", "wouldve": "would have",
+}
+_NON_WORD_RE = re.compile(r"[^a-z0-9.' ]+")
+_DOT_RE = re.compile(r"(?<![0-9])\.|\.(?![0-9])")
+
+
+def sorted_words(words: Sequence[str]) -> str:
+    """Words sorted and joined: comparing these is rapidfuzz's token_sort_ratio without re-sorting choices."""
+    return " ".join(sorted(words))
+
+
+class PhraseMap:
+    """Finds known word sequences in a list of words, longest first, left to right."""
+
+    def __init__(self, phrases: Iterable[tuple[Sequence[str], object]]) -> None:
+        self._by_first: dict[str, list[tuple[tuple[str, ...], object]]] = {}
+        for words, value in phrases:
+            key = tuple(words)
+            if key:
+                self._by_first.setdefault(key[0], []).append((key, value))
+        for entries in self._by_first.values():
+            entries.sort(key=lambda entry: -len(entry[0]))
+        self.max_len = max((len(k) for e in self._by_first.values() for k, _ in e), default=0)
+
+    def match_at(self, words: Sequence[str], i: int) -> tuple[int, object] | None:
+        """(length, value) of the longest known phrase starting at word i."""
+        for key, value in self._by_first.get(words[i], ()):
+            if tuple(words[i:i + len(key)]) == key:
+                return len(key), value
+        return None
+
+    def find_all(self, words: Sequence[str]) -> list[tuple[int, int, object]]:
+        """Non-overlapping (start, end, value) hits, longest first at each position."""
+        hits: list[tuple[int, int, object]] = []
+        i = 0
+        while i < len(words):
+            hit = self.match_at(words, i)
+            if hit:
+                hits.append((i, i + hit[0], hit[1]))
+                i += hit[0]
+            else:
+                i += 1
+        return hits
+
+
+def basic_words(text: str) -> list[str]:
+    """Lower-case words with accents, punctuation and contractions resolved."""
+    text = unicodedata.normalize("NFKD", text[:MAX_CHARS]).encode("ascii", "ignore").decode("ascii")
+    text = text.lower().replace("`", "'")
+    text = _NON_WORD_RE.sub(" ", text)
+    for pattern, repl in _CONTRACTIONS:
+        text = pattern.sub(repl, text)
+    text = _DOT_RE.sub(" ", text.replace("'", ""))
+    words: list[str] = []
+    for word in text.split():
+        words.extend(_BARE_CONTRACTIONS.get(word, word).split())
+    return words
+
+
+class Normalizer:
+    """Turns raw text into the canonical words that templates are written in."""
+
+    def __init__(self, replace: dict[str, list[str]], drop: list[str]) -> None:
+        pairs: list[tuple[list[str], object]] = []
+        for canonical, variants in replace.items():
+            for variant in variants:
+                pairs.append((basic_words(variant), tuple(basic_words(canonical))))
+        self._replace = PhraseMap(pairs)
+        self._drop = PhraseMap((self.words(phrase), True) for phrase in drop)
+
+    def words(self, text: str) -> list[str]:
+        """Words with contractions, spelling variants and known recogniser slips resolved."""
+        return self.canonical(basic_words(text))
+
+    def canonical(self, words: list[str]) -> list[str]:
+        """Apply the replacement table to words."""
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            hit = self._replace.match_at(words, i)
+            if hit:
+                out.extend(hit[1])  # type: ignore[arg-type]
+                i += hit[0]
+            else:
+                out.append(words[i])
+                i += 1
+        return out
+
+    def drop(self, words: Sequence[str]) -> list[str]:
+        """Words without fillers, politeness and small words, which carry no intent."""
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            hit = self._drop.match_at(words, i)
+            if hit:
+                i += hit[0]
+            else:
+                out.append(words[i])
+                i += 1
+        return out
+
+
+class WakeWords:
+    """Recognises the wake word ("coach", "hey coach", and what recognisers make of it)."""
+
+    def __init__(self, wake_words: Sequence[str], mishearings: Sequence[str], prefixes: Sequence[str]) -> None:
+        self.names: set[str] = set()
+        self.prefixes: set[str] = {w for p in prefixes for w in basic_words(p)}
+        for phrase in wake_words:
+            words = basic_words(phrase)
+            if words:
+                self.names.add(words[-1])
+                self.prefixes.update(words[:-1])
+        self.exact_names = set(self.names)
+        if "coach" in self.names:
+            self.names.update(w for m in mishearings for w in basic_words(m))
+
+    def strip(self, words: list[str]) -> tuple[bool, list[str]]:
+        """(addressed, rest): a wake word at the start (after up to three prefixes) or the very end."""
+        for i in range(min(4, len(words))):
+            if words[i] in self.names:
+                return True, words[i + 1:]
+            if words[i] not in self.prefixes:
+                break
+        if len(words) > 1 and words[-1] in self.exact_names:
+            return True, words[:-1]
+        return False, words

@@ -1,0 +1,159 @@
+"""Spoken amounts of time ("three minutes", "a couple of minutes", "ninety seconds") as minutes."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+_LOGGER = logging.getLogger(__name__)
+
+_SMALL: dict[str, int] = {
+    "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}
+_TENS: dict[str, int] = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
+}
+# Vague amounts people use for time.
+_VAGUE: dict[tuple[str, ...], float] = {
+    ("a", "couple", "of"): 2, ("a", "couple"): 2, ("couple", "of"): 2, ("couple",): 2,
+    ("a", "few"): 3, ("few",): 3, ("several",): 3, ("a", "handful", "of"): 3,
+}
+_UNIT_MINUTES: dict[str, float] = {
+    "minute": 1, "minutes": 1, "min": 1, "mins": 1, "minits": 1, "minuts": 1,
+    "second": 1 / 60, "seconds": 1 / 60, "sec": 1 / 60, "secs": 1 / 60,
+    "hour": 60, "hours": 60, "hr": 60, "hrs": 60,
+}
+# Words a recogniser writes for a number, trusted only right before a unit ("for minutes").
+_HOMOPHONES: dict[str, int] = {"for": 4, "fore": 4, "to": 2, "too": 2, "won": 1, "tree": 3, "free": 3, "ate": 8}
+# Between a number and its unit: "two more minutes", "one extra minute".
+_MIDDLE = {"more", "extra", "additional", "whole", "full", "long", "short"}
+_UNIT_OR_MIDDLE = set(_UNIT_MINUTES) | _MIDDLE
+# After a bare number (no unit), these words still make it an amount of time: "ten each", "three no five".
+_BARE_FOLLOW = {"each", "more", "apiece", "per", "please", "no", "or", "sorry", "i", "actually", "wait",
+                "make", "and", "then", "for", "a", "on", "okay", "ok", "rather", "extra"}
+_TOKEN_RE = re.compile(r"[a-z]+|\d+(?:\.\d+)?")
+
+
+@dataclass(frozen=True)
+class Amount:
+    """An amount of time found in a list of words."""
+
+    minutes: float
+    """The value the speaker settled on (the last one said), in minutes."""
+    start: int
+    """Index of the first word of the first mention."""
+    end: int
+    """Index one past the last word of the last mention."""
+
+
+def parse_minutes(text: str) -> float | None:
+    """Minutes in a spoken phrase ("two and a half minutes" -> 2.5), or None when there are none."""
+    found = find_minutes(_TOKEN_RE.findall(text.lower()[:2000]))
+    return found.minutes if found else None
+
+
+def find_minutes(words: list[str]) -> Amount | None:
+    """The amount of time in `words`; when several are said (a self-correction), the last wins."""
+    mentions: list[tuple[float, int, int]] = []
+    i = 0
+    while i < len(words):
+        hit = _mention_at(words, i)
+        if hit is None:
+            i += 1
+            continue
+        value, end = hit
+        mentions.append((value, i, end))
+        i = end
+    if not mentions:
+        return None
+    value = round(mentions[-1][0], 4)
+    return Amount(minutes=value, start=mentions[0][1], end=mentions[-1][2])
+
+
+def _mention_at(words: list[str], i: int) -> tuple[float, int] | None:
+    """(minutes, end index) for an amount starting at word i, or None."""
+    word = words[i]
+    nxt = words[i + 1] if i + 1 < len(words) else ""
+    # "half a minute", "half an hour", "half minute"
+    if word == "half":
+        j = i + 1 + (nxt in ("a", "an"))
+        unit = _UNIT_MINUTES.get(words[j]) if j < len(words) else None
+        return (0.5 * unit, j + 1) if unit else None
+    value: float | None = None
+    j = i
+    for phrase, amount in _VAGUE.items():
+        if tuple(words[i:i + len(phrase)]) == phrase:
+            value, j = float(amount), i + len(phrase)
+            break
+    if value is None and word in ("a", "an", "another") and nxt:
+        # "a minute", "another minute", "a minute and a half"
+        k = i + 1 + (words[i + 1] in _MIDDLE and i + 2 < len(words))
+        if k < len(words) and words[k] in _UNIT_MINUTES:
+            value, j = 1.0, i + 1
+    if value is None:
+        number = _number_at(words, i)
+        if number is None:
+            return None
+        value, j = number
+    return _with_unit(words, i, j, value)
+
+
+def _with_unit(words: list[str], i: int, j: int, value: float) -> tuple[float, int] | None:
+    """Apply the unit after a number (default minutes), or reject a bare number that is not time."""
+    k = j
+    while k < len(words) and words[k] in _MIDDLE and k + 1 < len(words) and words[k + 1] in _UNIT_OR_MIDDLE:
+        k += 1
+    if k < len(words) and words[k] in _UNIT_MINUTES:
+        unit = _UNIT_MINUTES[words[k]]
+        value *= unit
+        k += 1
+        # "a minute and a half", "two minutes and thirty seconds"
+        if words[k:k + 3] == ["and", "a", "half"]:
+            return value + 0.5 * unit, k + 3
+        if k < len(words) and words[k] == "and":
+            extra = _number_at(words, k + 1)
+            if extra and extra[1] < len(words) and words[extra[1]] in _UNIT_MINUTES:
+                return value + extra[0] * _UNIT_MINUTES[words[extra[1]]], extra[1] + 1
+        return value, k
+    word = words[i]
+    if word in _HOMOPHONES or word in ("a", "an", "another") or (word == "one" and j == i + 1):
+        return None  # "one" alone is "another one", not a minute; homophones need a unit
+    if any(words[i:i + len(p)] == list(p) for p in _VAGUE):
+        return None  # "a couple" without a unit is not time
+    if j < len(words) and words[j] not in _BARE_FOLLOW:
+        return None  # "two questions", "three rounds"
+    return value, j
+
+
+def _number_at(words: list[str], i: int) -> tuple[float, int] | None:
+    """A number spelled in digits or words at word i: (value, end index)."""
+    word = words[i]
+    value: float
+    if word[0].isdigit():
+        value, j = float(word), i + 1
+    elif word in _TENS:
+        value, j = float(_TENS[word]), i + 1
+        if j < len(words) and words[j] in _SMALL and 0 < _SMALL[words[j]] < 10:
+            value += _SMALL[words[j]]
+            j += 1
+    elif word in _SMALL and word != "oh":
+        value, j = float(_SMALL[word]), i + 1
+    elif word in _HOMOPHONES and i + 1 < len(words) and words[i + 1] in _UNIT_MINUTES:
+        value, j = float(_HOMOPHONES[word]), i + 1
+    else:
+        return None
+    # "two and a half", "one point five", "1.5"
+    if words[j:j + 3] == ["and", "a", "half"]:
+        return value + 0.5, j + 3
+    if words[j:j + 2] == ["and", "half"]:
+        return value + 0.5, j + 2
+    if j + 1 < len(words) and words[j] == "point":
+        frac = words[j + 1]
+        digit = int(frac) if frac.isdigit() else _SMALL.get(frac)
+        if digit is not None and digit < 10:
+            return value + digit / 10, j + 2
+    return value, j

@@ -1,0 +1,152 @@
+"""Slot readers: depth, topic and category words, amounts of time, and who speaks first."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from voice_coach.normalize import PhraseMap, basic_words
+from voice_coach.numbers import Amount, find_minutes
+
+_LOGGER = logging.getLogger(__name__)
+
+# Words between a speaker and "first": "Sam will go first", "let me go first".
+_SPEAKER_VERBS = {"go", "goes", "going", "will", "can", "should", "shall", "start", "starts", "speak",
+                  "speaks", "talk", "talks", "is", "to", "gets", "get", "wants", "want", "may", "could",
+                  "would", "be", "speaking", "talking", "starting", "begin", "begins", "gonna", "am", "are"}
+# After "starting with", "first speaker is", ... comes the speaker.
+_SPEAKER_LEADS = [("starting", "with"), ("start", "with"), ("begin", "with"), ("beginning", "with"),
+                  ("starts", "with"), ("first", "speaker", "is"), ("first", "speaker"), ("first", "is"),
+                  ("first", "up", "is"), ("speaker", "is"), ("first", "will", "be"), ("first", "up")]
+_NOT_NAMES = {"who", "which", "one", "someone", "somebody", "anyone", "anybody", "person", "we", "it",
+              "that", "this", "what", "whoever", "exercise", "the", "a", "and", "then", "timer", "clock",
+              "each", "minutes", "minute", "round", "turn", "goes", "go", "time", "now", "so", "not", "do"}
+_NAME_RE = re.compile(r"^[a-z][a-z\-]+$")
+
+
+def stem(word: str) -> str:
+    """A crude stem, so "listening", "listens" and "listened" meet "listen" in the lexicons."""
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ed"):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+@dataclass(frozen=True)
+class Found:
+    """A slot value and the words it was read from."""
+
+    value: str | float
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class SlotReading:
+    """Every slot value found in one utterance."""
+
+    depth: Found | None
+    topic: Found | None
+    """A tip topic (voice_coach.content.TOPICS id)."""
+    category: Found | None
+    """A starter category (voice_coach.content.CATEGORIES id)."""
+    minutes: Amount | None
+    speaker: Found | None
+
+
+class SlotReader:
+    """Reads slot values from normalised words, using the lexicons in intents/lexicon.yaml."""
+
+    def __init__(self, lexicons: dict[str, dict[str, list[str]]], me: list[str], partner: list[str],
+                 known_words: set[str]) -> None:
+        self._maps = {
+            name: PhraseMap(
+                (tuple(stem(w) for w in basic_words(phrase)), value)
+                for value, phrases in values.items() for phrase in phrases
+            )
+            for name, values in lexicons.items()
+        }
+        self._who = PhraseMap(
+            [(basic_words(p), "me") for p in me] + [(basic_words(p), "partner") for p in partner]
+        )
+        self.known_words = known_words
+
+    def read(self, words: list[str], original: str = "") -> SlotReading:
+        """All slot values in `words` (`original` is the raw text, for the spoken case of names)."""
+        stems = [stem(w) for w in words]
+        return SlotReading(
+            depth=self._best(stems, "depth"),
+            topic=self._best(stems, "topic"),
+            category=self._best(stems, "category"),
+            minutes=find_minutes(words),
+            speaker=self._speaker(words, original),
+        )
+
+    def _best(self, stems: list[str], lexicon: str) -> Found | None:
+        """The most specific (longest) lexicon phrase; the earliest among equals."""
+        lex = self._maps.get(lexicon)
+        if lex is None:
+            return None
+        hits = lex.find_all(stems)
+        if not hits:
+            return None
+        start, end, value = max(hits, key=lambda h: (h[1] - h[0], -h[0]))
+        return Found(str(value), start, end)
+
+    def _speaker(self, words: list[str], original: str) -> Found | None:
+        """Who goes first: "Sam goes first", "me first", "starting with my partner"."""
+        for i, word in enumerate(words):
+            if word == "first" and i > 0:
+                j = i - 1
+                while j >= 0 and words[j] in _SPEAKER_VERBS:
+                    j -= 1
+                found = self._who_at(words, j, original, backwards=True)
+                if found:
+                    return Found(found[0], found[1], i + 1)
+        for lead in _SPEAKER_LEADS:
+            n = len(lead)
+            for i in range(len(words) - n):
+                if tuple(words[i:i + n]) == lead:
+                    found = self._who_at(words, i + n, original, backwards=False)
+                    if found:
+                        return Found(found[0], i, found[2])
+        return None
+
+    def _who_at(self, words: list[str], j: int, original: str, backwards: bool) -> tuple[str, int, int] | None:
+        """(speaker, start, end) for the person named at word j (looking back from j, or forward)."""
+        if j < 0 or j >= len(words):
+            return None
+        for length in (3, 2, 1):
+            start = j - length + 1 if backwards else j
+            if start < 0:
+                continue
+            hit = self._who.match_at(words, start)
+            if hit and hit[0] == length:
+                return str(hit[1]), start, start + length
+        word = words[j]
+        if word in _NOT_NAMES or word in self.known_words or not _NAME_RE.match(word):
+            return None
+        return _spoken_case(word, original), j, j + 1
+
+
+def _spoken_case(name: str, original: str) -> str:
+    """The name as it was written if it had capitals ("McKenzie"), else capitalised ("sam" -> "Sam")."""
+    match = re.search(rf"\b{re.escape(name)}\b", original, flags=re.IGNORECASE)
+    if match and match.group(0) != match.group(0).lower():
+        return match.group(0)
+    return name.capitalize()
+
+
+def overlaps(a: Found | Amount | None, b: Found | Amount | None) -> bool:
+    """True when two slot spans share a word."""
+    return a is not None and b is not None and a.start < b.end and b.start < a.end
+
+
+def spans(found: Sequence[Found | Amount | None]) -> list[Found | Amount]:
+    """The non-empty spans, in order."""
+    return sorted((f for f in found if f is not None), key=lambda f: f.start)
