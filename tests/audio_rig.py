@@ -1,0 +1,238 @@
+"""A private PulseAudio with two null sinks (mic_feed, speaker): real audio streams without a sound card."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+RECORD_RATE = 16000
+"""Hertz of the monitor recordings."""
+SPEECH_LEVEL = 600
+"""Peak int16 amplitude above which a 10 ms window of a recording counts as sound."""
+
+_DEFAULT_PA = """\
+load-module module-native-protocol-unix auth-anonymous=1
+load-module module-null-sink sink_name=mic_feed sink_properties=device.description=mic_feed
+load-module module-null-sink sink_name=speaker sink_properties=device.description=speaker
+set-default-source mic_feed.monitor
+set-default-sink speaker
+"""
+
+
+class Recording:
+    """A low-latency recorder on one PulseAudio source, with the monotonic time of every sample."""
+
+    def __init__(self, env: dict[str, str], source: str) -> None:
+        self.source = source
+        self._proc = subprocess.Popen(
+            ["parecord", "--raw", "--format=s16le", f"--rate={RECORD_RATE}", "--channels=1",
+             "--latency-msec=10", "-d", source],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        self._chunks: list[bytes] = []
+        # (monotonic time a read returned, total bytes received by then): maps samples to clock times.
+        self._marks: list[tuple[float, int]] = []
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._pump, daemon=True)
+        self._thread.start()
+
+    def _pump(self) -> None:
+        stream = self._proc.stdout
+        if stream is None:
+            return
+        total = 0
+        while True:
+            data = stream.read1(640)  # type: ignore[attr-defined]
+            if not data:
+                return
+            now = time.monotonic()
+            total += len(data)
+            with self._lock:
+                self._chunks.append(data)
+                self._marks.append((now, total))
+
+    def samples(self) -> np.ndarray:
+        """Everything recorded so far, mono int16."""
+        with self._lock:
+            data = b"".join(self._chunks)
+        return np.frombuffer(data[: len(data) // 2 * 2], dtype=np.int16)
+
+    def time_of(self, sample_index: int) -> float:
+        """Monotonic time at which sample ``sample_index`` was captured (to within one read)."""
+        with self._lock:
+            marks = list(self._marks)
+        want = (sample_index + 1) * 2
+        for read_at_s, total in marks:
+            if total >= want:
+                return read_at_s - (total - want) / 2 / RECORD_RATE
+        raise ValueError(f"sample {sample_index} not recorded yet")
+
+    def index_at(self, t_s: float) -> int:
+        """Index of the sample captured at monotonic time ``t_s`` (clamped to what was recorded)."""
+        with self._lock:
+            marks = list(self._marks)
+        for read_at_s, total in marks:
+            if read_at_s >= t_s:
+                return max(0, total // 2 - int((read_at_s - t_s) * RECORD_RATE))
+        return marks[-1][1] // 2 if marks else 0
+
+    def sound_spans(self, since_s: float = 0.0, min_gap_s: float = 0.25) -> list[tuple[float, float]]:
+        """(start, end) monotonic times of stretches of sound after ``since_s``, joining gaps < ``min_gap_s``."""
+        samples = self.samples()
+        first = self.index_at(since_s) if since_s else 0
+        window = RECORD_RATE // 100
+        spans: list[tuple[int, int]] = []
+        for start in range(first - first % window, samples.size - window + 1, window):
+            if int(np.abs(samples[start : start + window].astype(np.int32)).max()) < SPEECH_LEVEL:
+                continue
+            if spans and start - spans[-1][1] <= min_gap_s * RECORD_RATE:
+                spans[-1] = (spans[-1][0], start + window)
+            else:
+                spans.append((start, start + window))
+        return [(self.time_of(a), self.time_of(b - 1)) for a, b in spans]
+
+    def close(self) -> None:
+        self._proc.terminate()
+        try:
+            self._proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._thread.join(timeout=2)
+
+
+class PulseRig:
+    """A private PulseAudio server: virtual microphone ``mic_feed`` and virtual speaker ``speaker``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.runtime_dir = root / "run"
+        self.socket = self.runtime_dir / "pulse" / "native"
+        self.env = dict(os.environ)
+        self.env.update(
+            XDG_RUNTIME_DIR=str(self.runtime_dir),
+            PULSE_SERVER=f"unix:{self.socket}",
+            PULSE_CLIENTCONFIG=str(root / "client.conf"),
+            PULSE_STATE_PATH=str(root / "state"),
+        )
+        self.env.pop("PULSE_SINK", None)
+        self.env.pop("PULSE_SOURCE", None)
+        self._server: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout_s: float = 10.0) -> None:
+        """Start the server as a child process and wait until it answers."""
+        self.runtime_dir.mkdir(parents=True, exist_ok=True)
+        self.runtime_dir.chmod(0o700)
+        (self.root / "client.conf").write_text("autospawn = no\n")
+        (self.root / "default.pa").write_text(_DEFAULT_PA)
+        self._server = subprocess.Popen(
+            ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no",
+             "--disallow-exit", "-F", str(self.root / "default.pa"),
+             "--log-target=file:" + str(self.root / "pulse.log")],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._server.poll() is not None:
+                break
+            if subprocess.run(["pactl", "info"], env=self.env, capture_output=True).returncode == 0:
+                return
+            time.sleep(0.1)
+        log = (self.root / "pulse.log").read_text(errors="replace") if (self.root / "pulse.log").exists() else ""
+        self.stop()
+        raise RuntimeError(f"private PulseAudio did not start:\n{log[-2000:]}")
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.terminate()
+        try:
+            self._server.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._server.kill()
+            self._server.wait()
+        self._server = None
+
+    def pactl(self, *args: str) -> str:
+        return subprocess.run(["pactl", *args], env=self.env, capture_output=True, text=True, check=True).stdout
+
+    def play(self, wav: Path, sink: str = "mic_feed") -> None:
+        """Play a WAV file into ``sink`` and wait until it has been played."""
+        subprocess.run(["paplay", "--latency-msec=20", "-d", sink, str(wav)], env=self.env, check=True)
+
+    def play_async(self, wav: Path, sink: str = "mic_feed") -> subprocess.Popen[bytes]:
+        return subprocess.Popen(["paplay", "--latency-msec=20", "-d", sink, str(wav)], env=self.env)
+
+    @contextlib.contextmanager
+    def recording(self, source: str) -> Iterator[Recording]:
+        """Record ``source`` for the duration of the block (warmed up: see DESIGN.md on null-sink lead)."""
+        rec = Recording(self.env, source)
+        try:
+            # A null sink renders ahead until a low-latency client is attached; give it a moment.
+            time.sleep(0.5)
+            yield rec
+        finally:
+            rec.close()
+
+    @contextlib.contextmanager
+    def loopback(self) -> Iterator[None]:
+        """Route the speaker back into the microphone, as a room would."""
+        module = self.pactl("load-module", "module-loopback", "source=speaker.monitor", "sink=mic_feed",
+                            "latency_msec=20").strip()
+        try:
+            yield
+        finally:
+            self.pactl("unload-module", module)
+
+    @contextlib.contextmanager
+    def activated(self) -> Iterator[None]:
+        """Point this process's audio (sounddevice via ALSA's pulse plugin) at the rig."""
+        keys = ("XDG_RUNTIME_DIR", "PULSE_SERVER", "PULSE_CLIENTCONFIG", "PULSE_STATE_PATH")
+        saved = {k: os.environ.get(k) for k in keys}
+        os.environ.update({k: self.env[k] for k in keys})
+        _rescan_portaudio()
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            _rescan_portaudio()
+
+
+def _rescan_portaudio() -> None:
+    """PortAudio lists devices once at start; make it look again under the current environment."""
+    sd = sys.modules.get("sounddevice")
+    if sd is not None:
+        sd._terminate()
+        sd._initialize()
+
+
+@pytest.fixture(scope="module")
+def pulse_rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseRig]:
+    """A running private PulseAudio for one test module, this process's audio pointed at it."""
+    if shutil.which("pulseaudio") is None or shutil.which("parecord") is None:
+        pytest.fail("pulseaudio and pulseaudio-utils are needed: apt-get install pulseaudio pulseaudio-utils")
+    rig = PulseRig(tmp_path_factory.mktemp("pulse"))
+    rig.start()
+    try:
+        with rig.activated():
+            yield rig
+    finally:
+        rig.stop()

@@ -1,0 +1,165 @@
+"""The embedded engine: pocketsphinx's US-English model from its wheel, language model built from our phrases."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from voice_coach.asr.text import normalise
+from voice_coach.audio_format import SPEECH, AudioFormat
+from voice_coach.errors import ModelError
+
+_LOGGER = logging.getLogger(__name__)
+
+_DOMAIN = "domain"
+_GRAMMAR = "grammar"
+_INSTALL_HINT = "install it with `pip install pocketsphinx` (version 5 or newer)"
+
+
+def _import() -> Any:
+    try:
+        import pocketsphinx
+    except ImportError as exc:
+        raise ModelError("the pocketsphinx engine is not installed", _INSTALL_HINT) from exc
+    if not hasattr(pocketsphinx, "Decoder") or not hasattr(pocketsphinx, "get_model_path"):
+        raise ModelError("this pocketsphinx is too old", _INSTALL_HINT)
+    return pocketsphinx
+
+
+class PocketsphinxRecognizer:
+    """pocketsphinx 5 with a language model made from the sentences the coach understands.
+
+    Without phrases it uses the wheel's general English model (slower, and it hears "coach" less well).
+    ``background`` sentences only add their words, at the lowest weight: speech that is not a command
+    then decodes to those words instead of being forced into a command.
+    """
+
+    def __init__(
+        self,
+        phrases: Sequence[str] = (),
+        *,
+        wake_words: Sequence[str] = ("coach",),
+        fmt: AudioFormat = SPEECH,
+        background: Iterable[str] = (),
+    ) -> None:
+        if fmt.width != 2 or fmt.channels != 1:
+            raise ModelError("pocketsphinx takes 16-bit mono audio", "convert with voice_coach.audio_format.convert")
+        ps = _import()
+        self._ps = ps
+        try:
+            self._decoder = ps.Decoder(
+                hmm=ps.get_model_path("en-us/en-us"),
+                lm=ps.get_model_path("en-us/en-us.lm.bin"),
+                dict=ps.get_model_path("en-us/cmudict-en-us.dict"),
+                samprate=float(fmt.rate),
+                loglevel="FATAL",
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"pocketsphinx could not load its model: {exc}", _INSTALL_HINT) from exc
+        self._wake_words = [normalise(w) for w in wake_words]
+        self._in_utt = False
+        self._background = list(background)
+        self._grammars: dict[tuple[str, ...], str] = {}
+        self._normal_search = "_default"
+        if phrases:
+            sentences = _with_wake_words(phrases, self._wake_words)
+            self._add_lm(_DOMAIN, sentences, background=self._background)
+            self._normal_search = _DOMAIN
+            self._decoder.activate_search(_DOMAIN)
+
+    # Recognizer protocol
+
+    def accept(self, chunk: bytes) -> None:
+        if not self._in_utt:
+            self._decoder.start_utt()
+            self._in_utt = True
+        self._decoder.process_raw(chunk, False, False)
+
+    def partial(self) -> str:
+        if not self._in_utt:
+            return ""
+        hyp = self._decoder.hyp()
+        return _clean(hyp.hypstr) if hyp is not None else ""
+
+    def final(self) -> str:
+        if not self._in_utt:
+            return ""
+        self._decoder.end_utt()
+        self._in_utt = False
+        hyp = self._decoder.hyp()
+        return _clean(hyp.hypstr) if hyp is not None else ""
+
+    def reset(self) -> None:
+        if self._in_utt:
+            self._decoder.end_utt()
+            self._in_utt = False
+
+    def set_grammar(self, phrases: list[str] | None) -> None:
+        self.reset()
+        if phrases is None:
+            self._decoder.activate_search(self._normal_search)
+            return
+        key = tuple(phrases)
+        if key not in self._grammars:
+            name = f"{_GRAMMAR}{len(self._grammars)}"
+            self._add_lm(name, _with_wake_words(phrases, self._wake_words), background=self._background)
+            self._grammars[key] = name
+        self._decoder.activate_search(self._grammars[key])
+
+    # Building language models
+
+    def _known(self, words: list[str]) -> bool:
+        return all(self._decoder.lookup_word(w) is not None for w in words)
+
+    def _add_lm(self, name: str, sentences: Iterable[str], background: Iterable[str]) -> None:
+        """Write a trigram model of ``sentences`` to a temporary ARPA file and load it as search ``name``."""
+        from pocketsphinx.lm import ArpaBoLM
+
+        corpus: list[str] = []
+        for sentence in sentences:
+            words = sentence.split()
+            if self._known(words):
+                corpus.append(sentence)
+            else:
+                _LOGGER.debug("left out of the language model (word not in the dictionary): %s", sentence)
+        if not corpus:
+            raise ModelError("none of the phrases can be spoken to pocketsphinx", "check the intents' examples")
+        lm = ArpaBoLM(text="\n".join(corpus) + "\n", add_start=True, discount_mass=0.5)
+        extra = sorted({w for s in background for w in normalise(s).split()} - set(lm.grams_1))
+        for word in extra:
+            if self._decoder.lookup_word(word) is not None:
+                lm.grams_1[word] = 1
+        lm.compute()
+        with tempfile.TemporaryDirectory(prefix="voice-coach-lm-") as folder:
+            path = Path(folder) / f"{name}.arpa"
+            with path.open("w", encoding="utf-8") as out:
+                lm.write(out)
+            self._decoder.add_lm_file(name, str(path))
+        _LOGGER.debug("pocketsphinx %s model: %d sentences, %d words", name, len(corpus), len(lm.grams_1))
+
+
+def _with_wake_words(phrases: Iterable[str], wake_words: Sequence[str]) -> list[str]:
+    """Each phrase alone and after each wake word, so "coach, another one" and "another one" both fit."""
+    out: dict[str, None] = {}
+    for phrase in phrases:
+        text = normalise(phrase)
+        if not text:
+            continue
+        out[text] = None
+        if not any(text.startswith(w + " ") or text == w for w in wake_words):
+            for wake in wake_words:
+                out[f"{wake} {text}"] = None
+    return list(out)
+
+
+def _clean(hypstr: str) -> str:
+    """Drop pocketsphinx's filler and alternate-pronunciation marks ("<sil>", "word(2)")."""
+    words = []
+    for word in hypstr.split():
+        if word.startswith(("<", "[", "+")):
+            continue
+        words.append(word.split("(", 1)[0])
+    return " ".join(words)
