@@ -21,7 +21,9 @@ def _decoder() -> Any:
 
 def transcribe(samples: np.ndarray, rate: int) -> str:
     """What pocketsphinx's general English model hears in ``samples`` (mono, ``rate`` Hz)."""
-    pcm = convert(samples, rate, SPEECH)
+    # A moment of quiet around the speech, as a recognizer would hear between utterances.
+    pad = np.zeros(int(0.3 * rate), dtype=np.int16)
+    pcm = convert(np.concatenate([pad, np.asarray(samples, dtype=np.int16), pad]), rate, SPEECH)
     decoder = _decoder()
     decoder.start_utt()
     decoder.process_raw(pcm, full_utt=True)

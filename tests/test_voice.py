@@ -16,7 +16,7 @@ import pytest
 from speechlib import transcribe, word_recall, words
 from voice_coach.errors import ConfigError, SpeechError
 from voice_coach.tts_pyttsx3 import Pyttsx3Engine
-from voice_coach.tts_types import Rendered, VoiceSettings, split_sentences
+from voice_coach.tts_types import Rendered, VoiceSettings, split_sentences, trim_silence
 from voice_coach.tts_worker import read_audio_file
 from voice_coach.voice import ENGINE_FACTORIES, Voice
 
@@ -44,9 +44,11 @@ def _rms(rendered: Rendered) -> float:
 
 
 def _assert_speech(rendered: Rendered, text: str) -> None:
-    """Non-silent int16 audio of a plausible length for the number of words."""
+    """Non-silent int16 audio of a plausible length for the number of words, sound from the start."""
     assert rendered.samples.dtype == np.int16 and rendered.samples.ndim == 1
     assert _rms(rendered) > 300 and int(np.abs(rendered.samples).max()) > 3000
+    first_sound_s = int(np.flatnonzero(np.abs(rendered.samples.astype(np.int32)) > 64)[0]) / rendered.rate
+    assert first_sound_s <= 0.05  # engines pad ~0.3 s of silence in front; Voice trims it
     n_words = len(words(text))
     assert 0.2 * n_words <= rendered.duration_s <= 0.6 * n_words + 1.0, (rendered.duration_s, n_words)
 
@@ -202,6 +204,16 @@ def test_split_sentences() -> None:
     ]
     assert split_sentences("First line\nSecond line.") == ["First line", "Second line."]
     assert split_sentences("  ...  ") == []
+
+
+def test_trim_silence_keeps_a_short_lead_in_and_tail() -> None:
+    rate = 1000
+    tone = np.where(np.arange(500) % 2, 10000, -10000).astype(np.int16)
+    padded = Rendered(np.concatenate([np.zeros(300, np.int16), tone, np.zeros(800, np.int16)]), rate)
+    trimmed = trim_silence(padded, lead_in_s=0.03, tail_s=0.25)
+    assert trimmed.samples.size == 30 + 500 + 250 and int(np.abs(trimmed.samples[:29]).max()) == 0
+    silent = Rendered(np.zeros(100, np.int16), rate)
+    assert trim_silence(silent) is silent
 
 
 @pytest.mark.parametrize("kind", ["wav", "aiff"])

@@ -85,3 +85,21 @@ def split_sentences(text: str) -> list[str]:
     for line in text.splitlines():
         out.extend(part.strip() for part in _SENTENCE_END.split(line))
     return [part for part in out if any(ch.isalnum() for ch in part)]
+
+
+LEAD_IN_S = 0.03
+"""Quiet kept before the first sound: engines pad ~0.3 s, which would only delay the reply."""
+TAIL_S = 0.25
+"""Quiet kept after the last sound: a natural pause between sentences, no longer."""
+_QUIET = 64
+"""Sample magnitude below which audio counts as silence (about -54 dBFS)."""
+
+
+def trim_silence(rendered: Rendered, lead_in_s: float = LEAD_IN_S, tail_s: float = TAIL_S) -> Rendered:
+    """The same audio with leading and trailing silence cut to ``lead_in_s`` and ``tail_s``."""
+    loud = np.flatnonzero(np.abs(rendered.samples.astype(np.int32)) > _QUIET)
+    if loud.size == 0:
+        return rendered
+    start = max(0, int(loud[0]) - int(lead_in_s * rendered.rate))
+    end = min(rendered.samples.size, int(loud[-1]) + 1 + int(tail_s * rendered.rate))
+    return Rendered(samples=rendered.samples[start:end], rate=rendered.rate)

@@ -12,7 +12,7 @@ from voice_coach.audio_format import SPEECH
 from voice_coach.errors import ConfigError, SpeechError
 from voice_coach.tts_natural import INSTALL_HINT, NaturalEngine, natural_available
 from voice_coach.tts_pyttsx3 import Pyttsx3Engine, platform_driver
-from voice_coach.tts_types import Rendered, TtsEngine, VoiceSettings, split_sentences
+from voice_coach.tts_types import Rendered, TtsEngine, VoiceSettings, split_sentences, trim_silence
 
 __all__ = ["CHOICES", "ENGINE_FACTORIES", "Rendered", "Voice", "VoiceSettings", "split_sentences"]
 
@@ -111,7 +111,7 @@ class Voice:
                     continue
                 if name != self.engine_name:
                     self._switch_to(name)
-                return rendered
+                return trim_silence(rendered)
             self.engine_name = "none"
             raise SpeechError(
                 f"speech output failed ({last_error or 'no engine available'})",
