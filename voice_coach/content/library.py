@@ -125,10 +125,11 @@ def _line_of(node: yaml.Node | None) -> int:
     return node.start_mark.line + 1 if node is not None else 0
 
 
-def _key_node(mapping: yaml.MappingNode, key: str) -> yaml.Node | None:
+def _key_node(mapping: yaml.MappingNode, key: str, *, want_key: bool = False) -> yaml.Node | None:
+    """The value node under ``key`` (or the key node itself, whose line is where the key is written)."""
     for k, v in mapping.value:
         if isinstance(k, yaml.ScalarNode) and k.value == key:
-            return v
+            return k if want_key else v
     return None
 
 
@@ -187,12 +188,12 @@ def _parse(text: str, source: str) -> _Parsed:
     unknown = {str(k) for k in data} - {"category", "topic", "title", "starters", "tips", "prompts", "lines"}
     if unknown:
         key = sorted(unknown)[0]
-        raise ContentError(f"{source}:{_line_of(_key_node(root, key))}: unknown key '{key}'", "use category, topic, title, starters, tips, prompts or lines")
+        raise ContentError(f"{source}:{_line_of(_key_node(root, key, want_key=True))}: unknown key '{key}'", "use category, topic, title, starters, tips, prompts or lines")
 
     if "starters" in data:
         category = data.get("category")
         if category not in CATEGORIES:
-            raise ContentError(f"{source}:{_line_of(_key_node(root, 'category'))}: unknown or missing category {category!r}", f"use one of {', '.join(CATEGORIES)}")
+            raise ContentError(f"{source}:{_line_of(_key_node(root, 'category')) or _line_of(_key_node(root, 'starters', want_key=True))}: unknown or missing category {category!r}", f"use one of {', '.join(CATEGORIES)}")
         shape = "{id: ..., depth: light, text: ...}"
         for where, item in _items(data, root, "starters", source, shape):
             _check_keys(where, item, _STARTER_KEYS, "starter", shape)
@@ -202,7 +203,7 @@ def _parse(text: str, source: str) -> _Parsed:
     if "tips" in data:
         topic = data.get("topic")
         if topic not in TOPICS:
-            raise ContentError(f"{source}:{_line_of(_key_node(root, 'topic'))}: unknown or missing topic {topic!r}", f"use one of {', '.join(TOPICS)}")
+            raise ContentError(f"{source}:{_line_of(_key_node(root, 'topic')) or _line_of(_key_node(root, 'tips', want_key=True))}: unknown or missing topic {topic!r}", f"use one of {', '.join(TOPICS)}")
         shape = "{id: ..., text: ..., more: ..., try: ...}"
         for where, item in _items(data, root, "tips", source, shape):
             _check_keys(where, item, _TIP_KEYS, "tip", shape)
@@ -224,8 +225,18 @@ def parse_text(text: str, source: str) -> tuple[list[Starter], list[Tip], dict[s
     return parsed.starters, parsed.tips, parsed.prompts, parsed.lines
 
 
+def library_from_text(text: str, source: str) -> Library:
+    """A library holding one content file's text (for checking a single pack); raises ContentError."""
+    library = Library()
+    _merge(library, _parse(text, source))
+    return library
+
+
 def _merge_file(library: Library, path: Path) -> None:
-    parsed = _parse(path.read_text(encoding="utf-8"), str(path))
+    _merge(library, _parse(path.read_text(encoding="utf-8"), str(path)))
+
+
+def _merge(library: Library, parsed: _Parsed) -> None:
     library.starters.extend(parsed.starters)
     library.tips.extend(parsed.tips)
     for key, values in parsed.prompts.items():

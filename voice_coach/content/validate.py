@@ -122,15 +122,14 @@ def _starter_problems(s: Starter) -> list[str]:
     if s.text.count("?") > 1:
         out.append(f"{where}: asks more than one question; keep one idea per starter")
     sentences = _sentences(s.text)
-    for sentence in sentences:
-        first = _norm_word(sentence.split()[0])
-        if first == "why" or sentence.lower().startswith("how come"):
-            out.append(f"{where}: opens with 'why', which can sound like an accusation; try 'what led you to'")
-            break
-    question = sentences[-1] if sentences else ""
+    opens_with_why = any(_norm_word(x.split()[0]) == "why" or x.lower().startswith("how come") for x in sentences)
+    questions = [x for x in sentences if x.endswith("?")]
+    question = questions[-1] if questions else ""
     tokens = [_norm_word(w) for w in question.split()]
     clauses = [c.split() for c in question.split(",")]
-    if tokens and tokens[0] in _YES_NO_OPENERS:
+    if opens_with_why:
+        out.append(f"{where}: opens with 'why', which can sound like an accusation; try 'what led you to'")
+    elif tokens and tokens[0] in _YES_NO_OPENERS:
         out.append(f"{where}: yes/no question ('{question.split()[0]} ...'); open with what, how, which, when, where or who")
     elif any(len(c) > 1 and _norm_word(c[0]) in _YES_NO_OPENERS and _norm_word(c[1]) in _SUBJECTS for c in clauses[1:]):
         out.append(f"{where}: ends in a yes/no question; ask what, how, which, when, where or who instead")

@@ -1,0 +1,312 @@
+"""Content library: the shipped content passes the validator, and crafted bad content fails precisely."""
+
+from __future__ import annotations
+
+import textwrap
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from voice_coach.content import CATEGORIES, DEPTHS, TOPICS, Library, load_library
+from voice_coach.content.library import library_from_text, parse_text
+from voice_coach.content.validate import REQUIRED_LINES, REQUIRED_PROMPTS, validate
+from voice_coach.errors import ContentError
+
+GOOD_TIP = "{id: listening.01, text: Look up from your phone when your partner talks., more: It shows they matter., try: Put it face down once today.}"
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Library:
+    return load_library()
+
+
+def pack(text: str, source: str = "pack.yaml") -> Library:
+    """A library holding only one inline content file."""
+    return library_from_text(textwrap.dedent(text).lstrip(), source)
+
+
+def starter_problems(*texts: str) -> list[str]:
+    body = "".join(f'  - {{id: fun.light.{i:02d}, depth: light, text: "{t}"}}\n' for i, t in enumerate(texts, 1))
+    return validate(pack("category: fun\nstarters:\n" + body), coverage=False)
+
+
+# ----- the shipped library -----------------------------------------------------------------------
+
+
+def test_shipped_library_passes_the_validator(shipped: Library) -> None:
+    assert validate(shipped) == []
+    assert shipped.rejected == []
+
+
+def test_shipped_library_counts(shipped: Library) -> None:
+    assert len(shipped.starters) >= 500
+    per_cell = Counter((s.category, s.depth) for s in shipped.starters)
+    assert min(per_cell[(c, d)] for c in CATEGORIES for d in DEPTHS) >= 8
+    assert len(shipped.tips) >= 80
+    per_topic = Counter(t.topic for t in shipped.tips)
+    assert min(per_topic[t] for t in TOPICS) >= 5
+
+
+def test_shipped_prompts_and_lines_have_required_keys_with_variants(shipped: Library) -> None:
+    for key in REQUIRED_PROMPTS:
+        assert len(shipped.prompt(key)) >= 3, key
+    for key in REQUIRED_LINES:
+        assert len(shipped.line(key)) >= 3, key
+
+
+def test_shipped_starters_carry_their_file_and_line(shipped: Library) -> None:
+    starter = shipped.starter("daily_life.light.01")
+    assert starter is not None
+    assert starter.source.endswith("starters_daily_life.yaml:6")
+
+
+# ----- starters ----------------------------------------------------------------------------------
+
+
+def test_a_yes_no_starter_is_rejected() -> None:
+    assert starter_problems("Do you like mornings?") == [
+        "pack.yaml:3: starter 'fun.light.01': yes/no question ('Do ...'); open with what, how, which, when, where or who"
+    ]
+
+
+@pytest.mark.parametrize("text", ["Is there a song you love?", "Would you rather fly or swim?", "Have you ever been surfing?"])
+def test_other_yes_no_openers_are_rejected(text: str) -> None:
+    (problem,) = starter_problems(text)
+    assert "yes/no question" in problem
+
+
+def test_a_yes_no_question_after_a_lead_in_is_rejected() -> None:
+    (problem,) = starter_problems("When you're tired, do you like music on?")
+    assert problem == "pack.yaml:3: starter 'fun.light.01': ends in a yes/no question; ask what, how, which, when, where or who instead"
+
+
+def test_a_why_starter_is_rejected() -> None:
+    (problem,) = starter_problems("Why did you pick that job?")
+    assert problem == (
+        "pack.yaml:3: starter 'fun.light.01': opens with 'why', which can sound like an accusation; try 'what led you to'"
+    )
+
+
+def test_a_starter_must_end_with_its_question() -> None:
+    (problem,) = starter_problems("What made you laugh today? Take your time.")
+    assert problem == "pack.yaml:3: starter 'fun.light.01': must end with a question mark (put the question last)"
+
+
+def test_a_starter_without_a_question_word_is_rejected() -> None:
+    (problem,) = starter_problems("Tell me about your favorite teacher?")
+    assert "not open-ended" in problem
+
+
+def test_a_long_starter_is_rejected() -> None:
+    long = "What " + " ".join(["really"] * 20) + " made you smile?"
+    (problem,) = starter_problems(long)
+    assert problem == "pack.yaml:3: starter 'fun.light.01': 24 words, keep it to 20 or fewer"
+
+
+def test_a_blaming_starter_is_rejected() -> None:
+    (problem,) = starter_problems("You never listen, so what would help?")
+    assert "'you never' sounds like blame" in problem
+
+
+def test_an_open_starter_with_a_lead_in_passes() -> None:
+    assert starter_problems("Think of your favorite teacher. What made them special?") == []
+
+
+def test_duplicate_and_near_duplicate_starters_are_rejected() -> None:
+    problems = starter_problems(
+        "What was the best part of your weekend?",
+        "What was the best part of your weekend?",
+        "Where would you travel if money were no object?",
+        "Where would you travel next if money were no object?",
+    )
+    assert problems == [
+        "pack.yaml:4: starter 'fun.light.02' is a duplicate of 'fun.light.01' at pack.yaml:3; reword one of them",
+        "pack.yaml:6: starter 'fun.light.04' is a near-duplicate (similarity 100) of 'fun.light.03' at pack.yaml:5; reword one of them",
+    ]
+
+
+def test_a_duplicate_id_is_rejected() -> None:
+    library = pack(
+        """
+        category: fun
+        starters:
+          - {id: fun.light.01, depth: light, text: "What's your go-to snack on a road trip?"}
+          - {id: fun.light.01, depth: light, text: "Which board game do you always want to win?"}
+        """
+    )
+    assert validate(library, coverage=False) == ["pack.yaml:4: duplicate id 'fun.light.01' (first used at pack.yaml:3)"]
+
+
+def test_a_starter_id_must_match_its_category_and_depth() -> None:
+    library = pack('category: fun\nstarters:\n  - {id: fun.deep.01, depth: light, text: "What makes you laugh?"}\n')
+    assert validate(library, coverage=False) == ["pack.yaml:3: starter 'fun.deep.01': id should look like 'fun.light.NN'"]
+
+
+# ----- tips --------------------------------------------------------------------------------------
+
+
+def test_a_40_word_tip_is_rejected() -> None:
+    text = " ".join(["listen"] * 39) + " closely."
+    library = pack(f"topic: active_listening\ntips:\n  - {{id: active_listening.01, text: {text}, more: It helps., try: Listen once.}}\n")
+    assert validate(library, coverage=False) == ["pack.yaml:3: tip 'active_listening.01': text has 40 words, keep it to 35 or fewer"]
+
+
+def test_tip_limits_on_sentences_more_and_try() -> None:
+    more = " ".join(["because"] * 61)
+    try_ = " ".join(["today"] * 26)
+    library = pack(
+        f"topic: patience\ntips:\n  - {{id: patience.01, text: Wait. Breathe. Listen., more: {more}, try: {try_}}}\n"
+    )
+    assert validate(library, coverage=False) == [
+        "pack.yaml:3: tip 'patience.01': more has 61 words, keep it to 60 or fewer",
+        "pack.yaml:3: tip 'patience.01': try has 26 words, keep it to 25 or fewer",
+        "pack.yaml:3: tip 'patience.01': text has 3 sentences, keep it to 2 or fewer",
+    ]
+
+
+def test_a_quoted_example_counts_as_part_of_its_sentence() -> None:
+    library = pack(
+        'topic: appreciation\ntips:\n  - {id: appreciation.01, text: "Thank them: “I\'m glad you told me. It matters.” Then listen.", more: It helps., try: Say it once.}\n'
+    )
+    assert validate(library, coverage=False) == []
+
+
+def test_near_duplicate_tips_are_rejected() -> None:
+    library = pack(
+        """
+        topic: timing
+        tips:
+          - {id: timing.01, text: Save big talks for when you are both rested and calm., more: It helps., try: Pick a time.}
+          - {id: timing.02, text: Save the big talks for when you are both calm and rested., more: It helps., try: Pick a time.}
+        """
+    )
+    assert validate(library, coverage=False) == [
+        "pack.yaml:4: tip 'timing.02' is a near-duplicate (similarity 100) of 'timing.01' at pack.yaml:3; reword one of them"
+    ]
+
+
+# ----- prompts and lines -------------------------------------------------------------------------
+
+
+def test_a_prompt_needs_three_variants_and_known_placeholders() -> None:
+    library = pack(
+        """
+        prompts:
+          halfway: ["Halfway.", "Half your time."]
+          time_left: ["{amount} left.", "You have {amount}.", "Not long now, {speaker}."]
+        """
+    )
+    assert validate(library, coverage=False) == [
+        "pack.yaml:2: prompt 'halfway': has 2 variant(s), write at least 3",
+        "pack.yaml:3: prompt 'time_left': placeholder {speaker} is not filled here; use only ['amount']",
+        "pack.yaml:3: prompt 'time_left': 'Not long now, {speaker}.' leaves out {amount}",
+    ]
+
+
+def test_missing_required_keys_are_reported(shipped: Library) -> None:
+    library = replace(shipped, prompts={k: v for k, v in shipped.prompts.items() if k != "halfway"})
+    library.lines = {k: v for k, v in shipped.lines.items() if k != "goodbye"}
+    assert validate(library) == [
+        "content: missing prompt 'halfway' (the coach needs it); add it under 'prompts:'",
+        "content: missing line 'goodbye' (the coach needs it); add it under 'lines:'",
+    ]
+
+
+# ----- coverage ----------------------------------------------------------------------------------
+
+
+def test_a_missing_depth_is_reported(shipped: Library) -> None:
+    library = replace(shipped, starters=[s for s in shipped.starters if not (s.category == "fun" and s.depth == "deep")])
+    problems = validate(library)
+    assert len(problems) == 1
+    assert problems[0].endswith("starters_fun.yaml:1: category 'fun' has 0 deep starters, need at least 8")
+
+
+def test_too_few_items_are_reported(shipped: Library) -> None:
+    library = replace(shipped, starters=shipped.starters[:450], tips=[t for t in shipped.tips if t.topic != "patience"])
+    problems = validate(library)
+    assert "content: 450 starters, need at least 500" in problems
+    assert "content: topic 'patience' has 0 tips, need at least 5" in problems
+
+
+def test_samey_openings_are_reported(shipped: Library) -> None:
+    samey = [replace(s, text="So, tell me, " + s.text) for s in shipped.starters[:50]]
+    library = replace(shipped, starters=samey + shipped.starters[50:])
+    limit = int(0.08 * len(library.starters))
+    assert f"content: 50 starters open with 'so tell me', more than {limit}; vary the openings" in validate(library)
+
+
+# ----- loading errors ----------------------------------------------------------------------------
+
+
+def test_malformed_yaml_names_file_and_line() -> None:
+    with pytest.raises(ContentError) as caught:
+        parse_text('category: fun\nstarters:\n  - {id: fun.light.01, text: "What\'s up?"\n  - oops\n', "pack.yaml")
+    assert caught.value.message.startswith("pack.yaml:4: malformed YAML:")
+
+
+def test_an_unknown_top_level_key_is_rejected() -> None:
+    with pytest.raises(ContentError) as caught:
+        parse_text("category: fun\nstarter:\n  - {id: fun.light.01}\n", "pack.yaml")
+    assert caught.value.message == "pack.yaml:2: unknown key 'starter'"
+
+
+def test_an_unknown_key_in_a_starter_is_rejected() -> None:
+    with pytest.raises(ContentError) as caught:
+        parse_text('category: fun\nstarters:\n  - {id: fun.light.01, depht: light, text: "What?"}\n', "pack.yaml")
+    assert caught.value.message == "pack.yaml:3: unknown key 'depht' in a starter"
+
+
+def test_a_tip_missing_try_is_rejected() -> None:
+    with pytest.raises(ContentError) as caught:
+        parse_text("topic: empathy\ntips:\n  - {id: empathy.01, text: Listen., more: It helps.}\n", "pack.yaml")
+    assert caught.value.message == "pack.yaml:3: a tip needs id, text, more and try"
+
+
+def test_a_missing_topic_points_at_the_tips() -> None:
+    with pytest.raises(ContentError) as caught:
+        parse_text("title: mine\ntips:\n  - {id: x.01, text: a, more: b, try: c}\n", "pack.yaml")
+    assert caught.value.message.startswith("pack.yaml:2: unknown or missing topic None")
+
+
+def test_an_unknown_category_is_rejected() -> None:
+    with pytest.raises(ContentError) as caught:
+        parse_text('category: cooking\nstarters:\n  - {id: cooking.light.01, depth: light, text: "What?"}\n', "pack.yaml")
+    assert caught.value.message.startswith("pack.yaml:1: unknown or missing category 'cooking'")
+
+
+# ----- user packs --------------------------------------------------------------------------------
+
+
+def test_a_bad_user_pack_is_rejected_while_the_rest_loads(tmp_path: Path, shipped: Library) -> None:
+    (tmp_path / "good.yaml").write_text(
+        'category: dreams\nstarters:\n  - {id: dreams.light.mine1, depth: light, text: "What would you plant first on a tiny allotment?"}\n'
+    )
+    (tmp_path / "bad.yaml").write_text("topic: empathy\ntips:\n  - {id: empathy.mine, text: [oops\n")
+    library = load_library(tmp_path)
+    assert library.starter("dreams.light.mine1") is not None
+    assert len(library.starters) == len(shipped.starters) + 1
+    assert len(library.tips) == len(shipped.tips)
+    (rejected,) = library.rejected
+    assert rejected.startswith(f"{tmp_path / 'bad.yaml'}:4: malformed YAML")
+    assert validate(library) == [rejected]
+
+
+def test_a_good_user_pack_validates_clean(tmp_path: Path) -> None:
+    (tmp_path / "extra.yaml").write_text(
+        "lines:\n  goodbye: [\"Sleep well, you two.\"]\n"
+        'category: dreams\nstarters:\n  - {id: dreams.light.mine1, depth: light, text: "What would you plant first on a tiny allotment?"}\n'
+    )
+    library = load_library(tmp_path)
+    assert validate(library) == []
+    assert library.line("goodbye")[-1] == "Sleep well, you two."
+
+
+def test_a_user_pack_breaking_a_rule_is_reported_with_its_file(tmp_path: Path) -> None:
+    (tmp_path / "mine.yaml").write_text('category: fun\nstarters:\n  - {id: fun.light.mine, depth: light, text: "Are you hungry?"}\n')
+    problems = validate(load_library(tmp_path))
+    assert problems == [
+        f"{tmp_path / 'mine.yaml'}:3: starter 'fun.light.mine': yes/no question ('Are ...'); open with what, how, which, when, where or who"
+    ]
