@@ -180,3 +180,21 @@ def test_every_check_runs_in_one_report(pulse_rig: PulseRig, tmp_path: Path, mon
     for label in ("config", "microphone", "speaker", "voice", "data dir"):
         assert by_label[label].ok, by_label[label]
     assert all(line[0] in "✔✘" for line in format_checks(checks).splitlines())
+
+
+def test_doctor_command_reports_a_broken_config_file_as_a_line(tmp_path: Path) -> None:
+    config = tmp_path / "config" / "voice-coach" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('engine = "text"\nvolum = 3\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VOSK", "VOICE_COACH", "XDG", "PULSE"))}
+    env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"), PULSE_SERVER="unix:/nonexistent")
+    result = subprocess.run([sys.executable, "-m", "voice_coach", "doctor", "--quiet", "--engine", "text"],
+                            env=env, capture_output=True, text=True, timeout=120)
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"✘ config: {config}:2: unknown key 'volum' — use one of " + lines[0].split("use one of ")[1]
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    # The other checks run on the defaults, since the file could not be read.
+    assert [line.split(":")[0] for line in lines] == [
+        "✘ config", "✘ microphone", "✘ speaker", "✔ voice", "✔ speech model",
+        "✔ data dir", lines[6].split(":")[0], lines[7].split(":")[0],
+    ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
 import io
 import sys
 import zipfile
@@ -23,6 +25,7 @@ from voice_coach.models import (
     is_vosk_model,
     list_models,
     resolve_engine,
+    search_dirs,
     user_models_dir,
 )
 
@@ -142,7 +145,12 @@ def test_install_locations(tmp_path: Path) -> None:
     assert user_models_dir(env) == tmp_path / "data" / "voice-coach" / "models"
     assert user_models_dir({"HOME": str(tmp_path)}) == tmp_path / ".local/share/voice-coach/models"
     # This test runs from a checkout, so fetched models go to its audio_models/.
-    assert install_dir(env) == Path(__file__).resolve().parent.parent / "audio_models"
+    assert install_dir(tmp_path / "home", env) == Path(__file__).resolve().parent.parent / "audio_models"
+    assert search_dirs(tmp_path / "home", env)[:2] == [
+        ("audio_models", Path(__file__).resolve().parent.parent / "audio_models"),
+        ("data dir", tmp_path / "home" / "models"),
+    ]
+    assert [source for source, _ in search_dirs(None, env)] == ["audio_models", "data dir", "vosk cache"]
 
 
 # --- fetching --------------------------------------------------------------------------------
@@ -284,3 +292,40 @@ def test_progress_bar_draws_one_updating_line() -> None:
     assert text.count("\n") == 1 and text.endswith("100%\n")
     assert text.count("\r") <= 2 * 101  # redrawn only when the visible text changes
     assert sys.stderr is not stream
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    # Bytes, then decoded: text mode would turn the progress bar's carriage returns into newlines.
+    done = subprocess.run([sys.executable, "-m", "voice_coach", *args], env=env, capture_output=True, timeout=120)
+    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode(), done.stderr.decode())
+
+
+def test_model_commands_end_to_end(tmp_path: Path) -> None:
+    body = model_zip(NAME)
+    state = ServerState(files={f"models/{NAME}.zip": body})
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VOSK", "VOICE_COACH", "XDG"))}
+    env.update(HOME=str(tmp_path / "home"), VOICE_COACH_HOME=str(tmp_path / "data"))
+    dest = tmp_path / "models"
+    with model_server(state) as base:
+        env["VOICE_COACH_MODEL_URL"] = base
+        fetched = _cli(["model", "fetch", NAME, "--dest", str(dest)], env)
+    assert fetched.returncode == 0, fetched.stderr
+    assert fetched.stdout.strip() == str(dest / NAME)
+    bar = fetched.stderr.rstrip("\n")
+    assert bar.count("\n") == 0 and bar.endswith("100%") and bar.startswith(f"\r{NAME}")
+    env["VOSK_MODEL_PATH"] = str(dest)
+    listed = _cli(["model", "list"], env)
+    assert listed.returncode == 0, listed.stderr
+    assert f"* {NAME}  {dest / NAME}  (VOSK_MODEL_PATH" in listed.stdout
+    assert listed.stdout.strip().endswith(f"engine: vosk: {dest / NAME}")
+    assert _cli(["model", "path"], env).stdout.strip() == f"vosk: {dest / NAME}"
+    missing = _cli(["model", "path", "--model", str(tmp_path / "gone")], env)
+    assert missing.returncode == 0 and missing.stdout.strip() == "pocketsphinx (built in)"
+    assert f"model folder {tmp_path / 'gone'} (--model) does not exist" in missing.stderr
+    forced = _cli(["model", "path", "--model", str(tmp_path / "gone")], {**env, "VOICE_COACH_ENGINE": "vosk"})
+    assert forced.returncode == 7 and forced.stderr.count("\n") == 1 and "Traceback" not in forced.stderr
+    down = _cli(["model", "fetch", "--dest", str(dest)], {**env, "VOICE_COACH_MODEL_URL": f"http://127.0.0.1:{free_port()}/m"})
+    assert down.returncode == 7 and "cannot reach" in down.stderr and "Traceback" not in down.stderr

@@ -13,7 +13,7 @@ from typing import Any
 
 from voice_coach import __version__
 from voice_coach.config import ENGINES, VOICE_ENGINES, Settings, describe, load_settings
-from voice_coach.errors import NotAvailableYet, UsageError, VoiceCoachError
+from voice_coach.errors import ConfigError, NotAvailableYet, UsageError, VoiceCoachError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -90,12 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
     exercise.add_argument("--reflect-seconds", type=_seconds, help="reflection time after each turn (default 90)")
     exercise.add_argument("--no-checkin", action="store_true", help="skip the check-in questions")
     sub.add_parser("devices", parents=[common], help="list audio devices")
-    sub.add_parser("doctor", parents=[common, loop], help="check microphone, speaker, voice, models, config")
+    doctor = sub.add_parser("doctor", parents=[common, loop], help="check microphone, speaker, voice, models, config")
+    doctor.add_argument("--listen", type=_seconds, default=0.0, metavar="S",
+                        help="also record S seconds from the microphone and report its level")
     sub.add_parser("config", parents=[common], help="show the effective settings and where each came from")
     model = sub.add_parser("model", parents=[common], help="speech models: fetch, list, path")
     model.add_argument("action", choices=("fetch", "list", "path"))
     model.add_argument("name", nargs="?", help="model name or URL (fetch)")
     model.add_argument("--model", type=Path, help="vosk model folder")
+    model.add_argument("--dest", type=Path, help="fetch: install into this folder (default: audio_models/ or the data dir)")
+    model.add_argument("--force", action="store_true", help="fetch: download again even if installed")
     return parser
 
 
@@ -235,6 +239,46 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from voice_coach.doctor import exit_code, format_checks, run_checks
+
+    if args.listen:
+        print(f"Listening for {args.listen:g} s: say something…", file=sys.stderr)
+    checks = run_checks(settings, listen_s=args.listen, config_error=getattr(args, "config_error", None))
+    print(format_checks(checks))
+    return exit_code(checks)
+
+
+def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
+    from voice_coach import models
+
+    if args.action == "fetch":
+        from voice_coach.download import ProgressBar
+
+        bar = ProgressBar(args.name or models.DEFAULT_MODEL.name)
+        try:
+            dest = args.dest or models.install_dir(settings.data_dir)
+            path = models.fetch_model(args.name, dest, bar, force=args.force)
+        finally:
+            bar.finish()
+        print(path)
+        return 0
+    from voice_coach.doctor import model_source
+
+    dirs = models.search_dirs(settings.data_dir)
+    source = model_source(settings)
+    requested = None if settings.engine in ("auto", "text") else settings.engine
+    engine = models.resolve_engine(requested, settings.model, None, dirs=dirs, explicit_source=source)
+    if engine.error is not None:
+        print(f"voice-coach: {engine.error.one_line()}", file=sys.stderr)
+    if args.action == "list":
+        infos = models.list_models(settings.model, None, dirs=dirs, explicit_source=source)
+        print(models.format_model_list(infos, engine))
+    else:
+        print(engine.describe())
+    return 0
+
+
 def cmd_not_yet(what: str) -> Callable[[argparse.Namespace, Settings], int]:
     def run(args: argparse.Namespace, settings: Settings) -> int:
         raise NotAvailableYet(f"'{what}' is not available in this version yet", "it arrives in a later release; see the README")
@@ -251,8 +295,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "intents": cmd_intents,
     "config": cmd_config,
     "devices": cmd_not_yet("devices"),
-    "doctor": cmd_not_yet("doctor"),
-    "model": cmd_not_yet("model"),
+    "doctor": cmd_doctor,
+    "model": cmd_model,
 }
 
 
@@ -270,7 +314,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(words)
         logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
         signal.signal(signal.SIGTERM, _on_sigterm)
-        settings = _settings(args)
+        try:
+            settings = _settings(args)
+        except ConfigError as err:
+            if args.command != "doctor":
+                raise
+            # doctor reports a broken config file as one of its lines and checks the rest on defaults.
+            settings, args.config_error = Settings(), err
         return COMMANDS[args.command](args, settings)
     except VoiceCoachError as err:
         if args is not None and getattr(args, "debug", False):

@@ -17,7 +17,7 @@ from typing import Any
 
 from voice_coach.config import Settings, config_path
 from voice_coach.errors import VoiceCoachError
-from voice_coach.models import FETCH_HINT, resolve_engine
+from voice_coach.models import FETCH_HINT, resolve_engine, search_dirs
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -91,6 +91,12 @@ def format_checks(checks: list[Check]) -> str:
 def exit_code(checks: list[Check]) -> int:
     """1 when something the coach needs is broken, else 0."""
     return 1 if any(not check.ok and check.needed for check in checks) else 0
+
+
+def model_source(settings: Settings) -> str:
+    """Where settings.model came from, as users would name it: --model, file:line or env:NAME."""
+    source = settings.sources.get("model", "--model")
+    return "--model" if source == "flag" else source
 
 
 def main(flags: dict[str, Any] | None = None, listen_s: float = 0.0) -> int:
@@ -214,9 +220,10 @@ def _check_voice(settings: Settings) -> Check:
 
 def _check_model(settings: Settings, model_dirs: list[tuple[str, Path]] | None) -> Check:
     requested = None if settings.engine == "auto" else settings.engine
-    source = settings.sources.get("model", "--model")
+    source = model_source(settings)
     try:
-        choice = resolve_engine(requested, settings.model, None, dirs=model_dirs, explicit_source=source)
+        dirs = model_dirs if model_dirs is not None else search_dirs(settings.data_dir)
+        choice = resolve_engine(requested, settings.model, None, dirs=dirs, explicit_source=source)
     except VoiceCoachError as exc:
         return Check(False, "speech model", exc.message, exc.fix)
     if choice.engine == "text":
@@ -297,5 +304,8 @@ def _check_intents() -> Check:
     from voice_coach.matching import load_intents
 
     intents = load_intents()
-    count = len(intents) if hasattr(intents, "__len__") else None
-    return Check(True, "intents", f"{count} intents loaded" if count is not None else "loaded")
+    names = getattr(intents, "intents", None)
+    phrases = getattr(intents, "choices", None)
+    if names is None or phrases is None:
+        return Check(True, "intents", "loaded")
+    return Check(True, "intents", f"{len(names)} intents, {len(phrases)} phrasings")

@@ -87,7 +87,7 @@ def fetch(
     """
     env = os.environ if env is None else env
     name, url = _name_and_url(name_or_url, base_url, env)
-    dest = (dest_dir or install_dir(env)).expanduser()
+    dest = (dest_dir or install_dir(env=env)).expanduser()
     target = dest / name
     if is_vosk_model(target) and not force:
         _LOGGER.info("%s is already installed at %s", name, target)

@@ -127,21 +127,27 @@ def vosk_cache_dir(env: Mapping[str, str] | None = None) -> Path:
     return Path(env.get("HOME") or Path.home()) / ".cache" / "vosk"
 
 
-def install_dir(env: Mapping[str, str] | None = None) -> Path:
-    """Where `model fetch` installs: audio_models/ in a checkout, else the user data dir."""
+def install_dir(data_dir: Path | None = None, env: Mapping[str, str] | None = None) -> Path:
+    """Where `model fetch` installs: audio_models/ in a checkout, else <data dir>/models."""
     root = repo_root()
     if root is not None and os.access(root / "audio_models", os.W_OK):
         return root / "audio_models"
-    return user_models_dir(env)
+    return data_dir / "models" if data_dir is not None else user_models_dir(env)
 
 
-def search_dirs(env: Mapping[str, str] | None = None) -> list[tuple[str, Path]]:
-    """Folders scanned for models after --model, config and VOSK_MODEL_PATH, in order."""
+def search_dirs(data_dir: Path | None = None, env: Mapping[str, str] | None = None) -> list[tuple[str, Path]]:
+    """Folders scanned for models after --model, config and VOSK_MODEL_PATH, in order.
+
+    ``data_dir`` is the app's data dir (settings.data_dir) when it differs from the XDG default.
+    """
     dirs: list[tuple[str, Path]] = []
     root = repo_root()
     if root is not None:
         dirs.append(("audio_models", root / "audio_models"))
-    dirs.append(("data dir", user_models_dir(env)))
+    if data_dir is not None:
+        dirs.append(("data dir", data_dir / "models"))
+    if data_dir is None or data_dir / "models" != user_models_dir(env):
+        dirs.append(("data dir", user_models_dir(env)))
     dirs.append(("vosk cache", vosk_cache_dir(env)))
     return dirs
 
@@ -197,7 +203,7 @@ def find_model(
         return _named(config_path, "config")
     if env.get(VOSK_PATH_ENV):
         return _named(Path(env[VOSK_PATH_ENV]), VOSK_PATH_ENV)
-    for source, folder in search_dirs(env) if dirs is None else dirs:
+    for source, folder in search_dirs(env=env) if dirs is None else dirs:
         found = models_in(folder)
         if found:
             return ModelChoice(found[0], source)
@@ -221,6 +227,7 @@ def list_models(
     *,
     env: Mapping[str, str] | None = None,
     dirs: list[tuple[str, Path]] | None = None,
+    explicit_source: str = "--model",
 ) -> list[ModelInfo]:
     """Every model the coach can see, with the one that would be used marked."""
     env = os.environ if env is None else env
@@ -229,12 +236,12 @@ def list_models(
     except ModelError:
         chosen = None
     candidates: list[tuple[str, Path]] = []
-    for source, path in (("--model", explicit), ("config", config_path)):
+    for source, path in ((explicit_source, explicit), ("config", config_path)):
         if path is not None:
             candidates.append((source, path.expanduser()))
     if env.get(VOSK_PATH_ENV):
         candidates.append((VOSK_PATH_ENV, Path(env[VOSK_PATH_ENV])))
-    candidates.extend(search_dirs(env) if dirs is None else dirs)
+    candidates.extend(search_dirs(env=env) if dirs is None else dirs)
     seen: set[Path] = set()
     infos: list[ModelInfo] = []
     for source, path in candidates:
@@ -246,6 +253,18 @@ def list_models(
             in_use = chosen is not None and chosen.path.resolve() == real
             infos.append(ModelInfo(model.name, model, source, _tree_bytes(model), in_use))
     return infos
+
+
+def format_model_list(infos: list[ModelInfo], engine: EngineChoice) -> str:
+    """`model list` output: one line per model (* = in use), then the engine that will listen."""
+    lines = [
+        f"{'*' if info.in_use else ' '} {info.name}  {info.path}  ({info.source}, {info.size_bytes / 1e6:.0f} MB)"
+        for info in infos
+    ]
+    if not infos:
+        lines.append(f"no vosk models installed; {FETCH_HINT}")
+    lines.append(f"engine: {engine.describe()}")
+    return "\n".join(lines)
 
 
 def resolve_engine(
