@@ -29,7 +29,7 @@ def _minutes_slot(match: Match) -> float:
     raw = match.slots.get("minutes")
     try:
         minutes = float(raw) if raw is not None else 1.0
-    except ValueError:
+    except (TypeError, ValueError):
         return 1.0
     if not math.isfinite(minutes) or minutes <= 0:
         return 1.0
@@ -57,7 +57,7 @@ def command_table(ex: Exercise) -> dict[str, Command]:
         frozen = ex._frozen
         detail: dict[str, object] = {"was": frozen.state if frozen else state}
         left = ex.remaining_s(now)
-        if left is not None:
+        if left is not None and ex._phase() in ("speaking", "reflection"):
             detail["remaining_s"] = round(left, 3)
         ex._enter(kind, **detail)
         ex._say(kind)
