@@ -27,6 +27,8 @@ BASE_WPM = 175
 """Words per minute at rate 1.0 (espeak-ng's own default pace)."""
 
 _STOP_WAIT_S = 2.0
+_START_TIMEOUT_S = 10.0
+"""At least this long for a worker to start: a cold first import can be slow on a busy machine."""
 
 
 class _WorkerFailed(Exception):
@@ -150,7 +152,7 @@ class Pyttsx3Engine:
     def _start(self) -> _Worker:
         worker = _Worker(self.worker_args)
         try:
-            ready, _ = worker.receive(self.timeout_s)
+            ready, _ = worker.receive(max(self.timeout_s, _START_TIMEOUT_S))
         except _WorkerFailed:
             worker.kill()
             raise

@@ -97,7 +97,6 @@ class Voice:
             if self.engine_name == "none":
                 self._failed.clear()  # everything failed last time: give each engine a fresh chance
             start = self._order.index(self.engine_name) if self.engine_name in self._order else 0
-            last_error = ""
             for name in self._order[start:] + self._order[:start]:
                 engine = self._engine(name)
                 if engine is None:
@@ -105,8 +104,8 @@ class Voice:
                 try:
                     rendered = engine.render(text, self.settings)
                 except SpeechError as exc:
-                    last_error = exc.one_line()
-                    self._failed[name] = last_error
+                    # Dropped for the session: a stalled engine costs two timeouts per try.
+                    self._failed[name] = exc.one_line()
                     self._engines.pop(name).close()
                     continue
                 if name != self.engine_name:
@@ -114,7 +113,7 @@ class Voice:
                 return trim_silence(rendered)
             self.engine_name = "none"
             raise SpeechError(
-                f"speech output failed ({last_error or 'no engine available'})",
+                f"speech output failed ({'; '.join(self._failed.values()) or 'no engine available'})",
                 fix="run `voice-coach doctor`; replies are printed meanwhile",
             )
 
