@@ -90,7 +90,7 @@ _WH_WORDS = frozenset(
 _BLAME = re.compile(r"(?:^|[,.;:!?“\"]\s*|\b(?:and|but|because|when)\s+)(you always|you never)\b|\b(your fault)\b", re.IGNORECASE)
 """Accusing phrasings: "you always/never" opening a clause, or "your fault"."""
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"])")
 _STARTER_ID = re.compile(r"^[a-z_]+\.(light|medium|deep)\.[a-z0-9_]+$")
 _TIP_ID = re.compile(r"^[a-z_]+\.[a-z0-9_]+$")
 
@@ -104,8 +104,11 @@ def _norm_word(word: str) -> str:
 
 
 def _sentences(text: str) -> list[str]:
-    """Sentences, with quoted example wordings counted as part of the sentence around them."""
-    unquoted = _QUOTED.sub("QUOTE", text.strip())
+    """Sentences, with a quoted example wording counted as part of the sentence around it.
+
+    A quote ending in . ! or ? ends the outer sentence only when a capital letter follows it.
+    """
+    unquoted = _QUOTED.sub(lambda m: "QUOTE." if m.group(0)[-2] in ".!?" else "QUOTE", text.strip())
     return [s for s in _SENTENCE_END.split(unquoted) if s]
 
 
