@@ -38,7 +38,7 @@ import yaml
 
 import voice_coach
 from voice_coach.errors import ContentError
-from voice_coach.normalize import Normalizer, WakeWords, basic_words, sorted_words
+from voice_coach.normalize import Normalizer, PhraseMap, WakeWords, basic_words, sorted_words
 from voice_coach.slots import SlotReader
 from voice_coach.templates import TemplateError, expand, parse
 
@@ -69,7 +69,10 @@ class Where(str):
     where: str = "?"
 
 
-class _Loader(yaml.SafeLoader):
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: loading is 5x faster
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
     """SafeLoader whose strings carry file:line."""
 
     source = "<string>"
@@ -85,7 +88,7 @@ _Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 # YAML 1.1 reads yes/no/on/off as booleans; in intent files they are words ("yes:" is an intent).
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
                               list("tTfF"))
@@ -142,13 +145,15 @@ class Intents:
         self._vocab = vocab
         self.slot_reader = SlotReader(self.lexicons, [str(p) for p in slots.get("speaker_me", [])],
                                       [str(p) for p in slots.get("speaker_partner", [])], vocab)
-        self.cues: dict[str, list[tuple[str, ...]]] = {
-            name: [tuple(self.normalizer.words(c)) for c in d.cues] for name, d in self.intents.items()
+        self.cues: dict[str, PhraseMap] = {
+            name: PhraseMap((self.normalizer.words(c), True) for c in d.cues) for name, d in self.intents.items()
         }
-        self.out_of_scope_words = [tuple(self.normalizer.words(w)) for w in lists["out_of_scope_words"]]
-        self.domain_words = [tuple(self.normalizer.words(w)) for w in lists["domain_words"]]
+        self.out_of_scope_words = PhraseMap((self.normalizer.words(w), True) for w in lists["out_of_scope_words"])
+        self.domain_words = PhraseMap((self.normalizer.words(w), True) for w in lists["domain_words"])
         self.exercise_intents = {name for name, d in self.intents.items() if d.exercise}
         self._choice_sets: dict[str, tuple[list[str], list[str]]] = {}
+        for mode in ("normal", "pending", "turn"):
+            self.choice_set(mode)
 
     def choice_set(self, mode: str) -> tuple[list[str], list[str]]:
         """(choices, intent of each) for a context: "normal" (no yes/no), "pending" (all), "turn" (exercise only)."""

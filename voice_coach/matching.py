@@ -9,7 +9,7 @@ from rapidfuzz import fuzz, process
 
 from voice_coach.intent_data import INTENTS_DIR, OUT_OF_SCOPE, SLOT_TOKENS, Intents, load_intents
 from voice_coach.match import Context, Match, SlotValue
-from voice_coach.normalize import MAX_CHARS, WakeWords, sorted_words
+from voice_coach.normalize import MAX_CHARS, PhraseMap, WakeWords, sorted_words
 from voice_coach.numbers import Amount
 from voice_coach.slots import Found, SlotReading, overlaps
 
@@ -155,21 +155,17 @@ def _by_keywords(slotted: list[str], words: list[str], reading: SlotReading, add
     kinds = [w for w in slotted if w in _TIP_WORDS or w in _STARTER_WORDS]
     if kinds:
         return "tip" if kinds[0] in _TIP_WORDS else "conversation_starter"
-    if _has_any(words, [c for c in intents.cues.get("conversation_starter", []) if len(c) > 1]):
+    if _has_any(words, intents.cues.get("conversation_starter")):
         return "conversation_starter"
     about_us = reading.topic is not None or _has_any(words, intents.domain_words)
-    if about_us and (_has_any(words, intents.cues.get("tip", [])) or addressed):
+    if about_us and (_has_any(words, intents.cues.get("tip")) or addressed):
         return "tip"
     return None
 
 
-def _has_any(words: Sequence[str], phrases: Sequence[tuple[str, ...]]) -> bool:
-    """True when any phrase occurs in words."""
-    for phrase in phrases:
-        n = len(phrase)
-        if n and any(tuple(words[i:i + n]) == phrase for i in range(len(words) - n + 1)):
-            return True
-    return False
+def _has_any(words: Sequence[str], phrases: PhraseMap | None) -> bool:
+    """True when any of the phrases occurs in words."""
+    return phrases is not None and any(phrases.match_at(words, i) for i in range(len(words)))
 
 
 def _follow_up(intent: str, plain: str, ctx: Context) -> str:

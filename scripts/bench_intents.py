@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Intent matcher benchmark: accuracy on a labelled utterance file, time per utterance, load time.
+
+Usage: scripts/bench_intents.py [FILE ...] [--json bench_results/intents.json] [--errors]
+Beside our matcher it scores a baseline: nearest raw example by plain rapidfuzz (no normalisation, no slots).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from voice_coach.match import Context
+from voice_coach.matching import load_intents, recognize
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FILES = [ROOT / "tests" / "data" / "intents_dev.tsv"]
+BASELINE_CUTOFF = 75.0
+REPEATS = 5
+"""Each utterance is timed this many times and its median kept, so a busy machine's hiccups don't count."""
+
+
+def read_cases(path: Path) -> list[tuple[str, str | None, dict[str, object], Context]]:
+    """(text, intent or None, slots, context) per line of a labelled TSV file."""
+    cases = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t") + ["", "", ""]
+        text, intent, slot_text, ctx_text = cols[0], cols[1], cols[2], cols[3]
+        slots: dict[str, object] = {}
+        for pair in filter(None, slot_text.split(",")):
+            key, _, value = pair.partition("=")
+            slots[key] = float(value) if key == "minutes" else value
+        cases.append((text, None if intent == "NONE" else intent, slots, parse_context(ctx_text)))
+    return cases
+
+
+def parse_context(text: str) -> Context:
+    """Context from "pending,exercise,turn,kind=tip,last=tip"."""
+    fields: dict[str, object] = {}
+    for item in filter(None, text.split(",")):
+        key, _, value = item.partition("=")
+        if key == "pending":
+            fields["pending_question"] = "confirm"
+        elif key == "exercise":
+            fields["in_exercise"] = True
+        elif key == "turn":
+            fields["in_exercise"] = fields["speaking_turn"] = True
+        elif key == "kind":
+            fields["last_kind"] = value
+        elif key == "last":
+            fields["last_intent"] = value
+    return Context(**fields)  # type: ignore[arg-type]
+
+
+def same_slots(got: dict[str, object], want: dict[str, object]) -> bool:
+    """Slots equal, minutes compared as numbers."""
+    if set(got) != set(want):
+        return False
+    return all(math.isclose(float(got[k]), float(want[k])) if k == "minutes" else got[k] == want[k]  # type: ignore[arg-type]
+               for k in want)
+
+
+def evaluate(cases, predict) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Accuracy figures and per-utterance times for a predict(text, context) -> (intent, slots)."""
+    in_scope = [c for c in cases if c[1] is not None]
+    out_scope = [c for c in cases if c[1] is None]
+    right_intent = right_slots = rejected = 0
+    times_us: list[float] = []
+    errors: list[str] = []
+    for text, intent, slots, ctx in cases:
+        runs = []
+        for _ in range(REPEATS):
+            start = time.perf_counter()
+            got_intent, got_slots = predict(text, ctx)
+            runs.append((time.perf_counter() - start) * 1e6)
+        times_us.append(statistics.median(runs))
+        if intent is None:
+            rejected += got_intent is None
+            if got_intent is not None:
+                errors.append(f"OOS accepted: {text!r} -> {got_intent} {got_slots}")
+        elif got_intent == intent:
+            right_intent += 1
+            if same_slots(got_slots, slots):
+                right_slots += 1
+            else:
+                errors.append(f"slots: {text!r} -> {got_slots}, want {slots}")
+        else:
+            errors.append(f"intent: {text!r} -> {got_intent}, want {intent}")
+    times_us.sort()
+    return {
+        "utterances": len(cases),
+        "in_scope": len(in_scope),
+        "out_of_scope": len(out_scope),
+        "intent_accuracy": right_intent / max(1, len(in_scope)),
+        "slot_accuracy": right_slots / max(1, right_intent),
+        "oos_rejection": rejected / max(1, len(out_scope)),
+        "p50_us": statistics.median(times_us) if times_us else 0.0,
+        "p95_us": times_us[int(0.95 * (len(times_us) - 1))] if times_us else 0.0,
+        "errors": errors,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="*", type=Path, default=DEFAULT_FILES)
+    parser.add_argument("--json", type=Path, default=ROOT / "bench_results" / "intents.json")
+    parser.add_argument("--errors", action="store_true", help="list every miss")
+    args = parser.parse_args()
+
+    start = time.perf_counter()
+    intents = load_intents()
+    load_ms = (time.perf_counter() - start) * 1000
+    loads = []
+    for _ in range(3):
+        start = time.perf_counter()
+        load_intents()
+        loads.append((time.perf_counter() - start) * 1000)
+
+    def ours(text: str, ctx: Context) -> tuple[str | None, dict[str, object]]:
+        match = recognize(text, intents, ctx)
+        return (match.intent, dict(match.slots)) if match else (None, {})
+
+    examples = intents.examples()
+    raw = [e for name in examples for e in examples[name]]
+    raw_intent = [name for name in examples for _ in examples[name]]
+
+    def baseline(text: str, ctx: Context) -> tuple[str | None, dict[str, object]]:
+        best = process.extractOne(text, raw, scorer=fuzz.WRatio, score_cutoff=BASELINE_CUTOFF)
+        return (raw_intent[best[2]], {}) if best else (None, {})
+
+    report: dict[str, object] = {"load_ms_first": round(load_ms, 1), "load_ms": round(min(loads), 1),
+                                 "templates_expanded": len(raw), "files": {}}
+    rows = []
+    for path in args.files:
+        cases = read_cases(path)
+        ours_result = evaluate(cases, ours)
+        base_result = evaluate(cases, baseline)
+        report["files"][path.name] = {"ours": {k: v for k, v in ours_result.items() if k != "errors"},  # type: ignore[index]
+                                      "baseline": {k: v for k, v in base_result.items() if k != "errors"}}
+        for name, result in (("ours", ours_result), ("baseline", base_result)):
+            rows.append((path.name, name, result))
+        if args.errors:
+            for line in ours_result["errors"]:  # type: ignore[union-attr]
+                print(line)
+    print(f"{'file':24} {'matcher':9} {'n':>4} {'intent':>7} {'slots':>7} {'oos rej':>7} {'p50 us':>7} {'p95 us':>7}")
+    for file, name, r in rows:
+        print(f"{file:24} {name:9} {r['utterances']:>4} {r['intent_accuracy']:>7.1%} {r['slot_accuracy']:>7.1%} "
+              f"{r['oos_rejection']:>7.1%} {r['p50_us']:>7.0f} {r['p95_us']:>7.0f}")
+    print(f"load: {report['load_ms']} ms (first, with imports warm: {report['load_ms_first']} ms); "
+          f"{len(raw)} expanded example sentences")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
