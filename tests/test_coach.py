@@ -163,3 +163,15 @@ def test_unknown_tip_is_not_given_for_empty_library() -> None:
     coach = make_coach(empty)
     assert said(ask(coach, "tip"))[0].text in library.lines["out_of_scope"]
     assert isinstance(Tip, type)
+
+
+def test_every_line_the_coach_says_exists_with_variants(library: Library) -> None:
+    import re
+    from pathlib import Path
+
+    import voice_coach.coach as coach_module
+
+    source = Path(coach_module.__file__).read_text()
+    keys = set(re.findall(r'_say\("([a-z_]+)"', source)) | {"slower", "faster", "louder", "quieter", "help_examples"}
+    for key in sorted(keys):
+        assert len(library.lines.get(key, [])) >= 3, f"coach line '{key}' needs at least 3 variants"
