@@ -117,3 +117,13 @@ def test_bad_config_file_is_one_line_and_nothing_is_lost(env: dict[str, str], tm
 def test_python_m_and_version(env: dict[str, str]) -> None:
     result = vc(env, "--version")
     assert result.returncode == 0 and "voice-coach" in result.stdout
+
+
+def test_content_check_passes_shipped_and_names_a_bad_user_pack(env: dict[str, str], tmp_path: Path) -> None:
+    assert vc(env, "content", "--check").returncode == 0
+    pack = tmp_path / "config" / "voice-coach" / "content" / "mine.yaml"
+    pack.parent.mkdir(parents=True)
+    pack.write_text('category: fun\nstarters:\n  - {id: fun.light.99, depth: light, text: "Do you like pizza?"}\n')
+    result = vc(env, "content", "--check")
+    assert result.returncode == 4
+    assert f"{pack}:3:" in result.stdout and "yes/no" in result.stdout

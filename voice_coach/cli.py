@@ -169,7 +169,7 @@ def cmd_content(args: argparse.Namespace, settings: Settings) -> int:
     if args.check:
         from voice_coach.content.validate import validate
 
-        problems = validate(library) + library.rejected
+        problems = validate(library)  # includes rejected user packs
         for problem in problems:
             print(problem)
         print(f"{len(library.starters)} starters, {len(library.tips)} tips, {len(library.prompts)} prompts: "
