@@ -31,3 +31,12 @@ def test_a_built_wheel_holds_intents_and_content(tmp_path: Path) -> None:
     assert len(intents) == len(list((ROOT / "intents").glob("*.yaml")))
     assert len(content) == len(list((ROOT / "voice_coach/content/data").glob("*.yaml")))
     assert "voice_coach/py.typed" in names
+
+
+def test_readme_lists_what_you_can_say_for_every_intent() -> None:
+    from voice_coach.matching import load_intents
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- intents:begin -->")[1].split("<!-- intents:end -->")[0]
+    missing = [name for name in load_intents().examples() if f"`{name}`" not in block]
+    assert not missing, f"run scripts/readme_intents.py: README misses {missing}"
