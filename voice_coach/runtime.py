@@ -7,6 +7,7 @@ import queue
 import random
 import sys
 import threading
+import time
 from dataclasses import dataclass, replace
 from typing import IO, Callable, Protocol
 
@@ -82,6 +83,7 @@ class TypedEars:
 
     def get(self, timeout_s: float) -> Heard | None:
         if self.closed:
+            time.sleep(max(0.0, timeout_s))  # input has ended: wait out the timeout, or the loop spins a core
             return None
         try:
             line = self._lines.get(timeout=max(0.0, timeout_s))
