@@ -186,6 +186,7 @@ def test_fill_tidies_joins_and_capitalises() -> None:
     assert fill("About {amount} to go.", {"amount": "just under a minute"}) == "Just under a minute to go."
     assert fill("Resuming. {amount} left.", {"amount": "about a minute"}) == "Resuming. About a minute left."
     assert fill("Sure, another {minutes}.", {"minutes": "a minute"}) == "Sure, another minute."
+    assert fill("You've got an extra {minutes}.", {"minutes": "a minute"}) == "You've got an extra minute."
     assert fill("{speaker}, the floor is yours.", {"speaker": "partner one"}) == "Partner one, the floor is yours."
     assert "{" not in fill("Hi {nobody}.", {})  # an unknown placeholder never crashes a session
 
@@ -384,3 +385,430 @@ def test_rounds_are_announced_and_prompts_rotate() -> None:
         assert all(a != b for a, b in zip(texts, texts[1:])), key
     say_back = [r.action.text for r in runner.says() if said(r.action.text, "reflect_say_back")]
     assert say_back[0].startswith("Sam") and say_back[1].startswith("Alex")
+
+
+# ----------------------------------------------------------------- commands at awkward moments
+def into_turn(minutes: float, seconds: float, turn: int = 0, **config: object) -> tuple[Runner, float]:
+    """A runner ``seconds`` into speaking turn ``turn``; returns it and that turn's start time."""
+    settings: dict[str, object] = {"minutes": minutes, "reflect_s": 30.0, **config}
+    runner = Runner(ExerciseConfig(**settings)).start()  # type: ignore[arg-type]
+    for _ in range(turn + 1):
+        start = runner.run_until_state("speaking")
+    runner.run_until(start + seconds)
+    return runner, start
+
+
+def lines_of(actions: list[Action]) -> list[str]:
+    return [a.text for a in actions if isinstance(a, Say)]
+
+
+def spoke(runner: Runner) -> list[float]:
+    return [float(d["spoke_s"]) for _, n, d in runner.states() if n == "times_up"]  # type: ignore[arg-type]
+
+
+def test_pause_and_resume_mid_turn_keeps_the_time_left() -> None:
+    runner, start = into_turn(5, 100)
+    out = runner.command("pause")
+    assert runner.ex.state == "paused" and not runner.ex.speaking_turn
+    assert SetListenMode("normal") in out and said(lines_of(out)[0], "paused")
+    assert runner.ex.next_deadline() is None  # the clock is stopped: nothing can fire
+    runner.run_for(500)
+    assert runner.ex.remaining_s(runner.clock.now()) == pytest.approx(200)
+    assert runner.ex.state == "paused"
+    resumed_at = runner.rel()
+    out = runner.command("resume")
+    assert said(lines_of(out)[0], "resumed") and "three and a half minutes" in lines_of(out)[0]
+    assert Chime("start") in out and SetListenMode("commands_only") in out
+    runner.run_until_state("reflection")
+    cues = runner.says("cue")
+    assert [round(r.t - resumed_at, 6) for r in cues] == [50.0, 140.0]
+    assert said(cues[0].action.text, "halfway") and said(cues[1].action.text, "one_minute")
+    end = [r.t for r in runner.of(Chime) if r.action.kind == "end"][0]
+    assert end == pytest.approx(resumed_at + 200)
+    assert spoke(runner) == [pytest.approx(300)]
+    runner.run_to_end()
+    check_no_secret(runner)
+
+
+def test_pause_in_the_last_second_then_resume() -> None:
+    runner, start = into_turn(0.2, 11.5)
+    runner.command("pause")
+    runner.run_for(60)
+    resumed_at = runner.rel()
+    out = runner.command("resume")
+    assert "a few seconds" in lines_of(out)[0].lower()
+    runner.run_until_state("times_up")
+    end = [r.t for r in runner.of(Chime) if r.action.kind == "end"][0]
+    assert end == pytest.approx(resumed_at + 0.5)
+    assert spoke(runner) == [pytest.approx(12)]
+
+
+def test_a_command_exactly_at_the_end_sees_the_turn_already_over() -> None:
+    runner, start = into_turn(0.2, 0)
+    runner.clock.set(runner.t0 + start + 12)  # no tick yet: the command arrives first
+    out = runner.command("pause")
+    assert [a for a in out if isinstance(a, Chime)] == [Chime("end")]
+    assert runner.ex.state == "paused" and spoke(runner) == [pytest.approx(12)]
+    runner.command("resume")
+    assert runner.ex.state == "reflection"
+
+
+def test_pause_during_the_gap_gives_a_fresh_gap_after_resuming() -> None:
+    runner = Runner(ExerciseConfig(minutes=0.5)).start()
+    gap_at = runner.run_until_state("gap")
+    runner.run_for(2.0)
+    runner.command("pause")
+    runner.run_for(30)
+    assert not runner.of(Chime)
+    resumed_at = runner.rel()
+    out = runner.command("resume")
+    assert said(lines_of(out)[0], "carrying_on")
+    start = runner.run_until_state("speaking")
+    assert start == pytest.approx(resumed_at + 3.0)
+    assert start > gap_at + 3.0
+    runner.run_to_end()
+    for s, e in turns(runner):
+        assert e - s == pytest.approx(30)
+
+
+def test_pause_while_paused_and_resume_while_running() -> None:
+    runner, _ = into_turn(2, 30)
+    out = runner.command("resume")
+    assert said(lines_of(out)[0], "not_paused") and runner.ex.state == "speaking"
+    runner.command("pause")
+    runner.run_for(5)
+    out = runner.command("pause")
+    assert said(lines_of(out)[0], "paused") and runner.ex.state == "paused"
+    assert runner.ex.remaining_s(runner.clock.now()) == pytest.approx(90)
+    runner.command("resume")
+    runner.run_until_state("times_up")
+    assert spoke(runner) == [pytest.approx(120)]
+
+
+def test_pause_before_the_resume_line_has_finished() -> None:
+    runner, _ = into_turn(2, 30)
+    runner.speech_s_per_word = 1.0  # the resume line now takes a while to say
+    runner.command("pause")
+    runner.run_for(3)
+    runner.speech_end = None
+    runner.command("resume")
+    assert runner.ex.state == "resuming"
+    runner.run_for(1)
+    runner.command("pause")  # before the start chime
+    assert runner.ex.state == "paused"
+    runner.run_for(100)
+    assert not [r for r in runner.of(Chime) if r.action.kind == "end"]
+    assert runner.ex.remaining_s(runner.clock.now()) == pytest.approx(90)
+
+
+def test_time_out_stops_the_clock_and_offers_resume_or_end() -> None:
+    runner, _ = into_turn(5, 200)
+    out = runner.command("time_out")
+    assert runner.ex.state == "time_out" and said(lines_of(out)[0], "time_out")
+    runner.run_for(900)
+    assert runner.ex.next_deadline() is None
+    out = runner.command("stop")
+    assert runner.ex.pending_question == "confirm_stop" and said(lines_of(out)[0], "confirm_stop")
+    out = runner.command("yes")
+    assert said(lines_of(out)[0], "stopped")
+    assert runner.ex.finished and runner.states()[-1][2]["completed"] is False
+    assert runner.ex.next_deadline() is None and runner.command("resume") == []
+
+
+def test_stop_mid_turn_no_carries_on_with_the_same_time_left() -> None:
+    runner, start = into_turn(1, 20)
+    runner.command("stop")
+    assert runner.ex.state == "confirm_stop" and not runner.ex.speaking_turn
+    runner.run_for(3)
+    out = runner.command("no")
+    assert said(lines_of(out)[0], "not_stopped") and Chime("start") in out
+    assert runner.ex.pending_question is None
+    runner.run_until_state("times_up")
+    assert spoke(runner) == [pytest.approx(60)]
+    end = [r.t for r in runner.of(Chime) if r.action.kind == "end"][0]
+    assert end == pytest.approx(start + 63)
+
+
+def test_stop_with_no_answer_carries_on_after_eight_seconds() -> None:
+    runner, start = into_turn(1, 20)
+    asked_at = runner.rel()
+    runner.command("stop")
+    resumed = runner.run_until_state("speaking")
+    assert resumed == pytest.approx(asked_at + 8)
+    assert any(r.action.name == "confirm_answer" for r in runner.of(TimerEvent))
+    runner.run_to_end()
+    assert spoke(runner) == [pytest.approx(60), pytest.approx(60)]
+
+
+def test_stop_while_paused_and_no_stays_paused() -> None:
+    runner, _ = into_turn(1, 20)
+    runner.command("pause")
+    runner.command("stop")
+    out = runner.command("no")
+    assert said(lines_of(out)[0], "still_paused") and runner.ex.state == "paused"
+    runner.run_for(8)
+    assert runner.ex.state == "paused" and runner.ex.next_deadline() is None
+
+
+def test_other_commands_during_the_stop_question_ask_it_again() -> None:
+    runner, _ = into_turn(1, 20)
+    runner.command("stop")
+    out = runner.command("add_time", minutes=2)
+    assert said(lines_of(out)[0], "confirm_stop") and runner.ex.pending_question == "confirm_stop"
+    out = runner.command("time_left")
+    assert "forty seconds" in lines_of(out)[0]
+    runner.command("stop")  # "stop" again means yes
+    assert runner.ex.finished
+
+
+def test_stop_in_the_gap_then_yes() -> None:
+    runner = Runner(ExerciseConfig(minutes=1)).start()
+    runner.run_until_state("gap")
+    runner.command("stop")
+    runner.command("yes")
+    assert runner.ex.finished and not runner.of(Chime)
+
+
+def test_add_time_mid_turn_moves_the_end_and_warns_again() -> None:
+    runner, start = into_turn(2, 70)  # the one-minute cue has fired at 60 s
+    out = runner.command("add_time", minutes=2)
+    assert said(lines_of(out)[0], "added_time") and "two minutes" in lines_of(out)[0].lower()
+    runner.run_until_state("times_up")
+    assert spoke(runner) == [pytest.approx(240)]
+    cue_times = [r.t - start for r in runner.says("cue")]
+    assert cue_times == [pytest.approx(60), pytest.approx(180)]
+    runner.run_to_end()
+    assert spoke(runner)[1] == pytest.approx(120)  # the other partner's turn keeps its own length
+
+
+def test_add_time_with_no_amount_adds_a_minute_in_the_last_second() -> None:
+    runner, start = into_turn(0.2, 11.9)
+    out = runner.command("add_time")
+    assert "minute" in lines_of(out)[0].lower()
+    runner.run_until_state("times_up")
+    assert spoke(runner) == [pytest.approx(72)]
+    assert runner.says("cue") == []  # the one-minute mark came 0.1 s after "added a minute": no cue
+
+
+def test_add_time_while_paused_and_in_reflection() -> None:
+    runner, _ = into_turn(1, 30)
+    runner.command("pause")
+    runner.command("add_time", minutes=1)
+    assert runner.ex.remaining_s(runner.clock.now()) == pytest.approx(90)
+    runner.command("resume")
+    refl = runner.run_until_state("reflection")
+    assert spoke(runner) == [pytest.approx(120)]
+    runner.run_for(10)
+    runner.command("add_time", minutes=0.5)
+    swap = runner.run_until_state("swap")
+    assert swap == pytest.approx(refl + 60)
+
+
+def test_add_time_before_a_turn_lengthens_every_turn_and_waits_for_the_reply() -> None:
+    runner = Runner(ExerciseConfig(minutes=1, rounds=1, reflect_s=5), speech_s_per_word=0.3).start()
+    gap_at = runner.run_until_state("gap")
+    runner.run_for(1)
+    out = runner.command("add_time", minutes=1)
+    reply_s = len(lines_of(out)[0].split()) * 0.3
+    start = runner.run_until_state("speaking")
+    assert start == pytest.approx(gap_at + 1 + reply_s + 3)
+    runner.run_to_end()
+    assert spoke(runner) == [pytest.approx(120), pytest.approx(120)]
+
+
+def test_switch_mid_turn_ends_it_early() -> None:
+    runner, start = into_turn(5, 42)
+    out = runner.command("switch_turn")
+    assert Chime("end") in out and runner.ex.state == "reflection"
+    assert spoke(runner) == [pytest.approx(42)]
+    runner.run_to_end()
+    assert spoke(runner)[1] == pytest.approx(300)
+
+
+def test_switch_in_the_last_second_and_while_paused() -> None:
+    runner, _ = into_turn(0.2, 11.99)
+    runner.command("switch_turn")
+    assert spoke(runner) == [pytest.approx(11.99)]
+    runner, _ = into_turn(1, 25)
+    runner.command("pause")
+    runner.run_for(40)
+    out = runner.command("switch_turn")
+    assert Chime("end") in out and spoke(runner) == [pytest.approx(25)]
+    assert SetListenMode("commands_only") in out and runner.ex.speaking_turn
+
+
+def test_switch_in_the_first_gap_lets_the_other_partner_go_first() -> None:
+    runner = Runner(ExerciseConfig(minutes=0.2, reflect_s=2, names=("Alex", "Sam"))).start()
+    runner.run_until_state("gap")
+    out = runner.command("switch_turn")
+    assert any("Sam" in line for line in lines_of(out))
+    runner.run_to_end()
+    speakers = [d["speaker"] for _, n, d in runner.states() if n == "speaking"]
+    assert speakers == ["Sam", "Alex"]
+
+
+def test_switch_in_the_second_gap_keeps_the_turn_for_the_partner_who_has_not_spoken() -> None:
+    runner = Runner(ExerciseConfig(minutes=0.2, reflect_s=2, names=("Alex", "Sam"))).start()
+    runner.run_until_state("swap")
+    assert runner.ex.state == "gap"
+    out = runner.command("switch_turn")
+    assert said(lines_of(out)[0], "turn_is") and "Sam" in lines_of(out)[0]
+    runner.run_to_end()
+    assert [d["speaker"] for _, n, d in runner.states() if n == "speaking"] == ["Alex", "Sam"]
+
+
+def test_switch_during_checkin_changes_who_goes_first() -> None:
+    runner = Runner(ExerciseConfig(minutes=0.2, reflect_s=2, names=("Alex", "Sam"))).start()
+    out = runner.command("switch_turn")
+    assert said(lines_of(out)[0], "first_changed") and "Sam" in lines_of(out)[0]
+    runner.run_to_end()
+    assert [d["speaker"] for _, n, d in runner.states() if n == "speaking"] == ["Sam", "Alex"]
+
+
+def test_done_ends_the_reflection_and_skip_starts_a_turn_without_the_gap() -> None:
+    runner, _ = into_turn(0.2, 12)
+    runner.run_for(1)
+    assert runner.ex.state == "reflection"
+    handed = runner.rel()
+    runner.command("done")
+    assert runner.ex.state == "gap" and runner.times("swap")[-1] == pytest.approx(handed)
+    out = runner.command("skip")
+    assert Chime("start") in out and runner.ex.state == "speaking"
+
+
+def test_skip_during_handover_starts_right_after_the_handover_line() -> None:
+    runner = Runner(ExerciseConfig(minutes=0.2, checkin=False), speech_s_per_word=0.5).start()
+    handover_at = runner.run_until_state("handover")
+    runner.command("skip")
+    start = runner.run_until_state("speaking")
+    assert "gap" not in [n for _, n, _ in runner.states()]
+    assert start > handover_at
+
+
+def test_skip_during_checkin_skips_the_checkin_and_the_rules() -> None:
+    runner = Runner(ExerciseConfig(minutes=0.2, reflect_s=1)).start()
+    runner.command("skip")
+    names = [n for _, n, _ in runner.states()]
+    assert names == ["checkin", "handover", "gap"]
+    assert runner.ex.pending_question is None
+    assert not any(said(r.action.text, "brief_speaker") for r in runner.says())
+
+
+def test_checkin_yes_continues_and_no_ends_kindly() -> None:
+    runner = Runner(ExerciseConfig(minutes=0.2, reflect_s=1)).start()
+    assert runner.ex.pending_question == "checkin"
+    runner.run_for(2)
+    runner.command("yes")
+    assert runner.times("briefing") == [pytest.approx(2)]
+    assert any(said(r.action.text, "checkin_phones") for r in runner.says())
+    runner = Runner(ExerciseConfig(minutes=0.2, reflect_s=1)).start()
+    out = runner.command("no")
+    assert said(lines_of(out)[0], "checkin_later")
+    assert runner.ex.finished and runner.states()[-1][2]["completed"] is False
+
+
+def test_pause_during_checkin_then_resume_carries_on() -> None:
+    runner = Runner(ExerciseConfig(minutes=0.2, reflect_s=1)).start()
+    runner.command("pause")
+    runner.run_for(100)
+    assert runner.ex.state == "paused"
+    resumed_at = runner.rel()
+    runner.command("resume")
+    assert runner.times("briefing") == [pytest.approx(resumed_at)]
+    runner.run_to_end()
+    assert spoke(runner) == [pytest.approx(12), pytest.approx(12)]
+
+
+def close_of(**answers: str) -> Runner:
+    runner = Runner(ExerciseConfig(minutes=0.2, reflect_s=1, checkin=False)).start()
+    runner.run_until_state("closing")
+    assert runner.ex.pending_question == "save_offer"
+    return runner
+
+
+def test_closing_yes_saves_the_settings() -> None:
+    runner = close_of()
+    out = runner.command("yes")
+    assert SaveSetting("exercise_minutes", 0.2) in out and SaveSetting("exercise_rounds", 1.0) in out
+    assert said(lines_of(out)[0], "save_done") and "twelve seconds" in lines_of(out)[0]
+    assert runner.ex.finished and runner.states()[-1][2]["completed"] is True
+
+
+def test_closing_no_and_no_answer_finish_without_saving() -> None:
+    runner = close_of()
+    out = runner.command("no")
+    assert said(lines_of(out)[0], "save_declined") and runner.ex.finished and not runner.of(SaveSetting)
+    runner = close_of()
+    offered = runner.rel()
+    assert runner.run_until_state("finished") == pytest.approx(offered + 10)
+    assert not runner.of(SaveSetting)
+    runner = close_of()
+    runner.command("stop")
+    assert runner.ex.finished and not runner.of(SaveSetting)
+
+
+def test_time_left_everywhere() -> None:
+    runner = Runner(ExerciseConfig(minutes=5, reflect_s=90)).start()
+    out = runner.command("time_left")
+    assert said(lines_of(out)[0], "turn_length") and "five minutes" in lines_of(out)[0]
+    start = runner.run_until_state("speaking")
+    runner.run_until(start + 181)
+    out = runner.command("time_left")
+    assert said(lines_of(out)[0], "time_left") and "two minutes" in lines_of(out)[0].lower()
+    assert not [a for a in out if isinstance(a, (Chime, SetListenMode, StateChange))]
+    runner.command("pause")
+    runner.run_for(1000)
+    assert "two minutes" in lines_of(runner.command("time_left"))[0].lower()
+    runner.command("resume")
+    runner.run_until_state("reflection")
+    runner.run_for(30)
+    assert "minute" in lines_of(runner.command("time_left"))[0].lower()
+    runner.run_until_state("closing")
+    assert said(lines_of(runner.command("time_left"))[0], "no_turn")
+
+
+def test_rules_and_help_mid_turn_do_not_move_the_clock() -> None:
+    runner, start = into_turn(1, 10)
+    out = runner.command("repeat_rules")
+    assert said(lines_of(out)[0], "brief_speaker") and said(lines_of(out)[1], "brief_listener")
+    out = runner.command("help")
+    assert said(lines_of(out)[0], "exercise_help")
+    runner.run_until_state("times_up")
+    assert spoke(runner) == [pytest.approx(60)]
+
+
+def test_yes_no_and_unknown_commands_mid_turn_say_nothing() -> None:
+    runner, _ = into_turn(1, 10)
+    for intent in ("yes", "no", "conversation_starter", "tip", "goodbye"):
+        assert runner.command(intent) == []
+    assert runner.ex.state == "speaking"
+
+
+def test_commands_before_start_and_after_the_end_do_nothing() -> None:
+    ex = Exercise(ExerciseConfig(minutes=0.2), LIBRARY, random.Random(1))
+    assert ex.handle(Match("pause"), 0.0) == [] and ex.tick(5.0) == [] and ex.next_deadline() is None
+    runner = close_of()
+    runner.command("no")
+    for intent in ("pause", "resume", "stop", "switch_turn", "time_left", "add_time", "yes"):
+        assert runner.command(intent) == []
+    assert runner.ex.start(runner.clock.now()) == []
+
+
+ALL_COMMANDS = (
+    "pause", "resume", "time_left", "add_time", "repeat_rules", "help", "switch_turn", "time_out",
+    "resume", "skip", "done", "yes", "no", "stop", "no", "stop", "yes",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("offset_s", [0.0, 1.5, 6.0, 11.9, 12.0, 40.0])
+def test_any_command_sequence_keeps_the_speakers_words_out_and_ends_cleanly(offset_s: float) -> None:
+    runner = Runner(ExerciseConfig(minutes=0.2, rounds=2, reflect_s=3), speech_s_per_word=0.05).start()
+    runner.run_until(8 + offset_s)
+    for intent in ALL_COMMANDS:
+        runner.command(intent, minutes=1)
+        runner.run_for(0.7)
+        assert runner.ex.next_deadline() is not None or runner.ex.state in ("paused", "time_out") or runner.ex.finished
+    runner.run_for(10_000)
+    assert runner.ex.finished
+    check_no_secret(runner)
+    assert runner.of(SetListenMode)[-1].action.mode == "normal"

@@ -77,7 +77,7 @@ class _Blank(dict[str, str]):
 # Content is written by people who cannot see every value a placeholder gets;
 # these fix the few joins that read badly ("About about two minutes", "another a minute").
 _DOUBLED_ABOUT = re.compile(r"\b[Aa]bout (?=(?:about|just|a few)\b)")
-_ANOTHER_A = re.compile(r"\banother (?:a|one) (?=minute|second)")
+_ANOTHER_A = re.compile(r"\b(another|extra) (?:a|one) (?=minute|second)")
 _SENTENCE_START = re.compile(r"(^|[.!?]\s+)([a-z])")
 
 
@@ -89,7 +89,7 @@ def fill(template: str, values: dict[str, str]) -> str:
         _LOGGER.warning("exercise prompt %r cannot be filled: %s", template, err)
         text = template
     text = _DOUBLED_ABOUT.sub("", text)
-    text = _ANOTHER_A.sub("another ", text)
+    text = _ANOTHER_A.sub(r"\1 ", text)
     text = re.sub(r"\s{2,}", " ", text).strip()
     return _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), text)
 
