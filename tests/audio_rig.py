@@ -111,6 +111,8 @@ class Recording:
             self._proc.kill()
             self._proc.wait()
         self._thread.join(timeout=2)
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
 
 
 class PulseRig:
@@ -130,6 +132,7 @@ class PulseRig:
         self.env.pop("PULSE_SINK", None)
         self.env.pop("PULSE_SOURCE", None)
         self._server: subprocess.Popen[bytes] | None = None
+        self._recordings: dict[str, Recording] = {}
 
     def start(self, timeout_s: float = 10.0) -> None:
         """Start the server as a child process and wait until it answers."""
@@ -150,13 +153,32 @@ class PulseRig:
             if self._server.poll() is not None:
                 break
             if subprocess.run(["pactl", "info"], env=self.env, capture_output=True).returncode == 0:
+                self._settle()
                 return
             time.sleep(0.1)
         log = (self.root / "pulse.log").read_text(errors="replace") if (self.root / "pulse.log").exists() else ""
         self.stop()
         raise RuntimeError(f"private PulseAudio did not start:\n{log[-2000:]}")
 
+    def _settle(self) -> None:
+        """Keep a low-latency recorder on each monitor for the rig's life, and let the sinks adopt it.
+
+        A null sink renders up to 2 s ahead while nobody asks for low latency, and only notices a new
+        request when that render is done: anything played in that window arrives late (DESIGN.md).
+        """
+        for sink in ("mic_feed", "speaker"):
+            self._recordings[sink] = Recording(self.env, f"{sink}.monitor")
+        warm = self.root / "warm.raw"
+        warm.write_bytes(bytes(RECORD_RATE // 10 * 2))
+        for sink in ("mic_feed", "speaker"):
+            subprocess.run(["pacat", "--raw", "--format=s16le", f"--rate={RECORD_RATE}", "--channels=1",
+                            "--latency-msec=10", "-d", sink, str(warm)], env=self.env, check=True, timeout=10)
+        time.sleep(0.3)
+
     def stop(self) -> None:
+        for rec in self._recordings.values():
+            rec.close()
+        self._recordings.clear()
         if self._server is None:
             return
         self._server.terminate()
@@ -167,6 +189,16 @@ class PulseRig:
             self._server.wait()
         self._server = None
 
+    @property
+    def mic_feed(self) -> Recording:
+        """Everything played into the virtual microphone since the rig started."""
+        return self._recordings["mic_feed"]
+
+    @property
+    def speaker(self) -> Recording:
+        """Everything played on the virtual speaker since the rig started."""
+        return self._recordings["speaker"]
+
     def pactl(self, *args: str) -> str:
         return subprocess.run(["pactl", *args], env=self.env, capture_output=True, text=True, check=True).stdout
 
@@ -176,17 +208,6 @@ class PulseRig:
 
     def play_async(self, wav: Path, sink: str = "mic_feed") -> subprocess.Popen[bytes]:
         return subprocess.Popen(["paplay", "--latency-msec=20", "-d", sink, str(wav)], env=self.env)
-
-    @contextlib.contextmanager
-    def recording(self, source: str) -> Iterator[Recording]:
-        """Record ``source`` for the duration of the block (warmed up: see DESIGN.md on null-sink lead)."""
-        rec = Recording(self.env, source)
-        try:
-            # A null sink renders ahead until a low-latency client is attached; give it a moment.
-            time.sleep(0.5)
-            yield rec
-        finally:
-            rec.close()
 
     @contextlib.contextmanager
     def loopback(self) -> Iterator[None]:

@@ -1,0 +1,225 @@
+"""Sound devices: listing and choosing them, an interruptible player, and generated chimes."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from voice_coach.audio_format import AudioFormat, convert
+from voice_coach.errors import AudioError
+
+_LOGGER = logging.getLogger(__name__)
+
+DeviceKind = Literal["input", "output"]
+
+BLOCK_S = 0.02
+"""Length of one audio block in seconds: what a stop() or a mic read waits for at most."""
+
+
+def sounddevice() -> Any:
+    """The sounddevice module, or an AudioError saying how to get PortAudio."""
+    try:
+        import sounddevice as sd
+    except (ImportError, OSError) as exc:
+        raise AudioError(f"audio is unavailable ({exc})",
+                         "install PortAudio (Debian: apt-get install libportaudio2) and `pip install sounddevice`") from None
+    return sd
+
+
+# --- devices ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Device:
+    """One sound device as PortAudio sees it."""
+
+    index: int
+    name: str
+    inputs: int
+    """Input channels (0: not a microphone)."""
+    outputs: int
+    """Output channels (0: not a speaker)."""
+    default_rate: int
+    """Hertz the device prefers."""
+    default_input: bool = False
+    default_output: bool = False
+
+
+def list_devices() -> list[Device]:
+    """Every device PortAudio can see (empty when there is no sound system)."""
+    sd = sounddevice()
+    try:
+        found = sd.query_devices()
+        default_in, default_out = _defaults(sd)
+    except sd.PortAudioError as exc:
+        _LOGGER.info("cannot list sound devices: %s", exc)
+        return []
+    return [
+        Device(int(d["index"]), str(d["name"]), int(d["max_input_channels"]), int(d["max_output_channels"]),
+               int(d["default_samplerate"]), int(d["index"]) == default_in, int(d["index"]) == default_out)
+        for d in found
+    ]
+
+
+def _defaults(sd: Any) -> tuple[int, int]:
+    pair = sd.default.device
+    return int(pair[0]), int(pair[1])
+
+
+def format_devices(devices: list[Device]) -> str:
+    """The listing printed by ``voice-coach devices``."""
+    if not devices:
+        return "No sound devices found. Is a sound server (PulseAudio/PipeWire) running?"
+    lines = []
+    for d in devices:
+        marks = ("<" if d.default_input else " ") + (">" if d.default_output else " ")
+        roles = ", ".join(r for r, n in (("in", d.inputs), ("out", d.outputs)) if n)
+        lines.append(f"{marks} {d.index:3d}  {d.name}  ({roles}; {d.default_rate} Hz)")
+    lines.append("< default microphone, > default speaker; choose with --input-device / --output-device NAME or INDEX")
+    return "\n".join(lines)
+
+
+def choose_device(wanted: str | int | None, kind: DeviceKind) -> Device:
+    """The device for ``kind``: by index, by (part of) its name, or the default when ``wanted`` is None."""
+    devices = [d for d in list_devices() if (d.inputs if kind == "input" else d.outputs) > 0]
+    flag = "--input-device" if kind == "input" else "--output-device"
+    what = "microphone" if kind == "input" else "speaker"
+    if not devices:
+        raise AudioError(f"no {what} found (is a sound server running?)",
+                         "check `voice-coach devices`, or use --engine text to type instead")
+    if wanted is None or (isinstance(wanted, str) and not wanted.strip()):
+        default = [d for d in devices if (d.default_input if kind == "input" else d.default_output)]
+        return default[0] if default else devices[0]
+    text = str(wanted).strip()
+    if text.isdigit():
+        hit = [d for d in devices if d.index == int(text)]
+    else:
+        hit = [d for d in devices if d.name.lower() == text.lower()] or \
+              [d for d in devices if text.lower() in d.name.lower()]
+    if not hit:
+        raise AudioError(f"no {what} matches {text!r}", f"list them with `voice-coach devices` and fix {flag}")
+    return hit[0]
+
+
+# --- chimes -----------------------------------------------------------------------------------
+
+_CHIMES: dict[str, tuple[tuple[float, float], ...]] = {
+    # (frequency Hz, seconds) per note; rising = start, a double high ping = cue, falling = end.
+    "start": ((523.25, 0.12), (783.99, 0.22)),
+    "cue": ((1046.5, 0.09), (0.0, 0.06), (1046.5, 0.09)),
+    "end": ((783.99, 0.14), (659.25, 0.14), (523.25, 0.30)),
+}
+CHIME_KINDS = tuple(_CHIMES)
+
+
+def chime_samples(kind: str, rate: int) -> np.ndarray:
+    """A short generated tone sequence for ``kind`` (start, cue, end) as mono int16 at ``rate`` Hz."""
+    if kind not in _CHIMES:
+        raise ValueError(f"unknown chime {kind!r}; expected one of {', '.join(CHIME_KINDS)}")
+    parts = []
+    for freq_hz, length_s in _CHIMES[kind]:
+        n = int(rate * length_s)
+        t = np.arange(n) / rate
+        if freq_hz <= 0:
+            parts.append(np.zeros(n))
+            continue
+        # A soft attack and an exponential decay: no click, sounds like a bell rather than a beep.
+        envelope = np.minimum(1.0, t / 0.008) * np.exp(-t * 6.0)
+        tone = np.sin(2 * np.pi * freq_hz * t) + 0.3 * np.sin(4 * np.pi * freq_hz * t)
+        parts.append(0.35 * envelope * tone / 1.3)
+    return (np.concatenate(parts) * 32767).astype(np.int16)
+
+
+# --- player -----------------------------------------------------------------------------------
+
+
+class Player:
+    """Plays mono sound on an output device; ``stop()`` silences it within one block.
+
+    One output stream stays open, fed from a buffer by PortAudio's callback, so a reply starts without
+    the cost of opening a device.
+    """
+
+    def __init__(self, device: str | int | None = None, rate: int | None = None) -> None:
+        self._sd = sounddevice()
+        self.device = choose_device(device, "output")
+        self.rate = rate or self.device.default_rate
+        """Hertz the stream runs at; everything played is converted to it."""
+        self._fmt = AudioFormat(rate=self.rate)
+        self._lock = threading.Lock()
+        self._buffer = np.zeros(0, dtype=np.int16)
+        self._pos = 0
+        self._idle = threading.Event()
+        self._idle.set()
+        self._stream: Any = None
+        # Open now: a fresh stream takes a moment before its first sound, which a reply should not wait for.
+        self._open()
+
+    def _open(self) -> None:
+        blocksize = int(self.rate * BLOCK_S)
+        try:
+            self._stream = self._sd.OutputStream(device=self.device.index, samplerate=self.rate, channels=1,
+                                                 dtype="int16", blocksize=blocksize, latency="low",
+                                                 callback=self._fill)
+            self._stream.start()
+        except self._sd.PortAudioError as exc:
+            self._stream = None
+            raise AudioError(f"cannot play on {self.device.name!r} ({exc})",
+                             "check `voice-coach devices` and --output-device") from None
+
+    def _fill(self, out: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
+        # PortAudio's thread: copy the next block and nothing else.
+        with self._lock:
+            chunk = self._buffer[self._pos : self._pos + frames]
+            self._pos += chunk.size
+            finished = self._pos >= self._buffer.size
+        out[: chunk.size, 0] = chunk
+        out[chunk.size :, 0] = 0
+        if finished:
+            self._idle.set()
+
+    def play(self, samples: np.ndarray, rate: int) -> None:
+        """Start playing ``samples`` (mono, ``rate`` Hz) after whatever is playing now; returns at once."""
+        data = np.frombuffer(convert(samples, rate, self._fmt), dtype=np.int16)
+        if data.size == 0:
+            return
+        if self._stream is None:
+            self._open()
+        with self._lock:
+            rest = self._buffer[self._pos :]
+            self._buffer = np.concatenate([rest, data]) if rest.size else data
+            self._pos = 0
+            self._idle.clear()
+
+    def busy(self) -> bool:
+        return not self._idle.is_set()
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Block until playback ends (or ``timeout_s``); True when it has ended."""
+        ended = self._idle.wait(timeout_s)
+        if ended and self._stream is not None:
+            # The last block is still in the device's buffer when the callback hands it over.
+            time.sleep(float(self._stream.latency))
+        return ended
+
+    def stop(self) -> None:
+        """Cut playback now: the next block PortAudio asks for is silence."""
+        with self._lock:
+            self._buffer = np.zeros(0, dtype=np.int16)
+            self._pos = 0
+        self._idle.set()
+
+    def close(self) -> None:
+        self.stop()
+        if self._stream is not None:
+            try:
+                self._stream.stop()
+                self._stream.close()
+            except self._sd.PortAudioError as exc:
+                _LOGGER.debug("closing the output stream: %s", exc)
+            self._stream = None
