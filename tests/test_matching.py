@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import random
+import string
+from pathlib import Path
+
 import pytest
 
+from voice_coach.errors import ContentError
 from voice_coach.match import Context
 from voice_coach.matching import Intents, load_intents, recognize, strip_wake_word
 
@@ -56,3 +61,131 @@ def test_speaking_turn_needs_wake_word(intents: Intents) -> None:
     assert recognize("how much time is left", intents, turn) is None
     match = recognize("coach, how much time is left", intents, turn)
     assert match is not None and match.intent == "time_left"
+
+
+# --- the development set ------------------------------------------------------------------------
+
+DEV_SET = Path(__file__).parent / "data" / "intents_dev.tsv"
+HOLDOUT_SET = Path(__file__).parent / "data" / "intents_holdout.tsv"
+
+
+def _read_cases(path: Path) -> list[tuple[str, str | None, dict[str, object], Context]]:
+    """(text, intent or None, slots, context) per line: utterance<TAB>intent|NONE<TAB>k=v,..<TAB>context."""
+    cases = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        text, intent, slot_text, ctx_text = (line.split("\t") + ["", "", ""])[:4]
+        slots: dict[str, object] = {}
+        for pair in filter(None, slot_text.split(",")):
+            key, _, value = pair.partition("=")
+            slots[key] = float(value) if key == "minutes" else value
+        flags = set(filter(None, ctx_text.split(",")))
+        kind = next((f.split("=", 1)[1] for f in flags if f.startswith("kind=")), None)
+        ctx = Context(pending_question="confirm" if "pending" in flags else None,
+                      in_exercise=bool(flags & {"exercise", "turn"}), speaking_turn="turn" in flags, last_kind=kind)
+        cases.append((text, None if intent == "NONE" else intent, slots, ctx))
+    return cases
+
+
+def _figures(intents: Intents, path: Path) -> tuple[float, float, float, list[str]]:
+    """(intent accuracy, slot accuracy, out-of-scope rejection, misses) over a labelled file."""
+    cases = _read_cases(path)
+    in_scope = [c for c in cases if c[1] is not None]
+    out_scope = [c for c in cases if c[1] is None]
+    right = slots_right = rejected = 0
+    misses = []
+    for text, intent, slots, ctx in cases:
+        match = recognize(text, intents, ctx)
+        got = (match.intent, dict(match.slots)) if match else (None, {})
+        if intent is None:
+            rejected += match is None
+        elif got[0] == intent:
+            right += 1
+            slots_right += got[1] == slots
+        if got != (intent, slots):
+            misses.append(f"{text!r}: got {got}, want {(intent, slots)}")
+    return right / len(in_scope), slots_right / max(1, right), rejected / len(out_scope), misses
+
+
+def test_dev_set_size() -> None:
+    cases = _read_cases(DEV_SET)
+    assert len(cases) >= 400
+    assert sum(1 for c in cases if c[1] is None) >= 80
+
+
+def test_dev_set_accuracy(intents: Intents) -> None:
+    intent_acc, slot_acc, oos_rejection, misses = _figures(intents, DEV_SET)
+    assert intent_acc >= 0.97, misses
+    assert slot_acc >= 0.95, misses
+    assert oos_rejection >= 0.95, misses
+
+
+def test_holdout_is_well_formed(intents: Intents) -> None:
+    # Its figures are reported by scripts/bench_intents.py; the file is never tuned against.
+    cases = _read_cases(HOLDOUT_SET)
+    assert len(cases) >= 100
+    known = set(intents.intents)
+    assert all(c[1] is None or c[1] in known for c in cases)
+
+
+# --- robustness ---------------------------------------------------------------------------------
+
+
+def test_garbage_never_raises(intents: Intents) -> None:
+    rng = random.Random(4)
+    alphabet = string.printable + "éüßçøñ漢字😀\u200b\u202e\x00\ufeff"
+    lines = ["", " ", "\n", "coach", "coach " * 300, "x" * 5000, "🙂" * 2000, "\x00\x01", "1.2.3.4", "...",
+             "coach, " + "three no five " * 100 + "minutes", "' ' ' '", "half a half an", "point point"]
+    for _ in range(10_000 - len(lines)):
+        n = rng.choice((1, 3, 10, 40, 200, 5000))
+        if rng.random() < 0.5:
+            lines.append("".join(rng.choice(alphabet) for _ in range(n)))
+        else:
+            words = rng.choices(VOCAB, k=min(n, 60))
+            lines.append(" ".join(words))
+    contexts = [None, Context(pending_question="q"), Context(in_exercise=True, speaking_turn=True)]
+    for i, line in enumerate(lines):
+        match = recognize(line, intents, contexts[i % 3])
+        assert match is None or match.intent in intents.intents
+
+
+VOCAB = ["coach", "couch", "a", "minute", "three", "no", "five", "half", "and", "point", "first", "goes", "me",
+         "tip", "about", "listening", "deep", "question", "pause", "stop", "the", "of", "couple", "Sam",
+         "not", "too", "light", "nothing", "starting", "with", "seconds", "another", "one", "more", "i", "will"]
+
+
+def test_load_errors_name_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("intents:\n  pause:\n    sentences:\n      - \"(pause|hold on\"\n", encoding="utf-8")
+    with pytest.raises(ContentError, match=r"bad\.yaml:4: missing"):
+        load_intents(bad)
+    bad.write_text("intents:\n  pause:\n    sentence: [pause]\n", encoding="utf-8")
+    with pytest.raises(ContentError, match=r"bad\.yaml:2: intent 'pause' needs"):
+        load_intents(bad)
+    bad.write_text("intents: [\n", encoding="utf-8")
+    with pytest.raises(ContentError, match=r"bad\.yaml:2: not valid YAML"):
+        load_intents(bad)
+    with pytest.raises(ContentError, match="not found"):
+        load_intents(tmp_path / "missing.yaml")
+
+
+def test_ladder_from_yaml_and_dict() -> None:
+    small = Intents.from_yaml("intents:\n  pause:\n    exercise: true\n    sentences: ['(pause|hold on)']\n"
+                              "  yes:\n    sentences: [yes]\n")
+    assert set(small.intents) == {"pause", "yes"}
+    match = recognize("coach hold on", small)
+    assert match is not None and match.intent == "pause" and match.addressed
+    same = Intents.from_dict({"intents": {"pause": {"sentences": ["<p>"]}}, "rules": {"p": "(pause|hold on)"}})
+    assert recognize("hold on", same) is not None
+    assert small.examples()["pause"] == ["pause", "hold on"]
+    assert {"pause", "hold", "on"} <= small.vocabulary()
+
+
+def test_examples_and_vocabulary(intents: Intents) -> None:
+    examples = intents.examples()
+    assert set(examples) == set(intents.intents)
+    assert all(examples.values())
+    vocab = intents.vocabulary()
+    assert {"coach", "pause", "tip", "listening", "minutes"} <= vocab
+    assert intents.wake_words[0] == "coach"

@@ -21,6 +21,8 @@ Schema. Every ``*.yaml`` file in the intents folder may hold any of these top-le
       topic: {...}                   # tip topics; category: starter categories
       speaker_me: [me, i]            # speaker_partner: [partner, my wife, ...]
     out_of_scope_words: [weather, music]
+    domain_words: [open up, partner]   # show a question is about the couple even without a topic
+    not_slots: [listening exercise]    # phrases whose words are never slot values
 
 Slots usable in templates: {depth}, {topic} (a tip topic or a starter category), {minutes}, {speaker}.
 """
@@ -60,7 +62,7 @@ SLOT_TOKENS: dict[str, str] = {"depth": "xdepth", "topic": "xtopic", "minutes": 
 """Placeholder word each slot becomes, in templates and in utterances alike."""
 _PLACEHOLDERS = set(SLOT_TOKENS.values())
 _LIST_KEYS = ("wake_words", "wake_mishearings", "wake_prefixes", "drop", "corrections", "out_of_scope_words",
-              "domain_words")
+              "domain_words", "not_slots")
 
 
 class Where(str):
@@ -129,7 +131,8 @@ class Intents:
                                        "fix the template in intents/") from exc
                 for words in expanded:
                     raw.append(words)
-                    choice = sorted_words(self.normalizer.drop(self.normalizer.canonical(list(words))))
+                    canonical = self.normalizer.canonical(list(words))
+                    choice = sorted_words(self.normalizer.drop(canonical) or canonical)
                     if choice and (intent.name, choice) not in seen:
                         seen.add((intent.name, choice))
                         self.choices.append(choice)
@@ -144,7 +147,8 @@ class Intents:
         vocab |= {w for p in lists["drop"] + self.wake_words for w in basic_words(p)}
         self._vocab = vocab
         self.slot_reader = SlotReader(self.lexicons, [str(p) for p in slots.get("speaker_me", [])],
-                                      [str(p) for p in slots.get("speaker_partner", [])], vocab)
+                                      [str(p) for p in slots.get("speaker_partner", [])], vocab,
+                                      [self.normalizer.words(p) for p in lists["not_slots"]])
         self.cues: dict[str, PhraseMap] = {
             name: PhraseMap((self.normalizer.words(c), True) for c in d.cues) for name, d in self.intents.items()
         }

@@ -32,6 +32,8 @@ _ANSWERS = frozenset({"yes", "no"})
 _TIP_WORDS = frozenset({"tip", "advice", "advise", "suggestion", "suggestions", "hint", "hints", "pointer",
                         "pointers", "guidance", "recommendation", "wisdom", "strategy", "strategies"})
 _STARTER_WORDS = frozenset({"question", "questions", "starter", "prompt", "icebreaker", "topic", "conversation"})
+_CONTENT = frozenset({"tip", "conversation_starter"})
+_QUESTION_WORDS = frozenset({"how", "when", "what", "why", "where", "should", "is", "which"})
 # Short follow-ups whose meaning depends on what the coach just did.
 _FOLLOW_UPS = frozenset({"more", "next", "one more", "more please", "next one", "and", "again"})
 
@@ -53,10 +55,12 @@ def recognize(text: str, intents: Intents, context: Context | None = None) -> Ma
     if ctx.speaking_turn and not addressed:
         return None  # the speaker's words are not for the coach
     reading = intents.slot_reader.read(words, original)
-    plain, slotted = _queries(words, reading, intents)
+    marked = _mark_slots(words, reading)
+    plain = _query(_replace(words, [(reading.minutes, "minutes"), (reading.speaker, "speaker")]), intents)
+    slotted = _query(marked, intents)
     mode = "turn" if ctx.speaking_turn else ("pending" if ctx.pending_question else "normal")
     scores = _scores([plain, slotted], intents, mode)
-    intent = _decide(scores, words, slotted, reading, addressed, ctx, intents)
+    intent = _decide(scores, words, marked, reading, addressed, ctx, intents)
     if intent is None:
         if not ctx.speaking_turn:
             _LOGGER.debug("no match for %r (best %s)", plain, max(scores.items(), key=lambda kv: kv[1], default=None))
@@ -78,18 +82,21 @@ def _wake(intents: Intents) -> WakeWords:
     return cached[1]  # type: ignore[no-any-return]
 
 
-def _queries(words: list[str], reading: SlotReading, intents: Intents) -> tuple[str, str]:
-    """Two normalised queries: with number/speaker placeholders only, and with every slot as a placeholder."""
+def _query(words: list[str], intents: Intents) -> str:
+    """Words as scored: fillers dropped (unless nothing else is left, as in "okay")."""
+    return " ".join(intents.normalizer.drop(words) or words)
+
+
+def _mark_slots(words: list[str], reading: SlotReading) -> list[str]:
+    """Words with every slot replaced by its placeholder, so templates match any slot value."""
     subject = reading.topic or reading.category
     if reading.topic and reading.category and overlaps(reading.topic, reading.category):
         subject = Found("", min(reading.topic.start, reading.category.start),
                         max(reading.topic.end, reading.category.end))
     elif reading.topic and reading.category:
         subject = max((reading.topic, reading.category), key=lambda f: f.end - f.start)
-    plain = _replace(words, [(reading.minutes, "minutes"), (reading.speaker, "speaker")])
-    slotted = _replace(words, [(reading.minutes, "minutes"), (reading.speaker, "speaker"),
-                               (subject, "topic"), (reading.depth, "depth")])
-    return (" ".join(intents.normalizer.drop(plain)), " ".join(intents.normalizer.drop(slotted)))
+    return _replace(words, [(reading.minutes, "minutes"), (reading.speaker, "speaker"),
+                            (subject, "topic"), (reading.depth, "depth")])
 
 
 _SCORE_FLOOR = 50.0
@@ -121,7 +128,7 @@ def _scores(queries: list[str], intents: Intents, mode: str) -> dict[str, float]
     return scores
 
 
-def _decide(scores: dict[str, float], words: list[str], slotted: str, reading: SlotReading,
+def _decide(scores: dict[str, float], words: list[str], marked: list[str], reading: SlotReading,
             addressed: bool, ctx: Context, intents: Intents) -> str | None:
     """Pick the intent from fuzzy scores, keyword evidence and context; None for out of scope."""
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
@@ -141,26 +148,41 @@ def _decide(scores: dict[str, float], words: list[str], slotted: str, reading: S
                 return name
     if best == OUT_OF_SCOPE and best_score >= ACCEPT_SCORE - 10:
         return None
-    vetoed = _has_any(words, intents.out_of_scope_words)
+    vetoed = _has_any(marked, intents.out_of_scope_words)
     if best != OUT_OF_SCOPE and best_score >= ACCEPT_SCORE and (not vetoed or best_score >= 95):
-        return best
+        return _content_kind(marked, reading, intents) or best if best in _CONTENT else best
     if vetoed:
         return None
-    return _by_keywords(slotted.split(), words, reading, addressed, intents)
+    return _by_keywords(words, marked, reading, addressed, intents)
 
 
-def _by_keywords(slotted: list[str], words: list[str], reading: SlotReading, addressed: bool,
-                 intents: Intents) -> str | None:
-    """Longer requests for content: tip or starter words, or a how-question about a known topic."""
-    kinds = [w for w in slotted if w in _TIP_WORDS or w in _STARTER_WORDS]
+def _content_kind(marked: list[str], reading: SlotReading, intents: Intents) -> str | None:
+    """Tip or starter, by the evidence: the kind named first, request cues, then which lexicon the topic is in."""
+    kinds = [w for w in marked if w in _TIP_WORDS or w in _STARTER_WORDS]
     if kinds:
         return "tip" if kinds[0] in _TIP_WORDS else "conversation_starter"
-    if _has_any(words, intents.cues.get("conversation_starter")):
-        return "conversation_starter"
-    about_us = reading.topic is not None or _has_any(words, intents.domain_words)
-    if about_us and (_has_any(words, intents.cues.get("tip")) or addressed):
-        return "tip"
+    starter_cue = _has_any(marked, intents.cues.get("conversation_starter"))
+    tip_cue = _has_any(marked, intents.cues.get("tip"))
+    if starter_cue != tip_cue:
+        return "conversation_starter" if starter_cue else "tip"
+    if (reading.topic is None) != (reading.category is None):
+        return "tip" if reading.topic else "conversation_starter"
     return None
+
+
+def _by_keywords(words: list[str], marked: list[str], reading: SlotReading, addressed: bool,
+                 intents: Intents) -> str | None:
+    """Longer requests for content: tip or starter words, or a question about a known topic."""
+    kinds = [w for w in marked if w in _TIP_WORDS or w in _STARTER_WORDS]
+    if kinds:
+        return "tip" if kinds[0] in _TIP_WORDS else "conversation_starter"
+    if _has_any(marked, intents.cues.get("conversation_starter")):
+        return "conversation_starter"
+    if reading.topic is None and not _has_any(words, intents.domain_words):
+        return None
+    asks = _has_any(marked, intents.cues.get("tip")) or (
+        words[0] in _QUESTION_WORDS and not any(w in ("you", "your") for w in words))
+    return "tip" if asks or addressed else None
 
 
 def _has_any(words: Sequence[str], phrases: PhraseMap | None) -> bool:

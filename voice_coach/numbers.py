@@ -36,6 +36,7 @@ _UNIT_OR_MIDDLE = set(_UNIT_MINUTES) | _MIDDLE
 _BARE_FOLLOW = {"each", "more", "apiece", "per", "please", "no", "or", "sorry", "i", "actually", "wait",
                 "make", "and", "then", "for", "a", "on", "okay", "ok", "rather", "extra"}
 _TOKEN_RE = re.compile(r"[a-z]+|\d+(?:\.\d+)?")
+_DIGITS_RE = re.compile(r"\d{1,6}(?:\.\d{1,6})?")
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ def _mention_at(words: list[str], i: int) -> tuple[float, int] | None:
         # "a minute", "another minute", "a minute and a half"
         k = i + 1 + (words[i + 1] in _MIDDLE and i + 2 < len(words))
         if k < len(words) and words[k] in _UNIT_MINUTES:
+            if _UNIT_MINUTES[words[k]] < 1 and word != "another":
+                return None  # "hang on a second" is not an amount of time
             value, j = 1.0, i + 1
     if value is None:
         number = _number_at(words, i)
@@ -109,6 +112,8 @@ def _with_unit(words: list[str], i: int, j: int, value: float) -> tuple[float, i
         k += 1
     if k < len(words) and words[k] in _UNIT_MINUTES:
         unit = _UNIT_MINUTES[words[k]]
+        if unit < 1 and value <= 1:
+            return None  # "one second" means "wait", not an amount of time
         value *= unit
         k += 1
         # "a minute and a half", "two minutes and thirty seconds"
@@ -131,9 +136,13 @@ def _with_unit(words: list[str], i: int, j: int, value: float) -> tuple[float, i
 
 def _number_at(words: list[str], i: int) -> tuple[float, int] | None:
     """A number spelled in digits or words at word i: (value, end index)."""
+    if i >= len(words):
+        return None
     word = words[i]
     value: float
     if word[0].isdigit():
+        if not _DIGITS_RE.fullmatch(word):
+            return None  # "5o", "2nd", "1.2.3": starts like a number but is not one
         value, j = float(word), i + 1
     elif word in _TENS:
         value, j = float(_TENS[word]), i + 1

@@ -23,6 +23,7 @@ _SPEAKER_LEADS = [("starting", "with"), ("start", "with"), ("begin", "with"), ("
 _NOT_NAMES = {"who", "which", "one", "someone", "somebody", "anyone", "anybody", "person", "we", "it",
               "that", "this", "what", "whoever", "exercise", "the", "a", "and", "then", "timer", "clock",
               "each", "minutes", "minute", "round", "turn", "goes", "go", "time", "now", "so", "not", "do"}
+_NEGATIONS = {"not", "nothing", "no", "without", "isnt", "never", "less"}
 _NAME_RE = re.compile(r"^[a-z][a-z\-]+$")
 
 
@@ -63,7 +64,7 @@ class SlotReader:
     """Reads slot values from normalised words, using the lexicons in intents/lexicon.yaml."""
 
     def __init__(self, lexicons: dict[str, dict[str, list[str]]], me: list[str], partner: list[str],
-                 known_words: set[str]) -> None:
+                 known_words: set[str], not_slots: list[list[str]] | None = None) -> None:
         self._maps = {
             name: PhraseMap(
                 (tuple(stem(w) for w in basic_words(phrase)), value)
@@ -71,19 +72,23 @@ class SlotReader:
             )
             for name, values in lexicons.items()
         }
-        self._who = PhraseMap(
-            [(basic_words(p), "me") for p in me] + [(basic_words(p), "partner") for p in partner]
-        )
+        self._who: dict[tuple[str, ...], str] = {tuple(basic_words(p)): "partner" for p in partner}
+        self._who.update({tuple(basic_words(p)): "me" for p in me})
         self.known_words = known_words
+        self._not_slots = PhraseMap((tuple(stem(w) for w in p), True) for p in not_slots or [])
 
     def read(self, words: list[str], original: str = "") -> SlotReading:
         """All slot values in `words` (`original` is the raw text, for the spoken case of names)."""
         stems = [stem(w) for w in words]
+        masked = list(words)
+        for start, end, _ in self._not_slots.find_all(stems):
+            stems[start:end] = ["~"] * (end - start)  # "listening exercise" is not the listening topic
+            masked[start:end] = ["~"] * (end - start)
         return SlotReading(
-            depth=self._best(stems, "depth"),
+            depth=self._depth(stems),
             topic=self._best(stems, "topic"),
             category=self._best(stems, "category"),
-            minutes=find_minutes(words),
+            minutes=find_minutes(masked),
             speaker=self._speaker(words, original),
         )
 
@@ -97,6 +102,18 @@ class SlotReader:
             return None
         start, end, value = max(hits, key=lambda h: (h[1] - h[0], -h[0]))
         return Found(str(value), start, end)
+
+    def _depth(self, stems: list[str]) -> Found | None:
+        """Depth words; a negated one flips ("nothing too heavy" is light, "not too light" is deep)."""
+        found = self._best(stems, "depth")
+        if found is None or found.value == "medium":
+            return found
+        first = max(0, found.start - 3)
+        negated = list(range(first, found.start))
+        negated = [k for k in negated if stems[k] in _NEGATION_STEMS]
+        if negated:
+            return Found("light" if found.value == "deep" else "deep", negated[-1], found.end)
+        return found
 
     def _speaker(self, words: list[str], original: str) -> Found | None:
         """Who goes first: "Sam goes first", "me first", "starting with my partner"."""
@@ -123,11 +140,9 @@ class SlotReader:
             return None
         for length in (3, 2, 1):
             start = j - length + 1 if backwards else j
-            if start < 0:
-                continue
-            hit = self._who.match_at(words, start)
-            if hit and hit[0] == length:
-                return str(hit[1]), start, start + length
+            who = self._who.get(tuple(words[start:start + length])) if start >= 0 else None
+            if who:
+                return who, start, start + length
         word = words[j]
         if word in _NOT_NAMES or word in self.known_words or not _NAME_RE.match(word):
             return None
@@ -150,3 +165,6 @@ def overlaps(a: Found | Amount | None, b: Found | Amount | None) -> bool:
 def spans(found: Sequence[Found | Amount | None]) -> list[Found | Amount]:
     """The non-empty spans, in order."""
     return sorted((f for f in found if f is not None), key=lambda f: f.start)
+
+
+_NEGATION_STEMS = {stem(w) for w in _NEGATIONS}
