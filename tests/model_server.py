@@ -56,6 +56,9 @@ class ServerState:
     """Close the connection after this many body bytes..."""
     cuts_left: int = 0
     """...for this many responses."""
+    stall_after_bytes: int | None = None
+    """Send this many body bytes, then wait for ``stall`` to be set (a server that hangs)."""
+    stall: threading.Event | None = None
     requests: list[tuple[str, str | None]] = field(default_factory=list)
     bytes_sent: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -99,6 +102,11 @@ class _Handler(BaseHTTPRequestHandler):
                 state.cuts_left -= 1
         if cut is not None:
             payload = payload[:cut]
+        if state.stall is not None and state.stall_after_bytes is not None:
+            self.wfile.write(payload[: state.stall_after_bytes])
+            self.wfile.flush()
+            state.stall.wait(30)
+            return
         self.wfile.write(payload)
         self.wfile.flush()
         with state.lock:

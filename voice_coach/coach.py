@@ -20,6 +20,7 @@ from voice_coach.actions import (
     StateChange,
 )
 from voice_coach.content import CATEGORIES, Library, Starter, Tip
+from voice_coach.errors import UsageError
 from voice_coach.match import Context, Match
 from voice_coach.picker import VariantPicker, pick_unused
 from voice_coach.store import Memory
@@ -173,8 +174,14 @@ class Coach:
         if intent == "start_exercise":
             minutes = slots.get("minutes")
             speaker = slots.get("speaker")
-            return self.start_exercise(now, minutes=float(minutes) if isinstance(minutes, (int, float)) else None,
-                                       first=str(speaker) if speaker else None)
+            try:
+                return self.start_exercise(now, minutes=float(minutes) if isinstance(minutes, (int, float)) else None,
+                                           first=str(speaker) if speaker else None)
+            except UsageError:
+                # A spoken length out of range ("for zero minutes", "for two hours") gets the range, not a crash.
+                from voice_coach.exercise_config import MINUTES_MAX
+
+                return [Say(f"Each turn can be up to {MINUTES_MAX:g} minutes. How many minutes would you like?")]
         if intent == "stop":
             return [StateChange("stopped_speaking")]
         if intent in EXERCISE_INTENTS:

@@ -143,7 +143,9 @@ def _fetch_once(url: str, part_path: Path, progress: Progress | None) -> int | N
         try:
             with _open_part(part_path, mode) as out:
                 while True:
-                    block = response.read(CHUNK_BYTES)
+                    # read1: whatever has arrived (up to a chunk), so progress and the part file move
+                    # with the network instead of waiting for a full chunk from a slow server.
+                    block = response.read1(CHUNK_BYTES)
                     if not block:
                         break
                     out.write(block)

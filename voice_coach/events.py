@@ -24,7 +24,8 @@ class EventLog:
         self._file: IO[str] | None = None
         if path is not None:
             try:
-                self._file = path.open("a", encoding="utf-8")
+                # backslashreplace: text decoded with surrogateescape (odd bytes in argv) must not crash the loop.
+                self._file = path.open("a", encoding="utf-8", errors="backslashreplace")
             except OSError as err:
                 raise UsageError(f"cannot write the events file {path} ({err.strerror})", "pass --events a path in a writable folder") from None
 

@@ -71,7 +71,8 @@ class Store:
             except OSError as move_err:
                 raise StoreError(f"store {self.path} is unreadable ({err}) and cannot be moved aside ({move_err.strerror})", "move or delete the file by hand") from None
             self.warning = f"Your saved data at {self.path} was unreadable ({err}); it was moved to {moved.name} and a fresh store was started."
-            _LOGGER.warning(self.warning)
+            # INFO, not WARNING: the caller shows self.warning to the user once; a log line would repeat it.
+            _LOGGER.info(self.warning)
             return self._connect()
 
     def _connect(self) -> sqlite3.Connection:

@@ -73,6 +73,8 @@ class PocketsphinxRecognizer:
     # Recognizer protocol
 
     def accept(self, chunk: bytes) -> None:
+        if not chunk:
+            return  # pocketsphinx raises IndexError on an empty buffer
         if not self._in_utt:
             self._decoder.start_utt()
             self._in_utt = True

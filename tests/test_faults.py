@@ -1,0 +1,291 @@
+"""Fault survival with the real parts: SQLite damage and SIGKILL, signals, fuzzed text and audio."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fakes import FakeClock
+from voice_coach import runtime
+from voice_coach.asr import make_recognizer
+from voice_coach.audio_format import SPEECH
+from voice_coach.config import Settings
+from voice_coach.events import EventLog
+from voice_coach.matching import load_intents, recognize
+from voice_coach.mouth import PrintMouth
+from voice_coach.store import DB_NAME, Store
+
+ROOT = Path(__file__).resolve().parent.parent
+FUZZ_SEED = 20240611
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("VOICE_COACH", "VOSK", "PULSE"))}
+    environ.update(VOICE_COACH_HOME=str(tmp_path / "home"), XDG_CONFIG_HOME=str(tmp_path / "config"),
+                   HOME=str(tmp_path), PULSE_SERVER="unix:/nonexistent")
+    return environ
+
+
+def _vc(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "voice_coach", *args], env=env, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+# --- SQLite ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "directory"])
+def test_damaged_store_is_moved_aside_with_one_warning(env: dict[str, str], tmp_path: Path, damage: str) -> None:
+    home = tmp_path / "home"
+    store = Store(home)
+    for i in range(50):
+        store.record("tip", f"patience.{i:02d}")
+    store.close()
+    db = home / DB_NAME
+    if damage == "garbage":
+        db.write_bytes(os.urandom(8192))
+    elif damage == "truncated":
+        data = db.read_bytes()
+        db.write_bytes(data[: len(data) // 3] + os.urandom(512))
+    else:
+        for side in home.glob(f"{DB_NAME}*"):
+            side.unlink()
+        db.mkdir()  # unreadable as a database: a folder where the file should be
+    proc = _vc(env, "ask", "--quiet", "give me a tip about listening")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert out.strip(), "the reply is still printed"
+    warnings = [line for line in err.splitlines() if line.strip()]
+    assert len(warnings) == 1 and "moved" in warnings[0] and str(db) in warnings[0], err
+    moved = sorted(p.name for p in home.glob(f"{DB_NAME}.corrupt-*") if not p.name.endswith(("-wal", "-shm")))
+    assert len(moved) == 1 and moved[0][len(DB_NAME) + 9 :].replace("-", "").isdigit()
+    again = _vc(env, "ask", "--quiet", "another one")
+    out, err = again.communicate(timeout=60)
+    assert again.returncode == 0 and err.strip() == "" and out.strip()
+    assert len(Store(home).history()) >= 1
+
+
+_WRITER = """
+import sys
+from pathlib import Path
+from voice_coach.store import Store
+store = Store(Path(sys.argv[1]))
+print("ready", flush=True)
+i = int(sys.argv[2])
+while True:
+    store.record("starter", f"s.{i}")
+    store.remember_last("starter", f"s.{i}", "text", "light", "fun")
+    store.add_favorite(f"s.{i}")
+    store.set_setting("rate", float(i))
+    i += 1
+"""
+
+
+def test_sigkill_in_a_loop_of_writes_never_corrupts(tmp_path: Path) -> None:
+    rng = random.Random(FUZZ_SEED)
+    home = tmp_path / "home"
+    counts: list[int] = []
+    start = 0
+    for _round in range(6):
+        proc = subprocess.Popen([sys.executable, "-c", _WRITER, str(home), str(start)], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.05, 0.4))  # kill at a random point of the write loop
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+        conn = sqlite3.connect(home / DB_NAME)
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        conn.close()
+        store = Store(home)
+        assert store.warning is None
+        history = store.history(limit=1_000_000)
+        memory = store.load()
+        store.close()
+        ids = {content_id for _, content_id, _ in history}
+        # record() writes history and used in one transaction: never one without the other.
+        assert ids == memory.used
+        assert set(memory.favorites) <= ids
+        counts.append(len(history))
+        start = len(history) + 10_000 * (_round + 1)
+    assert counts == sorted(counts) and counts[-1] > counts[0] > 0
+
+
+# --- signals ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_in_the_typed_loop_exits_with_the_right_code(env: dict[str, str], sig: signal.Signals, code: int) -> None:
+    proc = _vc(env, "run", "--engine", "text", "--quiet")
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write("give me a conversation starter\n")
+    proc.stdin.flush()
+    assert proc.stdout.readline().strip(), "the loop answered, so it is running"
+    proc.send_signal(sig)
+    _out, err = proc.communicate(timeout=10)
+    assert proc.returncode == code
+    assert "Traceback" not in err
+
+
+def test_signal_during_a_model_download_leaves_no_half_model(env: dict[str, str], tmp_path: Path) -> None:
+    from model_server import ServerState, model_server, model_zip
+
+    stall = __import__("threading").Event()
+    state = ServerState(files={"models/vosk-model-x.zip": model_zip("vosk-model-x")}, stall_after_bytes=50_000, stall=stall)
+    dest = tmp_path / "models"
+    with model_server(state) as base:
+        try:
+            proc = _vc({**env, "VOICE_COACH_MODEL_URL": base}, "model", "fetch", "vosk-model-x", "--dest", str(dest))
+            assert proc.stderr is not None
+            part = dest / ".vosk-model-x.zip.part"
+            while not part.exists() or part.stat().st_size < 30_000:  # some may sit in the write buffer
+                assert proc.poll() is None, proc.stderr.read()
+                time.sleep(0.02)
+            proc.send_signal(signal.SIGINT)
+            _out, err = proc.communicate(timeout=10)
+        finally:
+            stall.set()  # release the hung server thread before the server shuts down
+    assert proc.returncode == 130 and "Traceback" not in err
+    assert [p.name for p in dest.iterdir()] == [".vosk-model-x.zip.part"]  # kept, so the next fetch resumes
+
+
+# --- fuzzing ---------------------------------------------------------------------------------
+
+
+def _phrases() -> list[str]:
+    examples = load_intents().examples()
+    # A few of each intent's phrasings, so every intent is in the mix.
+    return [sentence for sentences in examples.values() for sentence in sentences[:: max(1, len(sentences) // 8)]]
+
+
+def _fuzz_texts(rng: random.Random, count: int) -> Iterator[str]:
+    """Mutated commands, random unicode, numbers, huge and empty inputs."""
+    phrases = _phrases()
+    words = sorted({w for p in phrases for w in p.split()})
+    oddities = ["", " ", "\n", "\t\r", "coach", "coach " * 50, "-1", "0", "99999999999999999999", "1e308",
+                "nan", "inf", "∞", "½", "twenty twenty twenty", "add -5 minutes", "add 10000000 minutes",
+                "start the exercise for 0 minutes", "\x00\x01\x1b[31m", "\ud800", "🙂" * 30, "a" * 20_000]
+    for i in range(count):
+        kind = i % 5
+        if kind == 0:
+            text = rng.choice(phrases)
+            parts = text.split()
+            for _ in range(rng.randint(1, 3)):
+                op = rng.random()
+                if op < 0.3 and parts:
+                    parts.pop(rng.randrange(len(parts)))
+                elif op < 0.6:
+                    parts.insert(rng.randint(0, len(parts)), rng.choice(words + oddities[:12]))
+                elif parts:
+                    j = rng.randrange(len(parts))
+                    parts[j] = parts[j][::-1]
+            yield " ".join(parts)
+        elif kind == 1:
+            yield " ".join(rng.choice(words) for _ in range(rng.randint(1, 12)))
+        elif kind == 2:
+            yield "".join(chr(rng.choice([rng.randint(32, 126), rng.randint(0x80, 0x2FFF), rng.randint(0, 31)]))
+                          for _ in range(rng.randint(0, 40)))
+        elif kind == 3:
+            yield rng.choice(oddities)
+        else:
+            yield f"coach {rng.choice(phrases)} {rng.choice(['', 'for', 'and'])} {rng.randint(-10**6, 10**6)}"
+
+
+def test_fuzzed_text_through_parse_and_ask_never_raises(tmp_path: Path) -> None:
+    """10,000 inputs in all: half to `parse` (the matcher), half to `ask` (matcher, coach, store, events)."""
+    rng = random.Random(FUZZ_SEED)
+    texts = list(_fuzz_texts(rng, 10_000))
+    intents = load_intents()
+    seen: set[str] = set()
+    for text in texts[:5_000]:
+        match = recognize(text, intents, None)
+        json.dumps({"text": text, "intent": match.intent if match else None, "slots": match.slots if match else {}})
+        if match is not None:
+            seen.add(match.intent)
+    assert len(seen) >= 15, seen  # the mutations still reach most intents, not just out-of-scope
+
+    settings = Settings(home=tmp_path / "home", quiet=True)
+    store = runtime.open_store(settings)
+    said: list[str] = []
+    coach = runtime.build_coach(settings, runtime.load_content(settings), store, random.Random(FUZZ_SEED))
+    clock = FakeClock()
+    events = EventLog(tmp_path / "events.jsonl", clock)
+    loop = runtime.Runtime(coach, runtime.matcher(intents), runtime.TypedEars(_empty(), clock), PrintMouth(said.append),
+                           store, events, clock)
+    for text in texts[5_000:]:
+        loop.hear(runtime.Heard(text, clock.now()))
+        # Random gaps let timers fire mid-exercise (turn ends, halfway cues, reflections).
+        clock.advance(rng.choice([0.0, 0.5, 3.0, 30.0, 200.0]))
+        loop.execute(coach.tick(clock.now()))
+        loop.execute(coach.speech_finished(clock.now()))
+        if loop.done:
+            loop.done = False
+    events.close()
+    store.close()
+    assert said and all(isinstance(line, str) and line.strip() for line in said)
+    assert coach.exercise is not None, "some fuzzed requests started the listening exercise"
+    for line in (tmp_path / "events.jsonl").read_text().splitlines():
+        json.loads(line)
+
+
+def _empty():  # type: ignore[no-untyped-def]
+    import io
+
+    return io.StringIO("")
+
+
+def _fuzz_audio(rng: np.random.Generator, seconds: float) -> Iterator[bytes]:
+    """Silence, noise, clipping, tones and odd-sized chunks in the recognizers' format."""
+    total = int(seconds * SPEECH.rate)
+    made = 0
+    while made < total:
+        n = int(rng.integers(1, SPEECH.rate // 5))
+        kind = int(rng.integers(0, 6))
+        if kind == 0:
+            block = np.zeros(n, dtype=np.int16)
+        elif kind == 1:
+            block = rng.normal(0, 3000, n).clip(-32768, 32767).astype(np.int16)
+        elif kind == 2:
+            block = rng.choice(np.array([-32768, 32767], dtype=np.int16), n)
+        elif kind == 3:
+            t = np.arange(n) / SPEECH.rate
+            block = (20000 * np.sin(2 * np.pi * float(rng.uniform(50, 4000)) * t)).astype(np.int16)
+        elif kind == 4:
+            block = rng.integers(-32768, 32767, n, dtype=np.int16)
+        else:
+            block = np.zeros(0, dtype=np.int16)
+        made += max(n, 1)
+        data = block.tobytes()
+        if rng.random() < 0.1 and data:
+            data = data[:-1]  # an odd byte count: half a sample
+        yield data
+
+
+@pytest.mark.parametrize("engine", ["pocketsphinx", "text"])
+def test_random_audio_and_silence_to_the_recognizers_never_raises(engine: str) -> None:
+    rng = np.random.default_rng(FUZZ_SEED)
+    recognizer = make_recognizer(engine, phrases=_phrases()[:200])
+    finals = 0
+    for i, chunk in enumerate(_fuzz_audio(rng, 30.0)):
+        recognizer.accept(chunk)
+        if i % 7 == 0:
+            assert isinstance(recognizer.partial(), str)
+        if i % 23 == 0:
+            assert isinstance(recognizer.final(), str)
+            finals += 1
+        if i % 41 == 0:
+            recognizer.reset()
+        if i % 97 == 0:
+            recognizer.set_grammar(["coach pause", "coach stop"] if (i // 97) % 2 else None)
+    assert isinstance(recognizer.final(), str) and finals > 10
