@@ -1,0 +1,291 @@
+#!/usr/bin/env python3
+"""Spoken command accuracy: dev-set commands synthesised (hibari at 3 speeds, 3 espeak-ng voices), clean and in
+generated kitchen noise at 10 dB SNR, through the recognizer, then the matcher; plain rapidfuzz as the baseline.
+
+Usage: .venv/bin/python scripts/bench_accuracy.py [--commands 80] [--engine pocketsphinx] [--jobs 2]
+                                                  [--snr-db 10] [--out bench_results/accuracy.json] [--errors]
+Smoke run (seconds): .venv/bin/python scripts/bench_accuracy.py --smoke
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import RESULTS_DIR, ROOT, VOICE_COACH, median, table, write_json  # noqa: E402
+
+from voice_coach.match import Context  # noqa: E402
+
+DEV_SET = ROOT / "tests" / "data" / "intents_dev.tsv"
+HIBARI_SPEEDS = (0.85, 1.0, 1.2)
+ESPEAK_VOICES = ("en-us", "en-gb", "en-us+f3")
+NOISES = ("water", "clatter", "fan")
+BASELINE_CUTOFF = 75.0
+"""Score (0-100) the plain nearest-example baseline needs, as in bench_intents.py."""
+CHUNK_S = 0.02
+"""Audio is fed in 20 ms blocks, as the microphone delivers it."""
+PAD_BEFORE_S = 0.3
+PAD_AFTER_S = 0.4
+GOAL_CLEAN = 0.95
+GOAL_NOISY = 0.85
+
+
+# Generated kitchen noise (seeded, so every run and both matchers hear the same thing).
+
+def _shaped(rng: np.random.Generator, n: int, rate: int, gain: Any) -> np.ndarray:
+    """White noise shaped in the frequency domain by ``gain(freqs_hz)``."""
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    freqs = np.fft.rfftfreq(n, 1.0 / rate)
+    out = np.fft.irfft(spectrum * gain(freqs), n)
+    return out / (np.std(out) + 1e-12)
+
+
+def water(rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
+    """Running water: band-limited hiss (300 Hz-5 kHz) with a slow, uneven gurgle."""
+    hiss = _shaped(rng, n, rate, lambda f: ((f > 300) & (f < 5000)) * (1.0 / np.sqrt(1.0 + f / 2000.0)))
+    t = np.arange(n) / rate
+    gurgle = 0.75 + 0.25 * np.sin(2 * np.pi * 3.7 * t + rng.uniform(0, 6)) * np.sin(2 * np.pi * 0.6 * t)
+    return hiss * gurgle
+
+
+def clatter(rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
+    """Dishes and cutlery: random short transients (noise bursts and metallic rings), about 3 a second."""
+    out = np.zeros(n)
+    count = max(1, rng.poisson(3.0 * n / rate))
+    for start in rng.integers(0, n, count):
+        length = int(rate * rng.uniform(0.03, 0.15))
+        t = np.arange(length) / rate
+        decay = np.exp(-t / rng.uniform(0.008, 0.04))
+        ring = np.sin(2 * np.pi * rng.uniform(1500, 6000) * t) if rng.random() < 0.5 else rng.standard_normal(length)
+        burst = rng.uniform(0.3, 1.0) * decay * ring
+        end = min(n, start + length)
+        out[start:end] += burst[: end - start]
+    return out / (np.std(out) + 1e-12)
+
+
+def fan(rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
+    """Extractor fan: mains hum and blade tones plus pink noise."""
+    t = np.arange(n) / rate
+    hum = sum(a * np.sin(2 * np.pi * f * t + rng.uniform(0, 6)) for f, a in ((50, 1.0), (100, 0.6), (150, 0.3),
+                                                                              (118, 0.5), (236, 0.2)))
+    pink = _shaped(rng, n, rate, lambda f: 1.0 / np.sqrt(np.maximum(f, 20.0)))
+    mix = hum / np.std(hum) + pink
+    return mix / np.std(mix)
+
+
+NOISE_MAKERS = {"water": water, "clatter": clatter, "fan": fan}
+
+
+def speech_power(samples: np.ndarray, rate: int) -> float:
+    """Mean power of the active speech (20 ms frames within 35 dB of the loudest), so pauses don't count."""
+    x = samples.astype(np.float64)
+    frame = max(1, rate // 50)
+    frames = x[: x.size // frame * frame].reshape(-1, frame)
+    power = (frames**2).mean(axis=1)
+    active = power[power >= power.max() * 10 ** (-35 / 10)]
+    return float(active.mean()) if active.size else 0.0
+
+
+def with_noise(samples: np.ndarray, rate: int, noise: str, snr_db: float, seed: int) -> np.ndarray:
+    """``samples`` (int16, already padded) with ``noise`` mixed in at ``snr_db`` below the speech."""
+    rng = np.random.default_rng(seed)
+    noise_signal = NOISE_MAKERS[noise](rng, samples.size, rate)
+    scale = np.sqrt(speech_power(samples, rate) / 10 ** (snr_db / 10))
+    mixed = samples.astype(np.float64) + noise_signal * scale
+    return np.clip(mixed, -32768, 32767).astype(np.int16)
+
+
+# The commands.
+
+def pick_commands(count: int) -> list[tuple[str, str, Context]]:
+    """``count`` in-scope dev-set lines (text, intent, context), taken round-robin over the intents."""
+    from bench_intents import read_cases
+
+    by_intent: dict[str, list[tuple[str, str, Context]]] = defaultdict(list)
+    for text, intent, _slots, ctx in read_cases(DEV_SET):
+        if intent is not None:
+            by_intent[intent].append((text, intent, ctx))
+    picked: list[tuple[str, str, Context]] = []
+    depth = 0
+    while len(picked) < count and any(depth < len(v) for v in by_intent.values()):
+        for items in by_intent.values():
+            if depth < len(items) and len(picked) < count:
+                picked.append(items[depth])
+        depth += 1
+    return picked
+
+
+def voices() -> list[str]:
+    return [f"hibari@{s}" for s in HIBARI_SPEEDS] + [f"espeak:{v}" for v in ESPEAK_VOICES]
+
+
+# Decoding (one worker process per voice; the recognizer and the neural voice load once per process).
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(engine: str, model: str | None) -> None:
+    import benchlib
+    from synth import Synth
+
+    _WORKER["recognizer"] = benchlib.recognizer(engine, Path(model) if model else None)
+    _WORKER["synth"] = Synth(Path("/nonexistent"))  # only in-memory synthesis is used
+
+
+def _speech(voice: str, text: str) -> Any:
+    synth = _WORKER["synth"]
+    kind, _, arg = voice.partition(":") if voice.startswith("espeak") else voice.partition("@")
+    return synth.espeak(text, arg) if kind == "espeak" else synth.hibari(text, float(arg))
+
+
+def _decode_voice(job: tuple[str, list[str], list[str], float]) -> list[dict[str, Any]]:
+    """Every command in one voice, under every condition: transcripts and decode times."""
+    from voice_coach.audio_format import SPEECH, convert
+
+    voice, texts, conditions, snr_db = job
+    recognizer = _WORKER["recognizer"]
+    chunk = int(SPEECH.rate * CHUNK_S) * SPEECH.width
+    out = []
+    for index, text in enumerate(texts):
+        speech = _speech(voice, text).padded(PAD_BEFORE_S, PAD_AFTER_S)
+        for condition in conditions:
+            samples = speech.samples if condition == "clean" else with_noise(
+                speech.samples, speech.rate, condition, snr_db, seed=index * 31 + NOISES.index(condition))
+            pcm = convert(samples, speech.rate, SPEECH)
+            start = time.perf_counter()
+            for at in range(0, len(pcm), chunk):
+                recognizer.accept(pcm[at : at + chunk])
+            heard = recognizer.final()
+            out.append({"voice": voice, "condition": condition, "index": index, "heard": heard,
+                        "decode_s": time.perf_counter() - start, "audio_s": speech.duration_s})
+    return out
+
+
+# Scoring.
+
+def baseline_matcher() -> Any:
+    """Plain nearest example: rapidfuzz extractOne over `voice-coach intents --json`, no normalisation or slots."""
+    from rapidfuzz import fuzz, process
+
+    examples = json.loads(subprocess.run([*VOICE_COACH, "intents", "--json"], capture_output=True, text=True,
+                                         check=True, cwd=ROOT).stdout)
+    flat = [e for name in examples for e in examples[name]]
+    owner = [name for name in examples for _ in examples[name]]
+
+    def match(text: str) -> str | None:
+        best = process.extractOne(text, flat, scorer=fuzz.WRatio, score_cutoff=BASELINE_CUTOFF)
+        return owner[best[2]] if best else None
+
+    return match
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--commands", type=int, default=80, help="in-scope dev-set commands (default 80)")
+    parser.add_argument("--engine", default="pocketsphinx", choices=("pocketsphinx", "vosk"))
+    parser.add_argument("--model", help="vosk model folder (an English one; default: the one voice-coach finds)")
+    parser.add_argument("--snr-db", type=float, default=10.0)
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "accuracy.json")
+    parser.add_argument("--errors", action="store_true", help="print every miss")
+    parser.add_argument("--smoke", action="store_true", help="a few seconds: 3 commands, 2 voices, clean + water")
+    args = parser.parse_args()
+
+    import benchlib
+    from voice_coach.matching import load_intents, recognize
+
+    model = args.model
+    if args.engine == "vosk":
+        model = model or benchlib.english_vosk_model()
+        if model is None:
+            print("bench_accuracy: no English vosk model installed; run `voice-coach model fetch` or pass --model",
+                  file=sys.stderr)
+            return 2
+    commands = pick_commands(3 if args.smoke else args.commands)
+    voice_list = ["hibari@1.0", "espeak:en-us"] if args.smoke else voices()
+    conditions = ["clean", "water"] if args.smoke else ["clean", *NOISES]
+    texts = [c[0] for c in commands]
+
+    started = time.monotonic()
+    jobs = [(v, texts, conditions, args.snr_db) for v in voice_list]
+    if args.jobs > 1 and not args.smoke:
+        with multiprocessing.get_context("spawn").Pool(args.jobs, _init_worker, (args.engine, model)) as pool:
+            decoded = [row for rows in pool.imap(_decode_voice, jobs) for row in rows]
+    else:
+        _init_worker(args.engine, model)
+        decoded = [row for job in jobs for row in _decode_voice(job)]
+
+    intents = load_intents()
+    baseline = baseline_matcher()
+    text_right = sum(1 for text, intent, ctx in commands if (m := recognize(text, intents, ctx)) and m.intent == intent)
+    cells: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    misses = []
+    for row in decoded:
+        text, intent, ctx = commands[row["index"]]
+        match = recognize(row["heard"], intents, ctx)
+        ours = match.intent if match else None
+        cell = cells[(row["voice"], row["condition"])]
+        cell["n"] += 1
+        cell["ours"] += ours == intent
+        cell["baseline"] += baseline(row["heard"]) == intent
+        cell["verbatim"] += row["heard"] == benchlib.spoken(text)
+        if ours != intent:
+            misses.append(f"{row['voice']:14} {row['condition']:8} {text!r} heard {row['heard']!r} -> {ours}, want {intent}")
+
+    def rate(keys: list[tuple[str, str]], what: str) -> float:
+        n = sum(cells[k]["n"] for k in keys)
+        return sum(cells[k][what] for k in keys) / n if n else float("nan")
+
+    rows = []
+    for voice in voice_list:
+        clean = [(voice, "clean")]
+        noisy = [(voice, c) for c in conditions if c != "clean"]
+        rows.append([voice, cells[clean[0]]["n"], 100 * rate(clean, "ours"), 100 * rate(clean, "baseline"),
+                     *[100 * rate([(voice, c)], "ours") for c in conditions if c != "clean"],
+                     100 * rate(noisy, "ours"), 100 * rate(noisy, "baseline"), 100 * rate(clean, "verbatim")])
+    noisy_names = [c for c in conditions if c != "clean"]
+    headers = ["voice", "n", "clean %", "base clean %", *[f"{c} %" for c in noisy_names], "noisy %",
+               "base noisy %", "verbatim clean %"]
+    summary: dict[str, Any] = {}
+    for family, prefix in (("hibari", "hibari"), ("espeak", "espeak")):
+        keys_clean = [(v, "clean") for v in voice_list if v.startswith(prefix)]
+        keys_noisy = [(v, c) for v in voice_list if v.startswith(prefix) for c in noisy_names]
+        summary[family] = {"clean": rate(keys_clean, "ours"), "noisy": rate(keys_noisy, "ours"),
+                           "baseline_clean": rate(keys_clean, "baseline"),
+                           "baseline_noisy": rate(keys_noisy, "baseline")}
+    elapsed_s = time.monotonic() - started
+    rtf = median([r["decode_s"] / r["audio_s"] for r in decoded])
+
+    print(f"spoken command accuracy, {args.engine}, {len(commands)} commands, noise at {args.snr_db:g} dB SNR")
+    print(table(headers, rows))
+    for family, figures in summary.items():
+        print(f"{family}: clean {figures['clean']:.1%} (goal {GOAL_CLEAN:.0%}), noisy {figures['noisy']:.1%} "
+              f"(goal {GOAL_NOISY:.0%}); baseline {figures['baseline_clean']:.1%} / {figures['baseline_noisy']:.1%}")
+    print(f"matcher on the written text: {text_right}/{len(commands)}; decoding real-time factor {rtf:.2f}; "
+          f"{elapsed_s:.0f} s")
+    if args.errors:
+        print("\n".join(misses))
+    path = write_json("accuracy", {
+        "engine": args.engine, "model": model, "commands": len(commands), "snr_db": args.snr_db,
+        "voices": voice_list, "conditions": conditions, "smoke": args.smoke,
+        "summary": summary, "goals": {"clean": GOAL_CLEAN, "noisy": GOAL_NOISY},
+        "text_accuracy": text_right / len(commands), "real_time_factor": rtf, "elapsed_s": elapsed_s,
+        "cells": {f"{v}|{c}": dict(cell) for (v, c), cell in cells.items()},
+        "misses": misses,
+    }, args.out)
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

