@@ -16,10 +16,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from audio_rig import PulseRig, pulse_rig  # noqa: F401 - pytest fixture
 from fakes import FakeClock
 from voice_coach import runtime
 from voice_coach.asr import make_recognizer
 from voice_coach.audio_format import SPEECH
+from voice_coach.clock import MonotonicClock
 from voice_coach.config import Settings
 from voice_coach.events import EventLog
 from voice_coach.matching import load_intents, recognize
@@ -289,3 +291,65 @@ def test_random_audio_and_silence_to_the_recognizers_never_raises(engine: str) -
         if i % 97 == 0:
             recognizer.set_grammar(["coach pause", "coach stop"] if (i // 97) % 2 else None)
     assert isinstance(recognizer.final(), str) and finals > 10
+
+
+# --- speech output ---------------------------------------------------------------------------
+
+
+def _tts_workers() -> list[int]:
+    """Pids of this process's pyttsx3 worker children (found in /proc, as an operator would)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == os.getpid() and b"voice_coach.tts_worker" in cmdline:
+            pids.append(int(entry.name))
+    return pids
+
+
+def test_tts_stall_prints_the_text_the_loop_goes_on_and_speech_resumes(
+    pulse_rig: PulseRig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    from voice_coach.audio import Player, chime_samples
+    from voice_coach.mouth import SpokenMouth
+    from voice_coach.voice import Voice
+
+    monkeypatch.setitem(sys.modules, "hibari", None)  # no natural voice to fall back on: the stall must be survived
+    voice = Voice("pyttsx3", timeout_s=2.0)
+    player = Player()
+    printed: list[str] = []
+    mouth = SpokenMouth(voice, player, chime_samples, printed.append)
+    settings = Settings(home=tmp_path / "home")
+    store = runtime.open_store(settings)
+    coach = runtime.build_coach(settings, runtime.load_content(settings), store, random.Random(FUZZ_SEED))
+    clock = MonotonicClock()
+    loop = runtime.Runtime(coach, runtime.matcher(), runtime.TypedEars(_empty(), clock), mouth, store,
+                           EventLog(None, clock), clock)
+    try:
+        (worker,) = _tts_workers()
+        os.kill(worker, signal.SIGSTOP)  # the engine hangs
+        stalled_at = time.monotonic()
+        loop.hear(runtime.Heard("coach give me a tip about listening", clock.now()))
+        loop.hear(runtime.Heard("coach another one", clock.now()))
+        # Both replies are printed straight away, while the voice is stuck.
+        assert len(printed) == 2 and mouth.busy()
+        spoken: list[tuple[float, float]] = []
+        deadline = time.monotonic() + 60  # hang guard only
+        while sum(end - start for start, end in spoken) < 1.0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            spoken = pulse_rig.speaker.sound_spans(since_s=stalled_at)
+        assert sum(end - start for start, end in spoken) >= 1.0, "speech resumed after the stall"
+        assert worker not in _tts_workers(), "the hung worker was replaced"
+        assert voice.engine_name == "pyttsx3"
+        mouth.stop()
+    finally:
+        mouth.close()
+        voice.close()
+        player.close()
+        store.close()
