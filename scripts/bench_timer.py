@@ -5,8 +5,11 @@ Runs a whole session (check-in, turns, cues, reflections, close) in a loop that 
 exercise's next deadline, like the runtime's main loop. Speech is taken as instant and questions are
 answered at once (yes to "good time?", no to "save?"), so the run lasts about the turns themselves.
 
+With --cli the same session runs through the real ``voice-coach exercise --engine text --events F``
+(stdin closed, the whole runtime loop) and the figures come from its event log instead.
+
 Usage: .venv/bin/python scripts/bench_timer.py [--minutes 20] [--rounds 1] [--reflect-seconds 90]
-                                               [--block-ms 0] [--out bench_results/timer.json]
+                                               [--block-ms 0] [--cli] [--out bench_results/timer.json]
 Smoke run (seconds): .venv/bin/python scripts/bench_timer.py --minutes 0.05 --reflect-seconds 1
 """
 
@@ -15,9 +18,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import platform
 import random
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -112,6 +118,39 @@ def run_session(config: ExerciseConfig, block_ms: float, verbose: bool) -> dict[
     return {"timers": timers, "turns": turns, "session_s": round(clock.now() - t0, 3)}
 
 
+def run_cli(config: ExerciseConfig, verbose: bool) -> dict[str, Any]:
+    """The session through the real command line; timers and turn lengths read from its event log."""
+    with tempfile.TemporaryDirectory() as tmp:
+        events_path = Path(tmp) / "events.jsonl"
+        command = [sys.executable, "-m", "voice_coach", "exercise", "--minutes", f"{config.minutes:g}",
+                   "--rounds", str(config.rounds), "--reflect-seconds", f"{config.reflect_s:g}",
+                   "--engine", "text", "--quiet", "--events", str(events_path)]  # fmt: skip
+        started = time.monotonic()
+        env = {**os.environ, "VOICE_COACH_HOME": str(Path(tmp) / "home")}  # leave the user's own data alone
+        done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False, env=env)
+        if done.returncode != 0:
+            raise SystemExit(f"voice-coach exercise failed ({done.returncode}): {done.stderr.strip()}")
+        events = [json.loads(line) for line in events_path.read_text(encoding="utf-8").splitlines()]
+    timers = [
+        {"name": e["name"], "scheduled_s": e["scheduled"], "actual_s": e["actual"], "error_ms": round((e["actual"] - e["scheduled"]) * 1000.0, 3)}
+        for e in events
+        if e["type"] == "timer"
+    ]
+    turns: list[dict[str, Any]] = []
+    turn_start: float | None = None
+    for event in events:
+        if event["type"] != "state":
+            continue
+        if verbose:
+            print(f"{event['t']:9.3f}s  {event['name']}", file=sys.stderr)
+        if event["name"] == "speaking":
+            turn_start = event["t"]
+        elif event["name"] == "times_up" and turn_start is not None:
+            length_s = event["t"] - turn_start
+            turns.append({"turn": event.get("turn"), "length_s": round(length_s, 6), "error_ms": round((length_s - config.turn_s) * 1000.0, 3)})
+    return {"timers": timers, "turns": turns, "session_s": round(time.monotonic() - started, 3)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=20.0, help="speaking turn length (default 20; 0.05 for a smoke run)")
@@ -120,13 +159,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gap-seconds", type=float, default=3.0)
     parser.add_argument("--block-ms", type=float, default=0.0, help="also wake every N ms, like a loop reading audio blocks")
     parser.add_argument("--limit-ms", type=float, default=50.0, help="exit 1 when the worst cue error is above this")
+    parser.add_argument("--cli", action="store_true", help="run through the real voice-coach exercise command (minutes >= 0.2)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench_results" / "timer.json")
     parser.add_argument("--verbose", action="store_true", help="print each state as it starts")
     args = parser.parse_args(argv)
 
     config = BenchConfig(minutes=args.minutes, rounds=args.rounds, reflect_s=args.reflect_seconds, gap_s=args.gap_seconds)
     config.validate()
-    result = run_session(config, args.block_ms, args.verbose)
+    result = run_cli(config, args.verbose) if args.cli else run_session(config, args.block_ms, args.verbose)
     timers = result["timers"]
     cue_errors = [t["error_ms"] for t in timers if t["name"] in CUES]
     all_errors = [t["error_ms"] for t in timers if t["name"] != "speech_wait"]
@@ -135,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "config": {"minutes": args.minutes, "rounds": args.rounds, "reflect_s": args.reflect_seconds, "gap_s": args.gap_seconds, "block_ms": args.block_ms},
+        "config": {"minutes": args.minutes, "rounds": args.rounds, "reflect_s": args.reflect_seconds, "gap_s": args.gap_seconds, "block_ms": args.block_ms, "cli": args.cli},
         "session_s": result["session_s"],
         "cue_error": summary(cue_errors),
         "all_deadlines_error": summary(all_errors),
