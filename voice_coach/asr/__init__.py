@@ -62,7 +62,7 @@ def make_recognizer(
             raise ModelError("the vosk engine needs a model folder", "run `voice-coach model fetch` or pass --model PATH")
         from voice_coach.asr.vosk import VoskRecognizer
 
-        return VoskRecognizer(model_path, fmt=fmt)
+        return VoskRecognizer(model_path, wake_words=wake_words, fmt=fmt)
     if engine == "text":
         from voice_coach.asr.text import TextRecognizer
 

@@ -10,7 +10,7 @@ _LOGGER = logging.getLogger(__name__)
 _ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
          "fifteen sixteen seventeen eighteen nineteen").split()
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*")
+_TOKEN = re.compile(r"\[unk\]|[^\W_]+(?:'[^\W_]+)*")
 
 
 def number_words(value: int) -> list[str]:
@@ -27,7 +27,7 @@ def spoken_words(phrase: str) -> list[str]:
     """A written phrase as the lower-case words a person would say ("Add 2 minutes!" -> add two minutes)."""
     words: list[str] = []
     for token in _TOKEN.findall(phrase.lower().replace("’", "'")):
-        if token.isdigit():
+        if token.isascii() and token.isdigit():
             words += number_words(int(token))
         else:
             words.append(token)
