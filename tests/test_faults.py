@@ -237,8 +237,9 @@ def test_fuzzed_text_through_parse_and_ask_never_raises(tmp_path: Path) -> None:
     store.close()
     assert said and all(isinstance(line, str) and line.strip() for line in said)
     assert coach.exercise is not None, "some fuzzed requests started the listening exercise"
-    for line in (tmp_path / "events.jsonl").read_text().splitlines():
-        json.loads(line)
+    with (tmp_path / "events.jsonl").open(encoding="utf-8") as lines:  # JSON lines end at "\n" only
+        for line in lines:
+            json.loads(line)
 
 
 def _empty():  # type: ignore[no-untyped-def]
@@ -279,7 +280,7 @@ def test_random_audio_and_silence_to_the_recognizers_never_raises(engine: str) -
     rng = np.random.default_rng(FUZZ_SEED)
     recognizer = make_recognizer(engine, phrases=_phrases()[:200])
     finals = 0
-    for i, chunk in enumerate(_fuzz_audio(rng, 30.0)):
+    for i, chunk in enumerate(_fuzz_audio(rng, 12.0)):
         recognizer.accept(chunk)
         if i % 7 == 0:
             assert isinstance(recognizer.partial(), str)
@@ -290,7 +291,7 @@ def test_random_audio_and_silence_to_the_recognizers_never_raises(engine: str) -
             recognizer.reset()
         if i % 97 == 0:
             recognizer.set_grammar(["coach pause", "coach stop"] if (i // 97) % 2 else None)
-    assert isinstance(recognizer.final(), str) and finals > 10
+    assert isinstance(recognizer.final(), str) and finals > 3
 
 
 # --- speech output ---------------------------------------------------------------------------
