@@ -15,6 +15,7 @@ Schema. Every ``*.yaml`` file in the intents folder may hold any of these top-le
     wake_words: [coach, hey coach]   # and wake_mishearings, wake_prefixes
     replace: {pause: [paws, pours]}  # canonical spelling: variants (recogniser slips, British spelling)
     drop: [um, please, can you]      # fillers removed before scoring
+    drop_leading: [can we, i want to]  # framing removed from the start of an utterance only
     corrections: [no, i mean]        # self-correction markers (documentation; numbers: last wins)
     slots:                           # lexicons: slot -> value -> phrases
       depth: {light: [light, easy]}
@@ -41,6 +42,7 @@ import yaml
 import voice_coach
 from voice_coach.errors import ContentError
 from voice_coach.normalize import Normalizer, PhraseMap, WakeWords, basic_words, sorted_words
+from voice_coach.numbers import find_minutes
 from voice_coach.slots import SlotReader
 from voice_coach.templates import TemplateError, expand, parse
 
@@ -62,7 +64,7 @@ SLOT_TOKENS: dict[str, str] = {"depth": "xdepth", "topic": "xtopic", "minutes": 
 """Placeholder word each slot becomes, in templates and in utterances alike."""
 _PLACEHOLDERS = set(SLOT_TOKENS.values())
 _LIST_KEYS = ("wake_words", "wake_mishearings", "wake_prefixes", "drop", "corrections", "out_of_scope_words",
-              "domain_words", "not_slots")
+              "domain_words", "not_slots", "drop_leading")
 
 
 class Where(str):
@@ -114,8 +116,9 @@ class Intents:
         self.wake_words: list[str] = lists["wake_words"] or ["coach"]
         self.intents: dict[str, IntentDef] = data["intents"]
         self.normalizer = Normalizer({str(k): [str(v) for v in vs] for k, vs in data.get("replace", {}).items()},
-                                     lists["drop"])
+                                     lists["drop"], lists["drop_leading"])
         self.wake = WakeWords(self.wake_words, lists["wake_mishearings"], lists["wake_prefixes"])
+        self._not_slots = PhraseMap((self.normalizer.words(p), True) for p in lists["not_slots"])
         self._raw: dict[str, list[tuple[str, ...]]] = {}
         self.choices: list[str] = []
         self.choice_intents: list[str] = []
@@ -131,7 +134,7 @@ class Intents:
                                        "fix the template in intents/") from exc
                 for words in expanded:
                     raw.append(words)
-                    canonical = self.normalizer.canonical(list(words))
+                    canonical = self._mark_minutes(self.normalizer.canonical(list(words)))
                     choice = sorted_words(self.normalizer.drop(canonical) or canonical)
                     if choice and (intent.name, choice) not in seen:
                         seen.add((intent.name, choice))
@@ -156,8 +159,23 @@ class Intents:
         self.domain_words = PhraseMap((self.normalizer.words(w), True) for w in lists["domain_words"])
         self.exercise_intents = {name for name, d in self.intents.items() if d.exercise}
         self._choice_sets: dict[str, tuple[list[str], list[str]]] = {}
+        words_of: dict[str, set[str]] = {}
+        for choice, name in zip(self.choices, self.choice_intents):
+            words_of.setdefault(name, set()).update(choice.split())
+        self.intent_words: dict[str, frozenset[str]] = {name: frozenset(ws) for name, ws in words_of.items()}
+        """Every word of each intent's templates: a word the intent knows is never "unmatched"."""
         for mode in ("normal", "pending", "turn"):
             self.choice_set(mode)
+
+    def _mark_minutes(self, words: list[str]) -> list[str]:
+        """A template's amount of time as the placeholder, as it will be in utterances ("a minute to breathe")."""
+        masked = list(words)
+        for start, end, _ in self._not_slots.find_all(words):
+            masked[start:end] = ["~"] * (end - start)
+        found = find_minutes(masked)
+        if found is None:
+            return words
+        return words[:found.start] + [SLOT_TOKENS["minutes"]] + words[found.end:]
 
     def choice_set(self, mode: str) -> tuple[list[str], list[str]]:
         """(choices, intent of each) for a context: "normal" (no yes/no), "pending" (all), "turn" (exercise only)."""

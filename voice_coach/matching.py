@@ -1,17 +1,22 @@
-"""Understand an utterance: wake word, fuzzy match over expanded templates, slots, context, out-of-scope."""
+"""Understand an utterance: wake word, fuzzy match over expanded templates, slots, context, out-of-scope.
+
+The core is a pure function, ``recognize(text, intents, context) -> Match | None``:
+normalise the words (normalize.py), strip the wake word, read slot values (slots.py, numbers.py),
+score against the expanded templates with rapidfuzz (scoring.py), weigh keyword evidence for longer
+requests (evidence.py), then apply the context: yes/no only when asked, exercise commands only
+during a speaking turn, short follow-ups by what the coach did last.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 
-from rapidfuzz import fuzz, process
-
-from voice_coach.intent_data import INTENTS_DIR, OUT_OF_SCOPE, SLOT_TOKENS, Intents, load_intents
+from voice_coach.evidence import CONTENT, answer, by_keywords, content_kind, has_any
+from voice_coach.intent_data import INTENTS_DIR, OUT_OF_SCOPE, Intents, load_intents
 from voice_coach.match import Context, Match, SlotValue
-from voice_coach.normalize import MAX_CHARS, PhraseMap, WakeWords, sorted_words
-from voice_coach.numbers import Amount
-from voice_coach.slots import Found, SlotReading, overlaps
+from voice_coach.normalize import MAX_CHARS, WakeWords
+from voice_coach.scoring import marked_words, plain_words, query_words, score_intents
+from voice_coach.slots import SlotReading, overlaps
 
 __all__ = ["INTENTS_DIR", "Intents", "load_intents", "recognize", "strip_wake_word"]
 
@@ -25,22 +30,18 @@ ANSWER_SCORE = 75.0
 """Score for yes/no while the coach waits for an answer."""
 EXERCISE_MARGIN = 6.0
 """In the exercise, an exercise command this close to the best match wins."""
+OUT_OF_SCOPE_SCORE = 70.0
+"""Matching an out-of-scope template this well means "not for the coach"."""
 MAX_WORDS = 40
 """Words scored at most; commands are short and this bounds the time per utterance."""
 
-_ANSWERS = frozenset({"yes", "no"})
-_TIP_WORDS = frozenset({"tip", "advice", "advise", "suggestion", "suggestions", "hint", "hints", "pointer",
-                        "pointers", "guidance", "recommendation", "wisdom", "strategy", "strategies"})
-_STARTER_WORDS = frozenset({"question", "questions", "starter", "prompt", "icebreaker", "topic", "conversation"})
-_CONTENT = frozenset({"tip", "conversation_starter"})
-_QUESTION_WORDS = frozenset({"how", "when", "what", "why", "where", "should", "is", "which"})
 # Short follow-ups whose meaning depends on what the coach just did.
 _FOLLOW_UPS = frozenset({"more", "next", "one more", "more please", "next one", "and", "again"})
 
 
 def strip_wake_word(text: str, intents: Intents) -> tuple[bool, str]:
     """(addressed, rest): whether the text starts with the wake word, and the normalised words after it."""
-    addressed, rest = _wake(intents).strip(intents.normalizer.words(text))
+    addressed, rest = _wake(intents).strip(intents.normalizer.words(text[:MAX_CHARS]))
     return addressed, " ".join(rest)
 
 
@@ -50,23 +51,20 @@ def recognize(text: str, intents: Intents, context: Context | None = None) -> Ma
     original = text[:MAX_CHARS] if isinstance(text, str) else ""
     addressed, words = _wake(intents).strip(intents.normalizer.words(original))
     words = words[:MAX_WORDS]
-    if not words:
-        return None
-    if ctx.speaking_turn and not addressed:
-        return None  # the speaker's words are not for the coach
+    if not words or (ctx.speaking_turn and not addressed):
+        return None  # nothing said, or the speaker's words, which are not for the coach
     reading = intents.slot_reader.read(words, original)
-    marked = _mark_slots(words, reading)
-    plain = _query(_replace(words, [(reading.minutes, "minutes"), (reading.speaker, "speaker")]), intents)
-    slotted = _query(marked, intents)
+    marked = marked_words(words, reading)
+    plain = query_words(plain_words(words, reading), intents)
     mode = "turn" if ctx.speaking_turn else ("pending" if ctx.pending_question else "normal")
-    scores = _scores([plain, slotted], intents, mode)
+    scores = score_intents([plain, query_words(marked, intents)], intents, mode)
     intent = _decide(scores, words, marked, reading, addressed, ctx, intents)
     if intent is None:
-        if not ctx.speaking_turn:
-            _LOGGER.debug("no match for %r (best %s)", plain, max(scores.items(), key=lambda kv: kv[1], default=None))
+        if not ctx.speaking_turn:  # never log what a speaker says during their turn
+            _LOGGER.debug("no match (best %s)", max(scores.items(), key=lambda kv: kv[1], default=None))
         return None
-    intent = _follow_up(intent, plain, ctx)
-    score = round(max(scores.get(intent, 0.0), 0.0), 1)
+    intent = _follow_up(intent, " ".join(plain), ctx)
+    score = round(min(100.0, max(scores.get(intent, 0.0), 0.0)), 1)
     return Match(intent=intent, slots=_slots(intent, reading), score=score,
                  text=" ".join(words), addressed=addressed)
 
@@ -82,116 +80,36 @@ def _wake(intents: Intents) -> WakeWords:
     return cached[1]  # type: ignore[no-any-return]
 
 
-def _query(words: list[str], intents: Intents) -> str:
-    """Words as scored: fillers dropped (unless nothing else is left, as in "okay")."""
-    return " ".join(intents.normalizer.drop(words) or words)
-
-
-def _mark_slots(words: list[str], reading: SlotReading) -> list[str]:
-    """Words with every slot replaced by its placeholder, so templates match any slot value."""
-    subject = reading.topic or reading.category
-    if reading.topic and reading.category and overlaps(reading.topic, reading.category):
-        subject = Found("", min(reading.topic.start, reading.category.start),
-                        max(reading.topic.end, reading.category.end))
-    elif reading.topic and reading.category:
-        subject = max((reading.topic, reading.category), key=lambda f: f.end - f.start)
-    return _replace(words, [(reading.minutes, "minutes"), (reading.speaker, "speaker"),
-                            (subject, "topic"), (reading.depth, "depth")])
-
-
-_SCORE_FLOOR = 50.0
-"""Choices scoring below this are not worth ranking."""
-
-
-def _replace(words: list[str], spans: Sequence[tuple[Found | Amount | None, str]]) -> list[str]:
-    """Words with each span (earlier entries win overlaps) replaced by its slot placeholder."""
-    taken: list[tuple[int, int, str]] = []
-    for span, slot in spans:
-        if span is not None and not any(span.start < end and start < span.end for start, end, _ in taken):
-            taken.append((span.start, span.end, SLOT_TOKENS[slot]))
-    out = list(words)
-    for start, end, token in sorted(taken, reverse=True):
-        out[start:end] = [token]
-    return out
-
-
-def _scores(queries: list[str], intents: Intents, mode: str) -> dict[str, float]:
-    """Best fuzzy score per intent over both queries (token order ignored)."""
-    choices, names = intents.choice_set(mode)
-    scores: dict[str, float] = {}
-    for query in dict.fromkeys(sorted_words(q.split()) for q in queries if q):
-        for _choice, score, index in process.extract(query, choices, scorer=fuzz.ratio, processor=None,
-                                                     limit=12, score_cutoff=_SCORE_FLOOR):
-            name = names[index]
-            if score > scores.get(name, -1.0):
-                scores[name] = score
-    return scores
-
-
 def _decide(scores: dict[str, float], words: list[str], marked: list[str], reading: SlotReading,
             addressed: bool, ctx: Context, intents: Intents) -> str | None:
     """Pick the intent from fuzzy scores, keyword evidence and context; None for out of scope."""
-    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-    if not ranked:
-        ranked = [(OUT_OF_SCOPE, 0.0)]
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1]) or [(OUT_OF_SCOPE, 0.0)]
     best, best_score = ranked[0]
     if ctx.speaking_turn:
         ok = best in intents.exercise_intents and best_score >= TURN_ACCEPT_SCORE
         return best if ok else None
     if ctx.pending_question:
-        answer = max(_ANSWERS, key=lambda a: scores.get(a, 0.0))
-        if scores.get(answer, 0.0) >= max(ANSWER_SCORE, best_score - 5):
-            return answer
+        said = answer(words, intents) or max(("yes", "no"), key=lambda a: scores.get(a, 0.0))
+        if answer(words, intents) or scores.get(said, 0.0) >= max(ANSWER_SCORE, best_score - 5):
+            return said
     if ctx.in_exercise and best not in intents.exercise_intents:
         for name, score in ranked[1:]:
-            if name in intents.exercise_intents and score >= best_score - EXERCISE_MARGIN and score >= ACCEPT_SCORE:
+            if name in intents.exercise_intents and score >= max(best_score - EXERCISE_MARGIN, ACCEPT_SCORE):
                 return name
-    if best == OUT_OF_SCOPE and best_score >= ACCEPT_SCORE - 10:
-        return None
-    vetoed = _has_any(marked, intents.out_of_scope_words)
+    if scores.get(OUT_OF_SCOPE, 0.0) >= max(best_score, OUT_OF_SCOPE_SCORE):
+        return None  # an out-of-scope template fits at least as well as any intent
+    vetoed = has_any(marked, intents.out_of_scope_words)
     if best != OUT_OF_SCOPE and best_score >= ACCEPT_SCORE and (not vetoed or best_score >= 95):
-        return _content_kind(marked, reading, intents) or best if best in _CONTENT else best
+        return (content_kind(marked, reading, intents) or best) if best in CONTENT else best
     if vetoed:
         return None
-    return _by_keywords(words, marked, reading, addressed, intents)
-
-
-def _content_kind(marked: list[str], reading: SlotReading, intents: Intents) -> str | None:
-    """Tip or starter, by the evidence: the kind named first, request cues, then which lexicon the topic is in."""
-    kinds = [w for w in marked if w in _TIP_WORDS or w in _STARTER_WORDS]
-    if kinds:
-        return "tip" if kinds[0] in _TIP_WORDS else "conversation_starter"
-    starter_cue = _has_any(marked, intents.cues.get("conversation_starter"))
-    tip_cue = _has_any(marked, intents.cues.get("tip"))
-    if starter_cue != tip_cue:
-        return "conversation_starter" if starter_cue else "tip"
-    if (reading.topic is None) != (reading.category is None):
-        return "tip" if reading.topic else "conversation_starter"
-    return None
-
-
-def _by_keywords(words: list[str], marked: list[str], reading: SlotReading, addressed: bool,
-                 intents: Intents) -> str | None:
-    """Longer requests for content: tip or starter words, or a question about a known topic."""
-    kinds = [w for w in marked if w in _TIP_WORDS or w in _STARTER_WORDS]
-    if kinds:
-        return "tip" if kinds[0] in _TIP_WORDS else "conversation_starter"
-    if _has_any(marked, intents.cues.get("conversation_starter")):
-        return "conversation_starter"
-    if reading.topic is None and not _has_any(words, intents.domain_words):
-        return None
-    asks = _has_any(marked, intents.cues.get("tip")) or (
-        words[0] in _QUESTION_WORDS and not any(w in ("you", "your") for w in words))
-    return "tip" if asks or addressed else None
-
-
-def _has_any(words: Sequence[str], phrases: PhraseMap | None) -> bool:
-    """True when any of the phrases occurs in words."""
-    return phrases is not None and any(phrases.match_at(words, i) for i in range(len(words)))
+    return by_keywords(words, marked, reading, addressed, intents)
 
 
 def _follow_up(intent: str, plain: str, ctx: Context) -> str:
-    """Resolve "more", "next", "again" by what the coach just did."""
+    """Resolve "more", "next", "again", "skip" by what the coach just did."""
+    if intent == "skip" and not ctx.in_exercise:
+        return "another"  # outside the exercise, skipping means "not this one"
     if plain not in _FOLLOW_UPS or intent not in ("tell_more", "another", "repeat", "switch_turn"):
         return intent
     if plain == "again":

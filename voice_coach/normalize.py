@@ -93,23 +93,27 @@ def basic_words(text: str) -> list[str]:
 class Normalizer:
     """Turns raw text into the canonical words that templates are written in."""
 
-    def __init__(self, replace: dict[str, list[str]], drop: list[str]) -> None:
+    def __init__(self, replace: dict[str, list[str]], drop: list[str], drop_leading: list[str] | None = None) -> None:
         pairs: list[tuple[list[str], object]] = []
         for canonical, variants in replace.items():
             for variant in variants:
                 pairs.append((basic_words(variant), tuple(basic_words(canonical))))
         self._replace = PhraseMap(pairs)
         self._drop = PhraseMap((self.words(phrase), True) for phrase in drop)
+        self._leading = PhraseMap((self.words(phrase), True) for phrase in drop_leading or [])
 
     def words(self, text: str) -> list[str]:
         """Words with contractions, spelling variants and known recogniser slips resolved."""
         return self.canonical(basic_words(text))
 
     def canonical(self, words: list[str]) -> list[str]:
-        """Apply the replacement table to words."""
+        """Apply the replacement table to words; a word said twice in a row counts once ("wait wait")."""
         out: list[str] = []
         i = 0
         while i < len(words):
+            if i and words[i] == words[i - 1]:
+                i += 1
+                continue
             hit = self._replace.match_at(words, i)
             if hit:
                 out.extend(hit[1])  # type: ignore[arg-type]
@@ -124,6 +128,10 @@ class Normalizer:
         out: list[str] = []
         i = 0
         while i < len(words):
+            hit = self._leading.match_at(words, i) if not out else None
+            if hit:
+                i += hit[0]
+                continue
             hit = self._drop.match_at(words, i)
             if hit:
                 i += hit[0]

@@ -23,7 +23,8 @@ _SPEAKER_LEADS = [("starting", "with"), ("start", "with"), ("begin", "with"), ("
 _NOT_NAMES = {"who", "which", "one", "someone", "somebody", "anyone", "anybody", "person", "we", "it",
               "that", "this", "what", "whoever", "exercise", "the", "a", "and", "then", "timer", "clock",
               "each", "minutes", "minute", "round", "turn", "goes", "go", "time", "now", "so", "not", "do"}
-_NEGATIONS = {"not", "nothing", "no", "without", "isnt", "never", "less"}
+_JOINERS = {"and", "or", "plus", "n"}
+_NEGATIONS = {"not", "nothing", "without", "never", "less"}
 _NAME_RE = re.compile(r"^[a-z][a-z\-]+$")
 
 
@@ -92,28 +93,44 @@ class SlotReader:
             speaker=self._speaker(words, original),
         )
 
-    def _best(self, stems: list[str], lexicon: str) -> Found | None:
-        """The most specific (longest) lexicon phrase; the earliest among equals."""
+    def _best(self, stems: list[str], lexicon: str, last: bool = False) -> Found | None:
+        """The most specific (longest) lexicon phrase, the earliest among equals (or simply the last said).
+
+        Hits of the same value joined by "and"/"or" make one span ("our hopes and dreams").
+        """
         lex = self._maps.get(lexicon)
         if lex is None:
             return None
         hits = lex.find_all(stems)
         if not hits:
             return None
-        start, end, value = max(hits, key=lambda h: (h[1] - h[0], -h[0]))
+        start, end, value = hits[-1] if last else max(hits, key=lambda h: (h[1] - h[0], -h[0]))
+        for s, e, v in hits:
+            if v == value and (s == end or (s == end + 1 and stems[end] in _JOINERS)):
+                end = e
         return Found(str(value), start, end)
 
     def _depth(self, stems: list[str]) -> Found | None:
-        """Depth words; a negated one flips ("nothing too heavy" is light, "not too light" is deep)."""
-        found = self._best(stems, "depth")
-        if found is None or found.value == "medium":
-            return found
-        first = max(0, found.start - 3)
-        negated = list(range(first, found.start))
-        negated = [k for k in negated if stems[k] in _NEGATION_STEMS]
-        if negated:
-            return Found("light" if found.value == "deep" else "deep", negated[-1], found.end)
-        return found
+        """Depth words; a negated one flips ("nothing too heavy" is light), both negated is medium.
+
+        Otherwise the last one said wins ("a light, no, a deep one").
+        """
+        lex = self._maps["depth"]
+        resolved: list[Found] = []
+        negations = 0
+        for start, end, value in lex.find_all(stems):
+            before = [k for k in range(max(0, start - 2), start) if stems[k] in _NEGATION_STEMS]
+            if before and value != "medium":
+                value = "light" if value == "deep" else "deep"
+                start = before[0]
+                negations += 1
+            resolved.append(Found(str(value), start, end))
+        if not resolved:
+            return None
+        values = {f.value for f in resolved}
+        if negations and {"light", "deep"} <= values:
+            return Found("medium", resolved[0].start, resolved[-1].end)
+        return resolved[-1]
 
     def _speaker(self, words: list[str], original: str) -> Found | None:
         """Who goes first: "Sam goes first", "me first", "starting with my partner"."""
@@ -124,7 +141,8 @@ class SlotReader:
                     j -= 1
                 found = self._who_at(words, j, original, backwards=True)
                 if found:
-                    return Found(found[0], found[1], i + 1)
+                    start = found[1] - (found[1] > 0 and words[found[1] - 1] == "let")  # "let me go first"
+                    return Found(found[0], start, i + 1)
         for lead in _SPEAKER_LEADS:
             n = len(lead)
             for i in range(len(words) - n):

@@ -1,0 +1,100 @@
+"""Fuzzy scoring of an utterance against the expanded templates (rapidfuzz), with slot placeholders."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from rapidfuzz import fuzz, process
+
+from voice_coach.intent_data import SLOT_TOKENS, Intents
+from voice_coach.normalize import sorted_words
+from voice_coach.numbers import Amount
+from voice_coach.slots import Found, SlotReading, overlaps
+
+_LOGGER = logging.getLogger(__name__)
+
+SCORE_FLOOR = 50.0
+"""Choices scoring below this are not worth ranking."""
+CANDIDATES = 12
+"""Best choices re-checked word by word."""
+UNMATCHED_WORD_PENALTY = 12.0
+"""Points off for each word of the utterance that the intent never uses and nothing in the template
+resembles ("i am so tired" is not "i am ready"): extra content changes the meaning even when the
+characters are close."""
+FUNCTION_ONLY_PENALTY = 25.0
+"""Points off a near match when the utterance is nothing but small words."""
+WORD_SIMILARITY = 75.0
+"""Two words this similar (rapidfuzz ratio) count as the same word misheard."""
+
+_PLACEHOLDERS = frozenset(SLOT_TOKENS.values())
+# Words too common to carry meaning on their own; they never earn a penalty.
+_FUNCTION_WORDS = frozenset(
+    "i we you he she they it am is are was were be been do does did the a an to of and or for on in at "
+    "with my our your his her their me us him them that this these those there can will would should "
+    "could just so not out up back over all very too really here now then".split()
+)
+
+
+def plain_words(words: list[str], reading: SlotReading) -> list[str]:
+    """Words with amounts of time and the first speaker as placeholders (topic and depth words kept)."""
+    return replace_spans(words, [(reading.minutes, "minutes"), (reading.speaker, "speaker")])
+
+
+def marked_words(words: list[str], reading: SlotReading) -> list[str]:
+    """Words with every slot replaced by its placeholder, so templates match any slot value."""
+    subject = reading.topic or reading.category
+    if reading.topic and reading.category and overlaps(reading.topic, reading.category):
+        subject = Found("", min(reading.topic.start, reading.category.start),
+                        max(reading.topic.end, reading.category.end))
+    elif reading.topic and reading.category:
+        subject = max((reading.topic, reading.category), key=lambda f: f.end - f.start)
+    return replace_spans(words, [(reading.minutes, "minutes"), (reading.speaker, "speaker"),
+                                 (subject, "topic"), (reading.depth, "depth")])
+
+
+def replace_spans(words: list[str], spans: Sequence[tuple[Found | Amount | None, str]]) -> list[str]:
+    """Words with each span (earlier entries win overlaps) replaced by its slot placeholder."""
+    taken: list[tuple[int, int, str]] = []
+    for span, slot in spans:
+        if span is not None and not any(span.start < end and start < span.end for start, end, _ in taken):
+            taken.append((span.start, span.end, SLOT_TOKENS[slot]))
+    out = list(words)
+    for start, end, token in sorted(taken, reverse=True):
+        out[start:end] = [token]
+    return out
+
+
+def query_words(words: list[str], intents: Intents) -> list[str]:
+    """Words as scored: fillers dropped (unless nothing else is left, as in "okay")."""
+    return intents.normalizer.drop(words) or words
+
+
+def score_intents(queries: list[list[str]], intents: Intents, mode: str) -> dict[str, float]:
+    """Best score per intent over the queries: token-sorted ratio, less a penalty per unmatched word."""
+    choices, names = intents.choice_set(mode)
+    scores: dict[str, float] = {}
+    for query in {tuple(q) for q in queries if q}:
+        content = [w for w in query if w not in _FUNCTION_WORDS and w not in _PLACEHOLDERS]
+        found = process.extract(sorted_words(query), choices, scorer=fuzz.ratio, processor=None,
+                                limit=CANDIDATES, score_cutoff=SCORE_FLOOR)
+        for choice, score, index in found:
+            name = names[index]
+            if content:
+                score -= UNMATCHED_WORD_PENALTY * _unmatched(content, choice.split(), intents.intent_words[name])
+            elif score < 100:
+                score -= FUNCTION_ONLY_PENALTY  # "the", "it is": small words must match exactly
+            if score > scores.get(name, -1.0):
+                scores[name] = score
+    return scores
+
+
+def _unmatched(content: list[str], choice: list[str], known: frozenset[str]) -> int:
+    """How many content words of the utterance are unknown to the intent and resemble no word of the template."""
+    missing = 0
+    for word in content:
+        if word in known:
+            continue
+        if not any(fuzz.ratio(word, other) >= WORD_SIMILARITY for other in choice if other not in _FUNCTION_WORDS):
+            missing += 1
+    return missing
