@@ -78,8 +78,8 @@ def test_no_audio_system_at_all_fails_without_a_traceback(tmp_path: Path) -> Non
     )
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1, result.stderr
-    assert "✘ microphone: no input device found — plug in" in result.stdout
-    assert "✘ speaker: no output device found" in result.stdout
+    assert "✘ microphone: no microphone found" in result.stdout
+    assert "✘ speaker: no speaker found" in result.stdout
     assert "Traceback" not in result.stderr
 
 

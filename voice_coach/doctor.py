@@ -99,20 +99,6 @@ def model_source(settings: Settings) -> str:
     return "--model" if source == "flag" else source
 
 
-def main(flags: dict[str, Any] | None = None, listen_s: float = 0.0) -> int:
-    """Load settings (a config error becomes a ✘ line), run every check, print, return the exit code."""
-    from voice_coach.config import load_settings
-    from voice_coach.errors import ConfigError
-
-    try:
-        settings, error = load_settings(flags), None
-    except ConfigError as exc:
-        settings, error = Settings(), exc
-    checks = run_checks(settings, listen_s=listen_s, config_error=error)
-    print(format_checks(checks))
-    return exit_code(checks)
-
-
 # --- the checks ------------------------------------------------------------------------------
 
 
@@ -124,48 +110,34 @@ def _check_config(settings: Settings, error: VoiceCoachError | None) -> Check:
     return Check(True, "config", f"no file at {config_path()}; using defaults")
 
 
-def _sounddevice() -> Any:
-    try:
-        import sounddevice
-    except OSError as exc:
-        raise VoiceCoachError(f"PortAudio is missing ({exc})", "install it: sudo apt-get install libportaudio2") from None
-    return sounddevice
+def _device(settings: Settings, kind: str) -> Any:
+    """The device the coach would open for ``kind`` (the same choice as the audio module makes)."""
+    from voice_coach.audio import choose_device
 
-
-def _device(settings: Settings, kind: str) -> dict[str, Any] | None:
-    """The device the coach would open for ``kind`` (input/output), or None when there is none."""
-    sd = _sounddevice()
-    wanted = settings.input_device if kind == "input" else settings.output_device
-    if wanted is not None:
-        key: int | str = int(wanted) if wanted.strip().isdigit() else wanted
-        try:
-            return dict(sd.query_devices(key, kind))
-        except ValueError as exc:
-            flag = "--input-device" if kind == "input" else "--output-device"
-            raise VoiceCoachError(f"no {kind} device {wanted!r} ({exc})", f"list them with `voice-coach devices` and fix {flag}") from None
-    try:
-        return dict(sd.query_devices(kind=kind))
-    except (ValueError, sd.PortAudioError):
-        return None
+    return choose_device(settings.input_device if kind == "input" else settings.output_device, kind)  # type: ignore[arg-type]
 
 
 def _check_microphone(settings: Settings, listen_s: float) -> list[Check]:
+    from voice_coach.errors import AudioError
+
     needed = settings.engine != "text"
-    device = _device(settings, "input")
-    if device is None:
-        return [Check(False, "microphone", "no input device found",
-                      "plug in a microphone and check `voice-coach devices`; or use --engine text to type", needed)]
-    found = Check(True, "microphone", f"{device['name']} ({int(device['default_samplerate'])} Hz)", needed=needed)
+    try:
+        device = _device(settings, "input")
+    except AudioError as exc:
+        return [Check(False, "microphone", exc.message, exc.fix, needed)]
+    found = Check(True, "microphone", f"{device.name} ({device.default_rate} Hz)", needed=needed)
     if listen_s <= 0:
         return [found]
     return [found, _listen(device, listen_s, needed)]
 
 
-def _listen(device: dict[str, Any], listen_s: float, needed: bool) -> Check:
+def _listen(device: Any, listen_s: float, needed: bool) -> Check:
     """Record ``listen_s`` seconds and judge the level; the callback only copies blocks."""
     import numpy as np
 
-    sd = _sounddevice()
+    from voice_coach.audio import sounddevice
+
+    sd = sounddevice()
     blocks: list[Any] = []
     lock = threading.Lock()
 
@@ -173,8 +145,8 @@ def _listen(device: dict[str, Any], listen_s: float, needed: bool) -> Check:
         with lock:
             blocks.append(data.copy())
 
-    rate = int(device["default_samplerate"])
-    with sd.InputStream(device=device["index"], channels=1, samplerate=rate, dtype="float32",
+    rate = device.default_rate
+    with sd.InputStream(device=device.index, channels=1, samplerate=rate, dtype="float32",
                         latency="low", callback=on_block):
         time.sleep(listen_s)
     with lock:
@@ -194,12 +166,14 @@ def _listen(device: dict[str, Any], listen_s: float, needed: bool) -> Check:
 
 
 def _check_speaker(settings: Settings) -> Check:
+    from voice_coach.errors import AudioError
+
     needed = not settings.quiet
-    device = _device(settings, "output")
-    if device is None:
-        return Check(False, "speaker", "no output device found",
-                     "plug in speakers or headphones; replies are printed meanwhile (or use --quiet)", needed)
-    return Check(True, "speaker", f"{device['name']} ({int(device['default_samplerate'])} Hz)", needed=needed)
+    try:
+        device = _device(settings, "output")
+    except AudioError as exc:
+        return Check(False, "speaker", exc.message, f"{exc.fix}; replies are printed meanwhile", needed)
+    return Check(True, "speaker", f"{device.name} ({device.default_rate} Hz)", needed=needed)
 
 
 def _check_voice(settings: Settings) -> Check:
