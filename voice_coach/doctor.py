@@ -172,7 +172,8 @@ def _check_speaker(settings: Settings) -> Check:
     try:
         device = _device(settings, "output")
     except AudioError as exc:
-        return Check(False, "speaker", exc.message, f"{exc.fix}; replies are printed meanwhile", needed)
+        return Check(False, "speaker", exc.message,
+                     "check `voice-coach devices` and --output-device; replies are printed meanwhile (or use --quiet)", needed)
     return Check(True, "speaker", f"{device.name} ({device.default_rate} Hz)", needed=needed)
 
 
