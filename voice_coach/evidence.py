@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from voice_coach.intent_data import Intents
 from voice_coach.normalize import PhraseMap
@@ -56,6 +56,29 @@ def by_keywords(words: list[str], marked: list[str], reading: SlotReading, addre
     second_person = any(w in ("you", "your") for w in words)
     asks = has_any(marked, intents.cues.get("tip")) or (words[0] in _QUESTION_WORDS and not second_person)
     return "tip" if about_us and (asks or addressed) else None
+
+
+def by_command_cues(query: list[str], intents: Intents, unknown: Callable[[str], int]) -> str | None:
+    """A command named by one of its cue phrases inside a longer sentence ("you're going too fast").
+
+    The longest cue decides; a one-word cue only counts when every other word is one the intent knows,
+    so "can you stop doing that" (said to a partner) is not "stop".
+    """
+    best: list[tuple[int, str]] = []
+    for name, cues in intents.cues.items():
+        if name in CONTENT or name in ("yes", "no"):
+            continue
+        hits = cues.find_all(query)
+        if hits:
+            best.append((max(int(str(v)) for _, _, v in hits), name))
+    if not best:
+        return None
+    best.sort(reverse=True)
+    length, name = best[0]
+    if len(best) > 1 and best[1][0] == length:
+        return None  # two commands named equally: not sure which
+    missing = unknown(name)
+    return name if missing == 0 or (length >= 2 and missing <= 1) else None
 
 
 def answer(words: list[str], intents: Intents) -> str | None:

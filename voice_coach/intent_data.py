@@ -10,6 +10,7 @@ Schema. Every ``*.yaml`` file in the intents folder may hold any of these top-le
         sentences:            # templates: (a|b) alternatives, [optional], {slot}, <rule>
           - "(pause|hold on) [the (timer|clock)]"
         cues: [pause, hold on]  # optional: words that point at this intent inside a longer request
+        requires: [another, next] # optional: the intent is only considered when one of these words is said
     out_of_scope:
       sentences: ["what is the weather [today]"]   # matching these means "not for the coach" (null)
     wake_words: [coach, hey coach]   # and wake_mishearings, wake_prefixes
@@ -105,6 +106,7 @@ class IntentDef:
     name: str
     sentences: list[str]
     cues: list[str] = field(default_factory=list)
+    requires: list[str] = field(default_factory=list)
     exercise: bool = False
 
 
@@ -153,7 +155,12 @@ class Intents:
                                       [str(p) for p in slots.get("speaker_partner", [])], vocab,
                                       [self.normalizer.words(p) for p in lists["not_slots"]])
         self.cues: dict[str, PhraseMap] = {
-            name: PhraseMap((self.normalizer.words(c), True) for c in d.cues) for name, d in self.intents.items()
+            name: PhraseMap((self.normalizer.words(c), len(self.normalizer.words(c))) for c in d.cues)
+            for name, d in self.intents.items()
+        }
+        self.requires: dict[str, frozenset[str]] = {
+            name: frozenset(w for r in d.requires for w in self.normalizer.words(r))
+            for name, d in self.intents.items() if d.requires
         }
         self.out_of_scope_words = PhraseMap((self.normalizer.words(w), True) for w in lists["out_of_scope_words"])
         self.domain_words = PhraseMap((self.normalizer.words(w), True) for w in lists["domain_words"])
@@ -322,9 +329,10 @@ def _intent_def(name: str, body: Any, where: str) -> IntentDef:
     """Check one intent's definition."""
     if not isinstance(body, dict) or not isinstance(body.get("sentences"), list) or not body["sentences"]:
         raise ContentError(f"{where}: intent {name!r} needs a non-empty 'sentences' list", "add templates")
-    unknown = set(body) - {"sentences", "cues", "exercise"}
+    unknown = set(body) - {"sentences", "cues", "exercise", "requires"}
     if unknown:
         raise ContentError(f"{where}: intent {name!r}: unknown key(s) {', '.join(sorted(map(str, unknown)))}",
-                           "use sentences, cues, exercise")
+                           "use sentences, cues, requires, exercise")
     return IntentDef(name=name, sentences=list(body["sentences"]), cues=[str(c) for c in body.get("cues", [])],
+                     requires=[str(r) for r in body.get("requires", [])],
                      exercise=bool(body.get("exercise", False)))

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import logging
 
-from voice_coach.evidence import CONTENT, answer, by_keywords, content_kind, has_any
+from voice_coach.evidence import CONTENT, answer, by_command_cues, by_keywords, content_kind, has_any
 from voice_coach.intent_data import INTENTS_DIR, OUT_OF_SCOPE, Intents, load_intents
 from voice_coach.match import Context, Match, SlotValue
 from voice_coach.normalize import MAX_CHARS, WakeWords
-from voice_coach.scoring import marked_words, plain_words, query_words, score_intents
+from voice_coach.scoring import marked_words, plain_words, query_words, score_intents, unknown_words
 from voice_coach.slots import SlotReading, overlaps
 
 __all__ = ["INTENTS_DIR", "Intents", "load_intents", "recognize", "strip_wake_word"]
@@ -103,13 +103,17 @@ def _decide(scores: dict[str, float], words: list[str], marked: list[str], readi
         return (content_kind(marked, reading, intents) or best) if best in CONTENT else best
     if vetoed:
         return None
-    return by_keywords(words, marked, reading, addressed, intents)
+    query = query_words(marked, intents)
+    return by_keywords(words, marked, reading, addressed, intents) or by_command_cues(
+        query, intents, lambda name: unknown_words(query, name, intents))
 
 
 def _follow_up(intent: str, plain: str, ctx: Context) -> str:
     """Resolve "more", "next", "again", "skip" by what the coach just did."""
     if intent == "skip" and not ctx.in_exercise:
         return "another"  # outside the exercise, skipping means "not this one"
+    if intent == "resume" and not ctx.in_exercise and ctx.last_kind:
+        return "tell_more"  # "keep going" after a tip
     if plain not in _FOLLOW_UPS or intent not in ("tell_more", "another", "repeat", "switch_turn"):
         return intent
     if plain == "again":
@@ -127,10 +131,17 @@ def _slots(intent: str, reading: SlotReading) -> dict[str, SlotValue]:
     """The slot values this intent takes."""
     slots: dict[str, SlotValue] = {}
     if intent == "conversation_starter":
-        if reading.depth and not overlaps(reading.depth, reading.category):
-            slots["depth"] = reading.depth.value
-        if reading.category:
-            slots["topic"] = reading.category.value
+        depth, category = reading.depth, reading.category
+        if depth and category and overlaps(depth, category):
+            # one phrase, two readings ("light hearted" is not about the heart): the longer one wins
+            if depth.end - depth.start >= category.end - category.start:
+                category = None
+            else:
+                depth = None
+        if depth:
+            slots["depth"] = depth.value
+        if category:
+            slots["topic"] = category.value
     elif intent == "tip":
         if reading.topic:
             slots["topic"] = reading.topic.value

@@ -35,6 +35,9 @@ _UNIT_OR_MIDDLE = set(_UNIT_MINUTES) | _MIDDLE
 # After a bare number (no unit), these words still make it an amount of time: "ten each", "three no five".
 _BARE_FOLLOW = {"each", "more", "apiece", "per", "please", "no", "or", "sorry", "i", "actually", "wait",
                 "make", "and", "then", "for", "a", "on", "okay", "ok", "rather", "extra"}
+# Words an amount of time can start with; anything else is skipped quickly.
+_STARTERS = frozenset(_SMALL) | frozenset(_TENS) | frozenset(_HOMOPHONES) | {w for p in _VAGUE for w in p[:1]} | {
+    "half", "a", "an", "another"}
 _TOKEN_RE = re.compile(r"[a-z]+|\d+(?:\.\d+)?")
 _DIGITS_RE = re.compile(r"\d{1,6}(?:\.\d{1,6})?")
 
@@ -62,6 +65,10 @@ def find_minutes(words: list[str]) -> Amount | None:
     mentions: list[tuple[float, int, int]] = []
     i = 0
     while i < len(words):
+        word = words[i]
+        if word not in _STARTERS and not word[:1].isdigit():
+            i += 1
+            continue
         hit = _mention_at(words, i)
         if hit is None:
             i += 1

@@ -22,6 +22,8 @@ UNMATCHED_WORD_PENALTY = 12.0
 """Points off for each word of the utterance that the intent never uses and nothing in the template
 resembles ("i am so tired" is not "i am ready"): extra content changes the meaning even when the
 characters are close."""
+COVERAGE_BONUS = 8.0
+"""Points added when every content word of the utterance is a word the intent's templates use."""
 FUNCTION_ONLY_PENALTY = 25.0
 """Points off a near match when the utterance is nothing but small words."""
 WORD_SIMILARITY = 75.0
@@ -76,17 +78,34 @@ def score_intents(queries: list[list[str]], intents: Intents, mode: str) -> dict
     scores: dict[str, float] = {}
     for query in {tuple(q) for q in queries if q}:
         content = [w for w in query if w not in _FUNCTION_WORDS and w not in _PLACEHOLDERS]
+        barred = {name for name, needed in intents.requires.items() if not _says_any(query, needed)}
         found = process.extract(sorted_words(query), choices, scorer=fuzz.ratio, processor=None,
                                 limit=CANDIDATES, score_cutoff=SCORE_FLOOR)
         for choice, score, index in found:
             name = names[index]
+            if name in barred:
+                continue
             if content:
-                score -= UNMATCHED_WORD_PENALTY * _unmatched(content, choice.split(), intents.intent_words[name])
+                missing = _unmatched(content, choice.split(), intents.intent_words[name])
+                # every word is one this intent uses: a new arrangement of its own words ("not that one, another")
+                score += COVERAGE_BONUS if missing == 0 and all(w in intents.intent_words[name] for w in content) \
+                    else -UNMATCHED_WORD_PENALTY * missing
             elif score < 100:
                 score -= FUNCTION_ONLY_PENALTY  # "the", "it is": small words must match exactly
             if score > scores.get(name, -1.0):
                 scores[name] = score
     return scores
+
+
+def _says_any(query: tuple[str, ...], needed: frozenset[str]) -> bool:
+    """True when the utterance has one of the needed words, or a word that sounds close to one."""
+    return any(w in needed or any(fuzz.ratio(w, n) >= WORD_SIMILARITY for n in needed) for w in query)
+
+
+def unknown_words(words: list[str], intent: str, intents: Intents) -> int:
+    """Content words the intent's templates never use."""
+    known = intents.intent_words.get(intent, frozenset())
+    return sum(1 for w in words if w not in _FUNCTION_WORDS and w not in _PLACEHOLDERS and w not in known)
 
 
 def _unmatched(content: list[str], choice: list[str], known: frozenset[str]) -> int:

@@ -29,13 +29,19 @@ _NAME_RE = re.compile(r"^[a-z][a-z\-]+$")
 
 
 def stem(word: str) -> str:
-    """A crude stem, so "listening", "listens" and "listened" meet "listen" in the lexicons."""
+    """A crude stem, so "listening", "listens" and "listened" meet "listen", "shutting" meets "shut"."""
     if len(word) > 5 and word.endswith("ing"):
-        return word[:-3]
-    if len(word) > 4 and word.endswith("ed"):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
+        word = word[:-3]
+    elif len(word) > 4 and word.endswith(("ies", "ied")):
+        word = word[:-3] + "y"
+    elif len(word) > 4 and word.endswith("ed"):
+        word = word[:-2]
+    elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    if len(word) > 4 and word.endswith("e"):
+        word = word[:-1]
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+        word = word[:-1]
     return word
 
 
