@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -36,6 +37,8 @@ CHUNK_S = 0.02
 """Audio is fed in 20 ms blocks, as the microphone delivers it."""
 PAD_BEFORE_S = 0.3
 PAD_AFTER_S = 0.4
+WARMUP_S = 2.0
+"""Room sound a recognizer hears before the first command of a block."""
 GOAL_CLEAN = 0.95
 GOAL_NOISY = 0.85
 
@@ -125,6 +128,11 @@ def pick_commands(count: int) -> list[tuple[str, str, Context]]:
     return picked
 
 
+def with_wake_word(text: str) -> str:
+    """``text`` addressed to the coach, as most real commands are."""
+    return text if text.lower().startswith(("coach", "hey coach")) else f"coach {text}"
+
+
 def voices() -> list[str]:
     return [f"hibari@{s}" for s in HIBARI_SPEEDS] + [f"espeak:{v}" for v in ESPEAK_VOICES]
 
@@ -135,11 +143,10 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(engine: str, model: str | None) -> None:
-    import benchlib
     from synth import Synth
 
-    _WORKER["recognizer"] = benchlib.recognizer(engine, Path(model) if model else None)
-    _WORKER["synth"] = Synth(Path("/nonexistent"))  # only in-memory synthesis is used
+    _WORKER["engine"] = (engine, Path(model) if model else None)
+    _WORKER["synth"] = Synth(Path(tempfile.gettempdir()))  # only in-memory synthesis is used
 
 
 def _speech(voice: str, text: str) -> Any:
@@ -148,27 +155,50 @@ def _speech(voice: str, text: str) -> Any:
     return synth.espeak(text, arg) if kind == "espeak" else synth.hibari(text, float(arg))
 
 
+def _feed(recognizer: Any, pcm: bytes) -> str:
+    from voice_coach.audio_format import SPEECH
+
+    chunk = int(SPEECH.rate * CHUNK_S) * SPEECH.width
+    for at in range(0, len(pcm), chunk):
+        recognizer.accept(pcm[at : at + chunk])
+    return str(recognizer.final())
+
+
 def _decode_voice(job: tuple[str, list[str], list[str], float]) -> list[dict[str, Any]]:
-    """Every command in one voice, under every condition: transcripts and decode times."""
+    """Every command in one voice, under every condition: transcripts and decode times.
+
+    Each condition is a block, as in a room where the noise goes on: a fresh recognizer first hears
+    WARMUP_S of the room alone, so its running normalisation has settled, then every command in turn.
+    """
+    import benchlib
     from voice_coach.audio_format import SPEECH, convert
 
     voice, texts, conditions, snr_db = job
-    recognizer = _WORKER["recognizer"]
-    chunk = int(SPEECH.rate * CHUNK_S) * SPEECH.width
     out = []
-    for index, text in enumerate(texts):
-        speech = _speech(voice, text).padded(PAD_BEFORE_S, PAD_AFTER_S)
-        for condition in conditions:
+    speeches = [_speech(voice, text).padded(PAD_BEFORE_S, PAD_AFTER_S) for text in texts]
+    for condition in conditions:
+        recognizer = benchlib.recognizer(*_WORKER["engine"])
+        rate = speeches[0].rate
+        room = np.zeros(int(WARMUP_S * rate), dtype=np.int16)
+        if condition != "clean":
+            level = np.sqrt(median_speech_power(speeches) / 10 ** (snr_db / 10))
+            room = np.clip(NOISE_MAKERS[condition](np.random.default_rng(7), room.size, rate) * level,
+                           -32768, 32767).astype(np.int16)
+        _feed(recognizer, convert(room, rate, SPEECH))
+        for index, speech in enumerate(speeches):
             samples = speech.samples if condition == "clean" else with_noise(
                 speech.samples, speech.rate, condition, snr_db, seed=index * 31 + NOISES.index(condition))
             pcm = convert(samples, speech.rate, SPEECH)
             start = time.perf_counter()
-            for at in range(0, len(pcm), chunk):
-                recognizer.accept(pcm[at : at + chunk])
-            heard = recognizer.final()
+            heard = _feed(recognizer, pcm)
             out.append({"voice": voice, "condition": condition, "index": index, "heard": heard,
                         "decode_s": time.perf_counter() - start, "audio_s": speech.duration_s})
     return out
+
+
+def median_speech_power(speeches: list[Any]) -> float:
+    """Median speech power of the commands (sets the warm-up noise level)."""
+    return float(np.median([speech_power(s.samples, s.rate) for s in speeches]))
 
 
 # Scoring.
@@ -197,6 +227,8 @@ def main() -> int:
     parser.add_argument("--snr-db", type=float, default=10.0)
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "accuracy.json")
+    parser.add_argument("--wake", action="store_true",
+                        help="say the wake word first (\"coach, ...\") where the dev-set line has none")
     parser.add_argument("--errors", action="store_true", help="print every miss")
     parser.add_argument("--smoke", action="store_true", help="a few seconds: 3 commands, 2 voices, clean + water")
     args = parser.parse_args()
@@ -214,6 +246,8 @@ def main() -> int:
     commands = pick_commands(3 if args.smoke else args.commands)
     voice_list = ["hibari@1.0", "espeak:en-us"] if args.smoke else voices()
     conditions = ["clean", "water"] if args.smoke else ["clean", *NOISES]
+    if args.wake:
+        commands = [(with_wake_word(text), intent, ctx) for text, intent, ctx in commands]
     texts = [c[0] for c in commands]
 
     started = time.monotonic()
@@ -266,7 +300,8 @@ def main() -> int:
     elapsed_s = time.monotonic() - started
     rtf = median([r["decode_s"] / r["audio_s"] for r in decoded])
 
-    print(f"spoken command accuracy, {args.engine}, {len(commands)} commands, noise at {args.snr_db:g} dB SNR")
+    said = "with the wake word" if args.wake else "as written"
+    print(f"spoken command accuracy, {args.engine}, {len(commands)} commands {said}, noise at {args.snr_db:g} dB SNR")
     print(table(headers, rows))
     for family, figures in summary.items():
         print(f"{family}: clean {figures['clean']:.1%} (goal {GOAL_CLEAN:.0%}), noisy {figures['noisy']:.1%} "
@@ -276,7 +311,7 @@ def main() -> int:
     if args.errors:
         print("\n".join(misses))
     path = write_json("accuracy", {
-        "engine": args.engine, "model": model, "commands": len(commands), "snr_db": args.snr_db,
+        "engine": args.engine, "model": model, "wake_word": args.wake, "commands": len(commands), "snr_db": args.snr_db,
         "voices": voice_list, "conditions": conditions, "smoke": args.smoke,
         "summary": summary, "goals": {"clean": GOAL_CLEAN, "noisy": GOAL_NOISY},
         "text_accuracy": text_right / len(commands), "real_time_factor": rtf, "elapsed_s": elapsed_s,
