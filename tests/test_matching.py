@@ -51,9 +51,14 @@ def test_wake_word(intents: Intents) -> None:
 
 
 def test_yes_only_when_asked(intents: Intents) -> None:
-    assert recognize("yes", intents) is None
+    assert recognize("yes", intents, Context()) is None
     match = recognize("yes", intents, Context(pending_question="confirm_stop"))
     assert match is not None and match.intent == "yes"
+    answer = recognize("yeah sure, why not", intents, Context(pending_question="confirm_stop"))
+    assert answer is not None and answer.intent == "yes"
+    # no dialogue state at all (voice-coach parse): answers are recognised too
+    plain = recognize("no thanks", intents)
+    assert plain is not None and plain.intent == "no"
 
 
 def test_speaking_turn_needs_wake_word(intents: Intents) -> None:

@@ -43,7 +43,7 @@ import yaml
 import voice_coach
 from voice_coach.errors import ContentError
 from voice_coach.normalize import Normalizer, PhraseMap, WakeWords, basic_words, sorted_words
-from voice_coach.numbers import find_minutes
+from voice_coach.numbers import NUMBER_WORDS, find_minutes
 from voice_coach.slots import SlotReader
 from voice_coach.templates import TemplateError, expand, parse
 
@@ -61,8 +61,9 @@ def _intents_dir() -> Path:
 INTENTS_DIR: Path = _intents_dir()
 OUT_OF_SCOPE = "_out_of_scope"
 """Internal intent name of out-of-scope templates; the matcher turns it into None."""
-SLOT_TOKENS: dict[str, str] = {"depth": "xdepth", "topic": "xtopic", "minutes": "xmin", "speaker": "xwho"}
-"""Placeholder word each slot becomes, in templates and in utterances alike."""
+SLOT_TOKENS: dict[str, str] = {"depth": "XDEPTH", "topic": "XTOPIC", "minutes": "XMIN", "speaker": "XWHO"}
+"""Placeholder word each slot becomes, in templates and in utterances alike (upper case: it shares no
+letters with the lower-case words, so only a placeholder matches a placeholder)."""
 _PLACEHOLDERS = set(SLOT_TOKENS.values())
 _LIST_KEYS = ("wake_words", "wake_mishearings", "wake_prefixes", "drop", "corrections", "out_of_scope_words",
               "domain_words", "not_slots", "drop_leading")
@@ -150,7 +151,12 @@ class Intents:
         vocab = {w for raws in self._raw.values() for words in raws for w in words if w not in _PLACEHOLDERS}
         vocab |= {w for lex in self.lexicons.values() for ps in lex.values() for p in ps for w in basic_words(p)}
         vocab |= {w for p in lists["drop"] + self.wake_words for w in basic_words(p)}
+        vocab |= NUMBER_WORDS
+        vocab |= self.wake.names
         self._vocab = vocab
+        self.known_words: frozenset[str] = frozenset(vocab)
+        self.spellings = sorted(w for w in vocab if len(w) >= 4 and w.isalpha())
+        """Known words a misheard word may be corrected to ("pawse" -> "pause")."""
         self.slot_reader = SlotReader(self.lexicons, [str(p) for p in slots.get("speaker_me", [])],
                                       [str(p) for p in slots.get("speaker_partner", [])], vocab,
                                       [self.normalizer.words(p) for p in lists["not_slots"]])
@@ -237,7 +243,7 @@ class Intents:
 
     def examples(self) -> dict[str, list[str]]:
         """Example sentences per intent: every template expansion, with a sample slot value."""
-        sample = {"xdepth": "deep", "xtopic": "listening", "xmin": "three minutes", "xwho": "Sam goes first"}
+        sample = {"XDEPTH": "deep", "XTOPIC": "listening", "XMIN": "three minutes", "XWHO": "Sam goes first"}
         out: dict[str, list[str]] = {}
         for name in self.intents:
             sentences = (" ".join(sample.get(w, w) for w in words) for words in self._raw.get(name, []))
@@ -246,9 +252,7 @@ class Intents:
 
     def vocabulary(self) -> set[str]:
         """Every word the matcher knows (templates, lexicons, fillers, wake words, numbers)."""
-        numbers = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "fifteen",
-                   "twenty", "thirty", "half", "and", "a", "couple", "of", "few", "minute", "minutes", "seconds"}
-        return set(self._vocab) | numbers
+        return set(self.known_words)
 
 
 def load_intents(path: Path | None = None) -> Intents:

@@ -15,7 +15,7 @@ from voice_coach.evidence import CONTENT, answer, by_command_cues, by_keywords, 
 from voice_coach.intent_data import INTENTS_DIR, OUT_OF_SCOPE, Intents, load_intents
 from voice_coach.match import Context, Match, SlotValue
 from voice_coach.normalize import MAX_CHARS, WakeWords
-from voice_coach.scoring import marked_words, plain_words, query_words, score_intents, unknown_words
+from voice_coach.scoring import correct_words, marked_words, plain_words, query_words, score_intents, unknown_words
 from voice_coach.slots import SlotReading, overlaps
 
 __all__ = ["INTENTS_DIR", "Intents", "load_intents", "recognize", "strip_wake_word"]
@@ -46,17 +46,21 @@ def strip_wake_word(text: str, intents: Intents) -> tuple[bool, str]:
 
 
 def recognize(text: str, intents: Intents, context: Context | None = None) -> Match | None:
-    """The intent and slots of `text`, or None when it is out of scope (or not allowed in `context`)."""
+    """The intent and slots of `text`, or None when it is out of scope (or not allowed in `context`).
+
+    `context=None` means no dialogue state at all (``voice-coach parse``): every intent may match,
+    yes/no included. A Context without pending_question rules yes/no out.
+    """
     ctx = context or Context()
     original = text[:MAX_CHARS] if isinstance(text, str) else ""
     addressed, words = _wake(intents).strip(intents.normalizer.words(original))
-    words = words[:MAX_WORDS]
+    words = correct_words(words[:MAX_WORDS], intents)
     if not words or (ctx.speaking_turn and not addressed):
         return None  # nothing said, or the speaker's words, which are not for the coach
     reading = intents.slot_reader.read(words, original)
     marked = marked_words(words, reading)
     plain = query_words(plain_words(words, reading), intents)
-    mode = "turn" if ctx.speaking_turn else ("pending" if ctx.pending_question else "normal")
+    mode = "turn" if ctx.speaking_turn else ("pending" if ctx.pending_question or context is None else "normal")
     scores = score_intents([plain, query_words(marked, intents)], intents, mode)
     intent = _decide(scores, words, marked, reading, addressed, ctx, intents)
     if intent is None:

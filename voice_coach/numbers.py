@@ -35,6 +35,9 @@ _UNIT_OR_MIDDLE = set(_UNIT_MINUTES) | _MIDDLE
 # After a bare number (no unit), these words still make it an amount of time: "ten each", "three no five".
 _BARE_FOLLOW = {"each", "more", "apiece", "per", "please", "no", "or", "sorry", "i", "actually", "wait",
                 "make", "and", "then", "for", "a", "on", "okay", "ok", "rather", "extra"}
+NUMBER_WORDS = frozenset(_SMALL) | frozenset(_TENS) | frozenset(_UNIT_MINUTES) | {
+    "half", "couple", "few", "several", "point", "and", "a", "an", "another"}
+"""Every word an amount of time may be made of."""
 # Words an amount of time can start with; anything else is skipped quickly.
 _STARTERS = frozenset(_SMALL) | frozenset(_TENS) | frozenset(_HOMOPHONES) | {w for p in _VAGUE for w in p[:1]} | {
     "half", "a", "an", "another"}

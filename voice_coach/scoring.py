@@ -24,6 +24,12 @@ resembles ("i am so tired" is not "i am ready"): extra content changes the meani
 characters are close."""
 COVERAGE_BONUS = 8.0
 """Points added when every content word of the utterance is a word the intent's templates use."""
+CORRECTION_SIMILARITY = 80.0
+"""An unknown word this close to a known one is taken as that word misheard."""
+MAX_CORRECTIONS = 2
+"""Unknown words looked up per utterance."""
+MAX_CORRECTED_WORDS = 3
+"""Only utterances this short are corrected word by word."""
 FUNCTION_ONLY_PENALTY = 25.0
 """Points off a near match when the utterance is nothing but small words."""
 WORD_SIMILARITY = 75.0
@@ -67,6 +73,29 @@ def replace_spans(words: list[str], spans: Sequence[tuple[Found | Amount | None,
     return out
 
 
+def correct_words(words: list[str], intents: Intents) -> list[str]:
+    """In a short command, unknown words become the known word they most resemble ("pawse" -> "pause").
+
+    Longer sentences are left alone: they carry names and everyday words that only look like ours.
+    """
+    known = intents.known_words
+    if len(words) > MAX_CORRECTED_WORDS:
+        return words
+    out = list(words)
+    budget = MAX_CORRECTIONS
+    for i, word in enumerate(words):
+        if word in known or len(word) < 4 or not word.isalpha():
+            continue
+        budget -= 1
+        if budget < 0:
+            break
+        best = process.extractOne(word, intents.spellings, scorer=fuzz.ratio, processor=None,
+                                  score_cutoff=CORRECTION_SIMILARITY)
+        if best is not None:
+            out[i] = best[0]
+    return out
+
+
 def query_words(words: list[str], intents: Intents) -> list[str]:
     """Words as scored: fillers dropped (unless nothing else is left, as in "okay")."""
     return intents.normalizer.drop(words) or words
@@ -88,8 +117,10 @@ def score_intents(queries: list[list[str]], intents: Intents, mode: str) -> dict
             if content:
                 missing = _unmatched(content, choice.split(), intents.intent_words[name])
                 # every word is one this intent uses: a new arrangement of its own words ("not that one, another")
-                score += COVERAGE_BONUS if missing == 0 and all(w in intents.intent_words[name] for w in content) \
-                    else -UNMATCHED_WORD_PENALTY * missing
+                if missing:
+                    score -= UNMATCHED_WORD_PENALTY * missing
+                elif len(content) > 1 and all(w in intents.intent_words[name] for w in content):
+                    score += COVERAGE_BONUS
             elif score < 100:
                 score -= FUNCTION_ONLY_PENALTY  # "the", "it is": small words must match exactly
             if score > scores.get(name, -1.0):
