@@ -15,9 +15,10 @@ CONTENT = frozenset({"tip", "conversation_starter"})
 # A kind named outright decides between a tip and a starter ("a tip on questions" is a tip).
 _TIP_WORDS = frozenset({"tip", "advice", "advise", "suggestion", "suggestions", "hint", "hints", "pointer",
                         "pointers", "guidance", "recommendation", "wisdom", "strategy", "strategies"})
-_STARTER_WORDS = frozenset({"question", "questions", "starter", "prompt", "icebreaker", "topic", "conversation"})
+_STARTER_WORDS = frozenset({"question", "questions", "starter", "prompt", "icebreaker", "topic"})
 # A question about a topic of the couple's communication asks for a tip ("when is the right time to ...").
 _QUESTION_WORDS = frozenset({"how", "when", "what", "why", "where", "should", "is", "which", "any"})
+_DEPTH_NOUNS = frozenset({"something", "one", "ones", "question", "questions", "anything", "thing"})
 _SUBJECT_LEADS = (("something", "about"), ("anything", "about"), ("something", "on"), ("about",))
 
 
@@ -40,45 +41,70 @@ def content_kind(marked: list[str], reading: SlotReading, intents: Intents) -> s
     return None
 
 
-def by_keywords(words: list[str], marked: list[str], reading: SlotReading, addressed: bool,
+def by_keywords(words: list[str], marked: list[str], query: list[str], reading: SlotReading, addressed: bool,
                 intents: Intents) -> str | None:
-    """Longer requests for content that no template covers: named kinds, request cues, a question on a topic."""
+    """Longer requests for content that no template covers, weighed as evidence for a tip or a starter.
+
+    A tip needs a subject the coach knows (a tip topic or the couple's communication) unless a tip is
+    named outright, so "how do I make carbonara" stays out of scope.
+    """
+    tip = starter = 0
     kinds = [w for w in marked if w in _TIP_WORDS or w in _STARTER_WORDS]
     if kinds:
-        return "tip" if kinds[0] in _TIP_WORDS else "conversation_starter"
-    if has_any(marked, intents.cues.get("conversation_starter")):
-        return "conversation_starter"
-    if reading.topic is None and reading.category is None and not has_any(words, intents.domain_words):
-        return None
+        if kinds[0] in _TIP_WORDS:
+            tip += 3
+        else:
+            starter += 3
     about_us = reading.topic is not None or has_any(words, intents.domain_words)
+    if has_any(marked, intents.cues.get("conversation_starter")) or has_any(query, intents.cues.get("conversation_starter")):
+        starter += 2
+    if about_us and has_any(marked, intents.cues.get("tip")):
+        tip += 2
+    if about_us and words[0] in _QUESTION_WORDS and not any(w in ("you", "your") for w in words):
+        tip += 1
+    if about_us and addressed:
+        tip += 1  # a problem told to the coach ("coach, he never opens up")
+    if about_us:
+        tip += 1
+    if reading.category is not None:
+        starter += 1
+    if reading.depth is not None and any(w in _DEPTH_NOUNS for w in words):
+        starter += 2  # "ask me something deep", "a light one"
     if any(tuple(words[:len(lead)]) == lead for lead in _SUBJECT_LEADS):
-        return content_kind(marked, reading, intents) or ("tip" if about_us else None)
-    second_person = any(w in ("you", "your") for w in words)
-    asks = has_any(marked, intents.cues.get("tip")) or (words[0] in _QUESTION_WORDS and not second_person)
-    return "tip" if about_us and (asks or addressed) else None
+        tip += reading.topic is not None
+        starter += reading.category is not None
+    if max(tip, starter) < 2:
+        return None
+    if tip == starter:
+        return content_kind(marked, reading, intents)
+    return "tip" if tip > starter else "conversation_starter"
 
 
-def by_command_cues(query: list[str], intents: Intents, unknown: Callable[[str], int]) -> str | None:
-    """A command named by one of its cue phrases inside a longer sentence ("you're going too fast").
+def by_command_cues(query: list[str], intents: Intents, unknown: Callable[[str], int], addressed: bool,
+                    prefer: frozenset[str] | set[str] = frozenset()) -> tuple[str, int] | None:
+    """(command, cue length) for a command named by a cue phrase inside a longer sentence ("you're going too fast").
 
-    The longest cue decides; a one-word cue only counts when every other word is one the intent knows,
-    so "can you stop doing that" (said to a partner) is not "stop".
+    The longest cue decides (commands in `prefer` first). The other words may be ones the intent does
+    not know only so far: one for a cue of two words or more, three when it was said to the coach; so
+    "pause the movie" or "can we pause and talk about your mother" (said to a partner) is not "pause".
     """
-    best: list[tuple[int, str]] = []
+    found: list[tuple[bool, int, str]] = []
     for name, cues in intents.cues.items():
         if name in CONTENT or name in ("yes", "no"):
             continue
         hits = cues.find_all(query)
         if hits:
-            best.append((max(int(str(v)) for _, _, v in hits), name))
-    if not best:
+            length = max(int(str(v)) for _, _, v in hits)
+            found.append((name in prefer, length, name))
+    if not found:
         return None
-    best.sort(reverse=True)
-    length, name = best[0]
-    if len(best) > 1 and best[1][0] == length:
+    found.sort(reverse=True)
+    preferred, length, name = found[0]
+    if len(found) > 1 and found[1][:2] == (preferred, length):
         return None  # two commands named equally: not sure which
     missing = unknown(name)
-    return name if missing == 0 or (length >= 2 and missing <= 1) else None
+    allowed = 3 if addressed else 1 if length >= 2 else 0
+    return (name, length) if missing <= allowed else None
 
 
 def answer(words: list[str], intents: Intents) -> str | None:

@@ -105,11 +105,17 @@ def _decide(scores: dict[str, float], words: list[str], marked: list[str], readi
     vetoed = has_any(marked, intents.out_of_scope_words)
     if best != OUT_OF_SCOPE and best_score >= ACCEPT_SCORE and (not vetoed or best_score >= 95):
         return (content_kind(marked, reading, intents) or best) if best in CONTENT else best
-    if vetoed:
-        return None
     query = query_words(marked, intents)
-    return by_keywords(words, marked, reading, addressed, intents) or by_command_cues(
-        query, intents, lambda name: unknown_words(query, name, intents))
+    prefer = intents.exercise_intents if ctx.in_exercise else frozenset()
+    command = by_command_cues(query, intents, lambda name: unknown_words(query, name, intents), addressed, prefer)
+    if vetoed:
+        # "coach, pause, someone's at the door": a command to the coach in the exercise holds
+        if command and addressed and command[0] in prefer:
+            return command[0]
+        return None
+    if command and command[1] >= 2:
+        return command[0]
+    return by_keywords(words, marked, query, reading, addressed, intents) or (command[0] if command else None)
 
 
 def _follow_up(intent: str, plain: str, ctx: Context) -> str:

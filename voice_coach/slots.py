@@ -20,6 +20,7 @@ _SPEAKER_VERBS = {"go", "goes", "going", "will", "can", "should", "shall", "star
 _SPEAKER_LEADS = [("starting", "with"), ("start", "with"), ("begin", "with"), ("beginning", "with"),
                   ("starts", "with"), ("first", "speaker", "is"), ("first", "speaker"), ("first", "is"),
                   ("first", "up", "is"), ("speaker", "is"), ("first", "will", "be"), ("first", "up")]
+_STARTS = {"starts", "begins", "speaks", "goes", "start", "begin", "go"}
 _NOT_NAMES = {"who", "which", "one", "someone", "somebody", "anyone", "anybody", "person", "we", "it",
               "that", "this", "what", "whoever", "exercise", "the", "a", "and", "then", "timer", "clock",
               "each", "minutes", "minute", "round", "turn", "goes", "go", "time", "now", "so", "not", "do"}
@@ -149,6 +150,12 @@ class SlotReader:
                 if found:
                     start = found[1] - (found[1] > 0 and words[found[1] - 1] == "let")  # "let me go first"
                     return Found(found[0], start, i + 1)
+        # "..., Ben starts" / "you go" at the very end
+        end = len(words) - (len(words) > 1 and words[-1] in ("speaking", "talking"))
+        if end >= 2 and words[end - 1] in _STARTS:
+            found = self._who_at(words, end - 2, original, backwards=True)
+            if found and not (found[0] == "me" and words[end - 1] in ("start", "begin")):  # "i start" is ambiguous
+                return Found(found[0], found[1], len(words))
         for lead in _SPEAKER_LEADS:
             n = len(lead)
             for i in range(len(words) - n):
