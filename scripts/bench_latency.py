@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Reply gap: end of the user's speech -> first sound of the coach's reply, through `voice-coach run` on a private
+PulseAudio with null sinks. Both ends are taken from low-latency recordings of the two monitors (mic_feed.monitor
+for the user, speaker.monitor for the coach), never from when paplay started (see DESIGN.md on the null-sink lead).
+
+Usage: .venv/bin/python scripts/bench_latency.py [--commands 30] [--engine pocketsphinx] [--no-compare]
+                                                 [--out bench_results/latency.json]
+Smoke run (seconds): .venv/bin/python scripts/bench_latency.py --smoke
+
+Beside ours, the same run measures the loop with a fixed 0.5 s end-of-speech silence (what Rhasspy and OVOS wait
+by default), through the listener's VOICE_COACH_FIXED_END_SILENCE_S setting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import RESULTS_DIR, Coach, audio_rig, median, percentile, table, write_json  # noqa: E402
+
+COMMANDS = (
+    "coach, give us a conversation starter", "coach, a tip about listening", "coach, another one",
+    "coach, what can you do", "coach, a light question", "coach, give me a tip", "coach, repeat that",
+    "coach, a deep question about family", "coach, something to talk about", "coach, a tip about empathy",
+    "coach, tell me more", "coach, a fun question",
+)
+"""Requests with a spoken reply that leave the coach as it was (no exercise, no goodbye)."""
+FIXED_END_SILENCE_ENV = "VOICE_COACH_FIXED_END_SILENCE_S"
+FIXED_END_SILENCE_S = 0.5
+GOALS_MS = {"p50": 350.0, "p95": 600.0}
+REPLY_TIMEOUT_S = 8.0
+"""A reply that has not started this long after the user stopped counts as none."""
+QUIET_S = 1.2
+"""Speaker silence that means the reply is over."""
+REPLY_MAX_S = 60.0
+
+
+def reply_window(speaker: Any, since_s: float, timeout_s: float) -> tuple[float, float] | None:
+    """(first sound, end) of the speaker's output after ``since_s``, waiting until it has been quiet QUIET_S."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        spans = speaker.sound_spans(since_s=since_s, min_gap_s=0.6)
+        if spans and time.monotonic() - spans[-1][1] >= QUIET_S:
+            return spans[0][0], spans[-1][1]
+        if not spans and time.monotonic() > since_s + REPLY_TIMEOUT_S:
+            return None
+        time.sleep(0.1)  # timing comes from the recording, so polling slowly costs no precision
+    spans = speaker.sound_spans(since_s=since_s, min_gap_s=0.6)
+    return (spans[0][0], spans[-1][1]) if spans else None
+
+
+def wait_quiet(speaker: Any, quiet_s: float, timeout_s: float) -> None:
+    """Until the speaker has made no sound for ``quiet_s`` (a greeting, the end of the last reply)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        spans = speaker.sound_spans(since_s=time.monotonic() - quiet_s - 0.5)
+        if not spans or time.monotonic() - spans[-1][1] >= quiet_s:
+            return
+        time.sleep(0.1)
+
+
+def measure(rig: Any, speeches: list[Any], synth: Any, engine: str, model: Path | None,
+            fixed_end_silence_s: float | None) -> dict[str, Any]:
+    """Play each command into the microphone and time the reply; the coach runs once for all of them."""
+    gaps_ms: list[float] = []
+    rows: list[dict[str, Any]] = []
+    # The rig keeps a low-latency recorder on each monitor from its start (the DESIGN.md null-sink pitfall).
+    mic, speaker = rig.mic_feed, rig.speaker
+    with tempfile.TemporaryDirectory(prefix="voice-coach-latency-") as folder:
+        args = ["run", "--engine", engine] + (["--model", str(model)] if model else [])
+        extra_env = {FIXED_END_SILENCE_ENV: f"{fixed_end_silence_s:g}"} if fixed_end_silence_s is not None else {}
+        coach = Coach(rig, args, Path(folder), extra_env=extra_env)
+        try:
+            coach.wait_listening()
+            wait_quiet(speaker, QUIET_S, 20.0)
+            for speech in speeches:
+                seen = len(coach.events())
+                played_s = time.monotonic()
+                rig.play(synth.wav(speech))
+                spoken = mic.sound_spans(since_s=played_s - 0.05)
+                if not spoken:
+                    raise RuntimeError("the played command never reached mic_feed.monitor")
+                user_end_s = spoken[-1][1]
+                window = reply_window(speaker, played_s, REPLY_MAX_S)
+                new = coach.events()[seen:]
+                intents = [e.get("intent") for e in new if e.get("type") == "intent"]
+                said = any(e.get("type") == "say" for e in new)
+                row: dict[str, Any] = {"command": speech.text, "intent": intents[0] if intents else None,
+                                       "said": said, "speech_s": round(spoken[-1][1] - spoken[0][0], 3)}
+                if window is not None and window[0] > user_end_s:
+                    row["gap_ms"] = round(1000 * (window[0] - user_end_s), 1)
+                    gaps_ms.append(row["gap_ms"])
+                elif window is not None:
+                    row["overlap"] = True  # sound began before the user finished: not a reply to this command
+                rows.append(row)
+                wait_quiet(speaker, QUIET_S, REPLY_MAX_S)
+                if not coach.alive():
+                    raise RuntimeError(f"voice-coach exited: {coach.output()[-600:]}")
+        finally:
+            coach.stop()
+    return {"fixed_end_silence_s": fixed_end_silence_s, "commands": len(rows), "replies": len(gaps_ms),
+            "p50_ms": median(gaps_ms), "p95_ms": percentile(gaps_ms, 95),
+            "min_ms": min(gaps_ms, default=float("nan")), "max_ms": max(gaps_ms, default=float("nan")),
+            "rows": rows}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--commands", type=int, default=30, help="spoken commands per configuration (default 30)")
+    parser.add_argument("--engine", default="pocketsphinx")
+    parser.add_argument("--model", type=Path, help="vosk model folder (an English one)")
+    parser.add_argument("--speed", type=float, default=1.0, help="hibari speaking rate of the commands")
+    parser.add_argument("--no-compare", action="store_true", help="skip the fixed 0.5 s end-of-speech run")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "latency.json")
+    parser.add_argument("--smoke", action="store_true", help="a few seconds: 2 commands, no comparison")
+    args = parser.parse_args()
+
+    from synth import Synth
+
+    count = 2 if args.smoke else args.commands
+    configs: list[tuple[str, float | None]] = [("ours", None)]
+    if not (args.smoke or args.no_compare):
+        configs.append((f"fixed {FIXED_END_SILENCE_S:g} s silence", FIXED_END_SILENCE_S))
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="voice-coach-latency-wav-") as wav_dir, audio_rig() as rig:
+        synth = Synth(Path(wav_dir))
+        speeches = [synth.hibari(COMMANDS[i % len(COMMANDS)], args.speed) for i in range(count)]
+        for name, fixed in configs:
+            results[name] = measure(rig, speeches, synth, args.engine, args.model, fixed)
+    rows = [[name, r["replies"], r["commands"], r["p50_ms"], r["p95_ms"], r["min_ms"], r["max_ms"]]
+            for name, r in results.items()]
+    print(f"reply gap, {args.engine}: end of the user's speech -> first sound of the reply (ms)")
+    print(table(["listener", "replies", "commands", "p50", "p95", "min", "max"], rows))
+    print(f"goals: p50 <= {GOALS_MS['p50']:g} ms, p95 <= {GOALS_MS['p95']:g} ms")
+    unanswered = [r["command"] for res in results.values() for r in res["rows"] if "gap_ms" not in r]
+    if unanswered:
+        print(f"no reply to {len(unanswered)}: {unanswered[:5]}")
+    path = write_json("latency", {"engine": args.engine, "goals_ms": GOALS_MS, "smoke": args.smoke,
+                                  "configs": results}, args.out)
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
