@@ -27,11 +27,22 @@ def has_any(words: Sequence[str], phrases: PhraseMap | None) -> bool:
     return phrases is not None and any(phrases.match_at(words, i) for i in range(len(words)))
 
 
+def named_kind(marked: list[str], intents: Intents) -> str | None:
+    """The kind of content named: the first one, or the last after a self-correction ("a tip, no, a question")."""
+    kinds = [(i, w) for i, w in enumerate(marked) if w in _TIP_WORDS or w in _STARTER_WORDS]
+    if not kinds:
+        return None
+    word = kinds[0][1]
+    if len(kinds) > 1 and any(kinds[0][0] < start < kinds[-1][0] for start, _, _ in intents.corrections.find_all(marked)):
+        word = kinds[-1][1]
+    return "tip" if word in _TIP_WORDS else "conversation_starter"
+
+
 def content_kind(marked: list[str], reading: SlotReading, intents: Intents) -> str | None:
-    """Tip or starter, by the evidence: the kind named first, request cues, then which lexicon the topic is in."""
-    kinds = [w for w in marked if w in _TIP_WORDS or w in _STARTER_WORDS]
-    if kinds:
-        return "tip" if kinds[0] in _TIP_WORDS else "conversation_starter"
+    """Tip or starter, by the evidence: the kind named, request cues, then which lexicon the topic is in."""
+    kind = named_kind(marked, intents)
+    if kind:
+        return kind
     starter_cue = has_any(marked, intents.cues.get("conversation_starter"))
     tip_cue = has_any(marked, intents.cues.get("tip"))
     if starter_cue != tip_cue:
@@ -49,12 +60,11 @@ def by_keywords(words: list[str], marked: list[str], query: list[str], reading: 
     named outright, so "how do I make carbonara" stays out of scope.
     """
     tip = starter = 0
-    kinds = [w for w in marked if w in _TIP_WORDS or w in _STARTER_WORDS]
-    if kinds:
-        if kinds[0] in _TIP_WORDS:
-            tip += 3
-        else:
-            starter += 3
+    kind = named_kind(marked, intents)
+    if kind == "tip":
+        tip += 3
+    elif kind:
+        starter += 3
     about_us = reading.topic is not None or has_any(words, intents.domain_words)
     if has_any(marked, intents.cues.get("conversation_starter")) or has_any(query, intents.cues.get("conversation_starter")):
         starter += 2

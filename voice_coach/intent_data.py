@@ -159,7 +159,8 @@ class Intents:
         """Known words a misheard word may be corrected to ("pawse" -> "pause")."""
         self.slot_reader = SlotReader(self.lexicons, [str(p) for p in slots.get("speaker_me", [])],
                                       [str(p) for p in slots.get("speaker_partner", [])], vocab,
-                                      [self.normalizer.words(p) for p in lists["not_slots"]])
+                                      [self.normalizer.words(p) for p in lists["not_slots"]],
+                                      [self.normalizer.words(p) for p in lists["corrections"]])
         self.cues: dict[str, PhraseMap] = {
             name: PhraseMap((self.normalizer.words(c), len(self.normalizer.words(c))) for c in d.cues)
             for name, d in self.intents.items()
@@ -169,6 +170,7 @@ class Intents:
             for name, d in self.intents.items() if d.requires
         }
         self.out_of_scope_words = PhraseMap((self.normalizer.words(w), True) for w in lists["out_of_scope_words"])
+        self.corrections = PhraseMap((self.normalizer.words(w), True) for w in lists["corrections"])
         self.domain_words = PhraseMap((self.normalizer.words(w), True) for w in lists["domain_words"])
         self.exercise_intents = {name for name, d in self.intents.items() if d.exercise}
         self._choice_sets: dict[str, tuple[list[str], list[str]]] = {}

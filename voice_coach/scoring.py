@@ -14,7 +14,7 @@ from voice_coach.slots import Found, SlotReading, overlaps
 
 _LOGGER = logging.getLogger(__name__)
 
-SCORE_FLOOR = 50.0
+SCORE_FLOOR = 60.0
 """Choices scoring below this are not worth ranking."""
 CANDIDATES = 12
 """Best choices re-checked word by word."""

@@ -72,7 +72,8 @@ class SlotReader:
     """Reads slot values from normalised words, using the lexicons in intents/lexicon.yaml."""
 
     def __init__(self, lexicons: dict[str, dict[str, list[str]]], me: list[str], partner: list[str],
-                 known_words: set[str], not_slots: list[list[str]] | None = None) -> None:
+                 known_words: set[str], not_slots: list[list[str]] | None = None,
+                 corrections: list[list[str]] | None = None) -> None:
         self._maps = {
             name: PhraseMap(
                 (tuple(stem(w) for w in basic_words(phrase)), value)
@@ -84,6 +85,7 @@ class SlotReader:
         self._who.update({tuple(basic_words(p)): "me" for p in me})
         self.known_words = known_words
         self._not_slots = PhraseMap((tuple(stem(w) for w in p), True) for p in not_slots or [])
+        self._corrections = PhraseMap((tuple(stem(w) for w in p), True) for p in corrections or [])
 
     def read(self, words: list[str], original: str = "") -> SlotReading:
         """All slot values in `words` (`original` is the raw text, for the spoken case of names)."""
@@ -111,7 +113,11 @@ class SlotReader:
         hits = lex.find_all(stems)
         if not hits:
             return None
-        start, end, value = hits[-1] if last else max(hits, key=lambda h: (h[1] - h[0], -h[0]))
+        corrected = len(hits) > 1 and any(hits[0][1] <= s < hits[-1][0] for s, _, _ in self._corrections.find_all(stems))
+        if last or corrected:  # "about listening, no, about trust": the last one said wins
+            start, end, value = hits[-1]
+        else:
+            start, end, value = max(hits, key=lambda h: (h[1] - h[0], -h[0]))
         for s, e, v in hits:
             if v == value and (s == end or (s == end + 1 and stems[end] in _JOINERS)):
                 end = e
