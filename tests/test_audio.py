@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -173,3 +174,12 @@ def test_no_sound_server_means_a_clear_audio_error(tmp_path: Path) -> None:
     assert out.returncode == 0
     assert out.stdout.strip().startswith("no microphone found")
     assert "--engine text" in out.stdout
+
+
+def test_devices_command_lists_the_rig(pulse_rig: PulseRig, tmp_path: Path) -> None:
+    env = dict(pulse_rig.env, VOICE_COACH_HOME=str(tmp_path / "home"), XDG_CONFIG_HOME=str(tmp_path / "config"))
+    out = subprocess.run([sys.executable, "-m", "voice_coach", "devices"], env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert re.search(r"^\S*\s+\d+\s+pulse\s+\(in, out;", out.stdout, re.MULTILINE), out.stdout
+    assert "--input-device" in out.stdout

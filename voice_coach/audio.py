@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -21,6 +23,26 @@ BLOCK_S = 0.02
 """Length of one audio block in seconds: what a stop() or a mic read waits for at most."""
 
 
+OUTPUT_LATENCY_S = 0.05
+"""Output buffer: enough to ride out a busy moment without clicks, short enough for a quick stop()."""
+
+_ALSA_QUIET: list[Any] = []
+
+
+def _quiet_alsa() -> None:
+    """Keep alsa-lib's own stderr chatter ("underrun occurred") off the user's terminal."""
+    if _ALSA_QUIET or not sys.platform.startswith("linux"):
+        return
+    try:
+        asound = ctypes.cdll.LoadLibrary("libasound.so.2")
+    except OSError:
+        return
+    handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p)
+    handler = handler_type(lambda *_args: None)
+    asound.snd_lib_error_set_handler(handler)
+    _ALSA_QUIET.append(handler)  # the C library keeps calling it: it must outlive this function
+
+
 def sounddevice() -> Any:
     """The sounddevice module, or an AudioError saying how to get PortAudio."""
     try:
@@ -28,6 +50,7 @@ def sounddevice() -> Any:
     except (ImportError, OSError) as exc:
         raise AudioError(f"audio is unavailable ({exc})",
                          "install PortAudio (Debian: apt-get install libportaudio2) and `pip install sounddevice`") from None
+    _quiet_alsa()
     return sd
 
 
@@ -164,7 +187,7 @@ class Player:
         blocksize = int(self.rate * BLOCK_S)
         try:
             self._stream = self._sd.OutputStream(device=self.device.index, samplerate=self.rate, channels=1,
-                                                 dtype="int16", blocksize=blocksize, latency="low",
+                                                 dtype="int16", blocksize=blocksize, latency=OUTPUT_LATENCY_S,
                                                  callback=self._fill)
             self._stream.start()
         except self._sd.PortAudioError as exc:

@@ -212,17 +212,16 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from voice_coach.events import EventLog
 
     exercise = args.command == "exercise"
-    if settings.engine != "text":
-        print("The voice loop isn't available in this version yet, so we'll type: write a request and press Enter.",
-              file=sys.stderr)
     library = runtime.load_content(settings)
     store = runtime.open_store(settings)
     coach = runtime.build_coach(settings, library, store)
     mouth, on_setting = runtime.make_mouth(settings, coach.memory.settings)
     clock = MonotonicClock()
     events = EventLog(settings.events, clock)
-    ears = runtime.TypedEars(sys.stdin, clock)
-    loop = runtime.Runtime(coach, runtime.matcher(), ears, mouth, store, events, clock, on_setting=on_setting)
+    ears, gate, intents = _voice_or_typed(settings, coach, mouth, clock, library)
+    mouth = getattr(gate, "mouth", mouth)  # the voice loop's mouth also mutes the microphone
+    loop = runtime.Runtime(coach, runtime.matcher(intents), ears, mouth, store, events, clock, gate=gate,
+                           on_setting=on_setting)
     try:
         if exercise:
             names = tuple(args.names) if args.names else None
@@ -236,6 +235,40 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         mouth.close()
         events.close()
         store.close()
+    return 0
+
+
+def _voice_or_typed(settings: Settings, coach: Any, mouth: Any, clock: Any, library: Any) -> tuple[Any, Any, Any]:
+    """(ears, gate, intents): the microphone loop, or typed input when asked for or when there is no microphone.
+
+    Without a microphone (no sound server, no device) one line says so and typing takes over; the exit
+    code is then that of the typed session (0 when it ends normally).
+    """
+    from voice_coach import runtime
+    from voice_coach.errors import AudioError
+    from voice_coach.matching import load_intents
+
+    intents = load_intents()
+    if settings.engine != "text":
+        from voice_coach.status import StatusLine
+        from voice_coach.voice_loop import open_voice
+
+        try:
+            voice = open_voice(settings, coach, mouth, clock, intents, library, StatusLine())
+        except AudioError as err:
+            print(f"voice-coach: {err.message} — typing instead: write a request and press Enter "
+                  "(--engine text skips the microphone)", file=sys.stderr)
+        else:
+            if voice.note:
+                print(voice.note, file=sys.stderr)
+            return voice.ears, voice.gate, intents
+    return runtime.TypedEars(sys.stdin, clock), None, intents
+
+
+def cmd_devices(args: argparse.Namespace, settings: Settings) -> int:
+    from voice_coach.audio import format_devices, list_devices
+
+    print(format_devices(list_devices()))
     return 0
 
 
@@ -294,7 +327,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "content": cmd_content,
     "intents": cmd_intents,
     "config": cmd_config,
-    "devices": cmd_not_yet("devices"),
+    "devices": cmd_devices,
     "doctor": cmd_doctor,
     "model": cmd_model,
 }

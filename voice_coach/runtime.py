@@ -186,6 +186,8 @@ class Runtime:
         private = self.coach.speaking_turn
         match = self.recognize(heard.text, self.coach)
         if self.gate is not None and not self.gate(match, heard):
+            if not private:  # ignored speech leaves a mark (never its words), so a session can be followed
+                self.events.write("heard", ignored=getattr(self.gate, "reason", "gate"))
             return
         if private:
             if match is None:

@@ -113,20 +113,20 @@ class PocketsphinxRecognizer:
 
     # Building language models
 
-    def _known(self, words: list[str]) -> bool:
-        return all(self._decoder.lookup_word(w) is not None for w in words)
-
     def _add_lm(self, name: str, sentences: Iterable[str], background: Iterable[str]) -> None:
         """Write a trigram model of ``sentences`` to a temporary ARPA file and load it as search ``name``."""
         from pocketsphinx.lm import ArpaBoLM
 
         corpus: list[str] = []
+        unknown: set[str] = set()
         for sentence in sentences:
-            words = sentence.split()
-            if self._known(words):
-                corpus.append(sentence)
+            missing = [w for w in sentence.split() if self._decoder.lookup_word(w) is None]
+            if missing:
+                unknown.update(missing)
             else:
-                _LOGGER.debug("left out of the language model (word not in the dictionary): %s", sentence)
+                corpus.append(sentence)
+        if unknown:
+            _LOGGER.debug("phrases with words outside the dictionary left out: %s", ", ".join(sorted(unknown)))
         if not corpus:
             raise ModelError("none of the phrases can be spoken to pocketsphinx", "check the intents' examples")
         lm = ArpaBoLM(text="\n".join(corpus) + "\n", add_start=True, discount_mass=0.5)

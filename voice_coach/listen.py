@@ -1,0 +1,291 @@
+"""Microphone ears: blocks -> voice activity -> recognizer -> end of speech -> Heard."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from voice_coach.asr import Recognizer
+from voice_coach.asr.text import spoken_words
+from voice_coach.audio_format import SPEECH, AudioFormat
+from voice_coach.audio_mic import MicBlock
+from voice_coach.clock import Clock, MonotonicClock
+from voice_coach.errors import AudioError
+
+_LOGGER = logging.getLogger(__name__)
+
+END_SILENCE_S = 0.25
+"""Quiet after a complete command before acting on it."""
+INCOMPLETE_SILENCE_S = 0.8
+"""Quiet after words that are not (yet) a command: the speaker may go on."""
+WAKE_PAUSE_S = 1.5
+"""Quiet allowed after a bare "coach": people pause before the request."""
+MAX_UTTERANCE_S = 12.0
+"""Longest stretch of speech taken as one utterance."""
+PRE_ROLL_S = 0.3
+"""Audio kept from before speech was detected, so the first syllable is not lost."""
+MUTE_TAIL_S = 0.35
+"""The microphone stays gated this long after the coach stops (echo and device buffers)."""
+RETRY_S = 2.0
+"""Wait between attempts to reopen a microphone that went away."""
+SPEECH_FLOOR_DBFS = -45.0
+"""Blocks quieter than this are never speech."""
+SPEECH_ABOVE_NOISE_DB = 12.0
+"""Speech stands this far above the tracked background noise."""
+FIXED_END_SILENCE_ENV = "VOICE_COACH_FIXED_END_SILENCE_S"
+"""For benchmarks only (scripts/bench_latency.py): seconds of quiet that always end an utterance, whatever was
+heard, as listeners that wait a fixed silence do (Rhasspy, OVOS: 0.5 s). Unset: our complete-command rule."""
+
+
+def _fixed_end_silence_s() -> float | None:
+    value = os.environ.get(FIXED_END_SILENCE_ENV, "")
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+class MicSource(Protocol):
+    """What MicEars reads from (audio_mic.Microphone)."""
+
+    def read(self, timeout_s: float) -> MicBlock | None: ...
+    def drain(self) -> None: ...
+    @property
+    def alive(self) -> bool: ...
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One utterance (the runtime's Heard has the same fields)."""
+
+    text: str
+    end_s: float
+    """Monotonic time (seconds) the speech ended."""
+
+
+class Vad:
+    """Energy-based voice activity: a block is speech when it stands out from the tracked noise floor."""
+
+    def __init__(self, fmt: AudioFormat = SPEECH) -> None:
+        self.fmt = fmt
+        self.noise_dbfs = -70.0
+
+    def level_dbfs(self, pcm: bytes) -> float:
+        samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float64)
+        if samples.size == 0:
+            return -120.0
+        rms = math.sqrt(float(np.mean(samples * samples))) / 32768.0
+        return 20 * math.log10(rms) if rms > 1e-6 else -120.0
+
+    def is_speech(self, pcm: bytes) -> bool:
+        level = self.level_dbfs(pcm)
+        speech = level > max(SPEECH_FLOOR_DBFS, self.noise_dbfs + SPEECH_ABOVE_NOISE_DB)
+        if not speech:
+            # Follow the room down at once, up slowly (a fan starting), never from speech itself.
+            self.noise_dbfs = level if level < self.noise_dbfs else 0.98 * self.noise_dbfs + 0.02 * level
+        return speech
+
+
+def barge_in_detector(wake_words: Sequence[str], commands: Sequence[str] = ("stop", "pause")) -> Callable[[str], bool]:
+    """True when text ends with "<wake word> <command>" (or "<command> <wake word>")."""
+    names = {spoken_words(w)[-1] for w in wake_words if spoken_words(w)}
+    verbs = set(commands)
+
+    def detect(text: str) -> bool:
+        words = spoken_words(text)
+        if len(words) < 2:
+            return False
+        a, b = words[-2], words[-1]
+        return (a in names and b in verbs) or (a in verbs and b in names)
+
+    return detect
+
+
+class MicEars:
+    """The microphone as the runtime's Ears: ``get`` feeds the recognizer and returns finished utterances.
+
+    Runs in the caller's thread (the main loop): each ``get`` handles the blocks that arrived. While
+    muted (the coach is talking) nothing is returned except a barge-in ("coach, stop"), the moment
+    the recognizer's partial text ends with one.
+    """
+
+    def __init__(
+        self,
+        recognizer: Recognizer,
+        open_mic: Callable[[], MicSource],
+        *,
+        commands: Sequence[str] = (),
+        wake_words: Sequence[str] = ("coach", "hey coach"),
+        complete: Callable[[str], bool] | None = None,
+        clock: Clock | None = None,
+        fmt: AudioFormat = SPEECH,
+    ) -> None:
+        self.recognizer = recognizer
+        self._open_mic = open_mic
+        self.commands = list(commands)
+        """Phrases for commands_only mode (exercise commands; the wake word is added by the engine)."""
+        self._wake = {" ".join(spoken_words(w)) for w in wake_words}
+        self._complete = complete or self._more_than_wake_word
+        self._barge_in = barge_in_detector(wake_words)
+        self.clock = clock or MonotonicClock()
+        self.fmt = fmt
+        self.vad = Vad(fmt)
+        self.fixed_end_silence_s = _fixed_end_silence_s()
+        self.mode = "normal"
+        self.closed = False
+        self.activity = "listening"
+        """listening, hearing, muted or mic-lost (for the status line)."""
+        self.partial_text = ""
+        """What is being heard, in normal mode only (never during a speaking turn)."""
+        self._mic: MicSource | None = open_mic()
+        self._retry_at_s = 0.0
+        self._muted_since_s: float | None = None
+        self._muted_until_s = 0.0
+        self._preroll: deque[bytes] = deque(maxlen=max(1, round(PRE_ROLL_S / 0.02)))
+        self._in_speech = False
+        self._start_s = 0.0
+        self._last_voiced_s = 0.0
+        self._was_muted = False
+        self._judged: tuple[str, bool] = ("", False)
+        """The last partial text and whether it was a complete command."""
+
+    # Ears protocol
+
+    def get(self, timeout_s: float) -> Heard | None:
+        deadline_s = self.clock.now() + max(0.0, timeout_s)
+        while not self.closed:
+            mic = self._usable_mic()
+            if mic is None:
+                return None
+            block = mic.read(max(0.0, min(deadline_s - self.clock.now(), 0.05)))
+            if block is not None:
+                heard = self._process(block)
+                if heard is not None:
+                    return heard
+            elif self.clock.now() >= deadline_s:
+                return None
+        return None
+
+    def set_mode(self, mode: str) -> None:
+        if mode == self.mode:
+            return
+        self.mode = mode
+        self._end_utterance()
+        self.recognizer.set_grammar(self.commands if mode == "commands_only" else None)
+
+    def set_muted(self, muted: bool) -> None:
+        now = self.clock.now()
+        if muted:
+            if self._muted_since_s is None:
+                self._muted_since_s = now
+        elif self._muted_since_s is not None:
+            self._muted_since_s = None
+            self._muted_until_s = now + MUTE_TAIL_S
+
+    def close(self) -> None:
+        self.closed = True
+        if self._mic is not None:
+            self._mic.close()
+            self._mic = None
+
+    # Inside
+
+    def _usable_mic(self) -> MicSource | None:
+        """The microphone, reopened after it went away (at most every RETRY_S); None while it is gone."""
+        if self._mic is not None and self._mic.alive:
+            return self._mic
+        now = self.clock.now()
+        if self._mic is not None:
+            _LOGGER.warning("the microphone stopped delivering audio; trying to reopen it")
+            self._mic.close()
+            self._mic = None
+            self._end_utterance()
+            self._retry_at_s = now
+        self.activity = "mic-lost"
+        if now < self._retry_at_s:
+            time.sleep(min(0.05, self._retry_at_s - now))
+            return None
+        self._retry_at_s = now + RETRY_S
+        try:
+            self._mic = self._open_mic()
+        except AudioError as err:
+            _LOGGER.info("microphone still unavailable: %s", err.one_line())
+            return None
+        self.activity = "listening"
+        return self._mic
+
+    def _is_muted(self, end_s: float) -> bool:
+        return self._muted_since_s is not None or end_s < self._muted_until_s
+
+    def _more_than_wake_word(self, text: str) -> bool:
+        return bool(text) and text not in self._wake
+
+    def _end_utterance(self) -> None:
+        self.recognizer.reset()
+        self._in_speech = False
+        self._preroll.clear()
+        self.partial_text = ""
+
+    def _process(self, block: MicBlock) -> Heard | None:
+        muted = self._is_muted(block.end_s)
+        if muted != self._was_muted:
+            # Speech never spans the gate: what came before belongs to the other side of it.
+            self._was_muted = muted
+            self._end_utterance()
+        self.activity = "muted" if muted else ("hearing" if self._in_speech else "listening")
+        voiced = self.vad.is_speech(block.pcm)
+        if not self._in_speech:
+            self._preroll.append(block.pcm)
+            if not voiced:
+                return None
+            self._in_speech = True
+            self._start_s = block.end_s - self.fmt.seconds(sum(len(p) for p in self._preroll))
+            for pcm in self._preroll:
+                self.recognizer.accept(pcm)
+            self._preroll.clear()
+        else:
+            self.recognizer.accept(block.pcm)
+        if voiced:
+            self._last_voiced_s = block.end_s
+        silence_s = block.end_s - self._last_voiced_s
+        length_s = block.end_s - self._start_s
+        if muted:
+            return self._barge_in_check(silence_s, length_s)
+        if silence_s < END_SILENCE_S and length_s < MAX_UTTERANCE_S:
+            return None
+        partial = self.recognizer.partial()
+        if self.mode == "normal":
+            self.partial_text = partial
+        if partial != self._judged[0]:
+            # Judged once per new guess: asking the matcher on every quiet block would cost the loop.
+            self._judged = (partial, self._complete(partial))
+        wait_s = END_SILENCE_S if self._judged[1] else (WAKE_PAUSE_S if partial in self._wake else INCOMPLETE_SILENCE_S)
+        if self.fixed_end_silence_s is not None:
+            wait_s = self.fixed_end_silence_s
+        if silence_s < wait_s and length_s < MAX_UTTERANCE_S:
+            return None
+        text = self.recognizer.final()
+        self._end_utterance()
+        _LOGGER.debug("utterance ended: %d words, %.2f s, %.0f ms after the last speech", len(text.split()),
+                      length_s, 1000 * silence_s)
+        return Heard(text, self._last_voiced_s) if text else None
+
+    def _barge_in_check(self, silence_s: float, length_s: float) -> Heard | None:
+        """While the coach talks: act the moment the partial text ends in "coach, stop"; drop the rest."""
+        partial = self.recognizer.partial()
+        if self._barge_in(partial):
+            words = spoken_words(partial)[-2:]
+            self._end_utterance()
+            return Heard(" ".join(words), self._last_voiced_s)
+        if silence_s >= END_SILENCE_S or length_s >= MAX_UTTERANCE_S:
+            self._end_utterance()
+        return None
