@@ -162,7 +162,7 @@ class Intents:
                                       [self.normalizer.words(p) for p in lists["not_slots"]],
                                       [self.normalizer.words(p) for p in lists["corrections"]])
         self.cues: dict[str, PhraseMap] = {
-            name: PhraseMap((self.normalizer.words(c), len(self.normalizer.words(c))) for c in d.cues)
+            name: PhraseMap(self._cue_forms(d.cues, dropped=name not in ("tip", "conversation_starter")))
             for name, d in self.intents.items()
         }
         self.requires: dict[str, frozenset[str]] = {
@@ -181,6 +181,17 @@ class Intents:
         """Every word of each intent's templates: a word the intent knows is never "unmatched"."""
         for mode in ("normal", "pending", "turn"):
             self.choice_set(mode)
+
+    def _cue_forms(self, cues: list[str], dropped: bool) -> list[tuple[list[str], int]]:
+        """Each cue as said (and, for commands, as scored: fillers dropped), with its length in words as said."""
+        forms: list[tuple[list[str], int]] = []
+        for cue in cues:
+            words = self.normalizer.words(cue)
+            forms.append((words, len(words)))
+            short = self.normalizer.drop(words)
+            if dropped and len(short) > 2 and short != words:
+                forms.append((short, len(short)))
+        return forms
 
     def _mark_minutes(self, words: list[str]) -> list[str]:
         """A template's amount of time as the placeholder, as it will be in utterances ("a minute to breathe")."""

@@ -11,11 +11,19 @@ from __future__ import annotations
 
 import logging
 
-from voice_coach.evidence import CONTENT, answer, by_command_cues, by_keywords, content_kind, has_any
+from voice_coach.evidence import CONTENT, answer, by_command_cues, by_keywords, content_kind, has_any, named_kind
 from voice_coach.intent_data import INTENTS_DIR, OUT_OF_SCOPE, Intents, load_intents
 from voice_coach.match import Context, Match, SlotValue
 from voice_coach.normalize import MAX_CHARS, WakeWords
-from voice_coach.scoring import correct_words, marked_words, plain_words, query_words, score_intents, unknown_words
+from voice_coach.scoring import (
+    correct_words,
+    marked_words,
+    plain_words,
+    query_words,
+    score_intents,
+    unknown_words,
+    veto_words,
+)
 from voice_coach.slots import SlotReading, overlaps
 
 __all__ = ["INTENTS_DIR", "Intents", "load_intents", "recognize", "strip_wake_word"]
@@ -102,9 +110,11 @@ def _decide(scores: dict[str, float], words: list[str], marked: list[str], readi
                 return name
     if scores.get(OUT_OF_SCOPE, 0.0) >= max(best_score, OUT_OF_SCOPE_SCORE):
         return None  # an out-of-scope template fits at least as well as any intent
-    vetoed = has_any(marked, intents.out_of_scope_words)
+    vetoed = has_any(veto_words(words, reading), intents.out_of_scope_words)
     if best != OUT_OF_SCOPE and best_score >= ACCEPT_SCORE and (not vetoed or best_score >= 95):
-        return (content_kind(marked, reading, intents) or best) if best in CONTENT else best
+        if best in CONTENT or (best in ("tell_more", "resume") and "more" not in words and named_kind(marked, intents)):
+            return content_kind(marked, reading, intents) or best  # "go on, give us a question"
+        return best
     query = query_words(marked, intents)
     prefer = intents.exercise_intents if ctx.in_exercise else frozenset()
     command = by_command_cues(query, intents, lambda name: unknown_words(query, name, intents), addressed, prefer)
@@ -113,8 +123,8 @@ def _decide(scores: dict[str, float], words: list[str], marked: list[str], readi
         if command and addressed and command[0] in prefer:
             return command[0]
         return None
-    if command and command[1] >= 2:
-        return command[0]
+    if command and command[1] >= (3 if named_kind(marked, intents) else 2):
+        return command[0]  # "you're going too fast"; but "go on, give us a question" names the kind
     return by_keywords(words, marked, query, reading, addressed, intents) or (command[0] if command else None)
 
 

@@ -61,6 +61,14 @@ def marked_words(words: list[str], reading: SlotReading) -> list[str]:
                                  (subject, "topic"), (reading.depth, "depth")])
 
 
+def veto_words(words: list[str], reading: SlotReading) -> list[str]:
+    """Words to look for out-of-scope vocabulary in: slot phrases of two words or more are masked
+    ("love languages", "old times"), single words are not ("turn off the lights" is no light question)."""
+    spans = [(f, slot) for f, slot in ((reading.topic, "topic"), (reading.category, "topic"), (reading.depth, "depth"))
+             if f is not None and f.end - f.start > 1]
+    return replace_spans(words, spans)
+
+
 def replace_spans(words: list[str], spans: Sequence[tuple[Found | Amount | None, str]]) -> list[str]:
     """Words with each span (earlier entries win overlaps) replaced by its slot placeholder."""
     taken: list[tuple[int, int, str]] = []
