@@ -32,16 +32,13 @@ Slots usable in templates: {depth}, {topic} (a tip topic or a starter category),
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 import voice_coach
 from voice_coach.errors import ContentError
+from voice_coach.intent_files import LIST_KEYS, IntentDef, intent_def, merge, parse_yaml
 from voice_coach.normalize import Normalizer, PhraseMap, WakeWords, basic_words, sorted_words
 from voice_coach.numbers import NUMBER_WORDS, find_minutes
 from voice_coach.slots import SlotReader
@@ -65,57 +62,11 @@ SLOT_TOKENS: dict[str, str] = {"depth": "XDEPTH", "topic": "XTOPIC", "minutes": 
 """Placeholder word each slot becomes, in templates and in utterances alike (upper case: it shares no
 letters with the lower-case words, so only a placeholder matches a placeholder)."""
 _PLACEHOLDERS = set(SLOT_TOKENS.values())
-_LIST_KEYS = ("wake_words", "wake_mishearings", "wake_prefixes", "drop", "corrections", "out_of_scope_words",
-              "domain_words", "not_slots", "drop_leading")
-
-
-class Where(str):
-    """A YAML string that remembers where it was written, for error messages."""
-
-    where: str = "?"
-
-
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: loading is 5x faster
-
-
-class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """SafeLoader whose strings carry file:line."""
-
-    source = "<string>"
-
-
-def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> Where:
-    value = Where(loader.construct_scalar(node))
-    value.where = f"{loader.source}:{node.start_mark.line + 1}"
-    return value
-
-
-_Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
-# YAML 1.1 reads yes/no/on/off as booleans; in intent files they are words ("yes:" is an intent).
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-                              list("tTfF"))
-
-
-@dataclass
-class IntentDef:
-    """One intent: its templates and how it may be used."""
-
-    name: str
-    sentences: list[str]
-    cues: list[str] = field(default_factory=list)
-    requires: list[str] = field(default_factory=list)
-    exercise: bool = False
-
-
 class Intents:
     """Loaded intents: expanded, normalised templates ready for fuzzy matching, plus lexicons."""
 
     def __init__(self, data: dict[str, Any]) -> None:
-        lists = {key: [str(v) for v in data.get(key, [])] for key in _LIST_KEYS}
+        lists = {key: [str(v) for v in data.get(key, [])] for key in LIST_KEYS}
         self.wake_words: list[str] = lists["wake_words"] or ["coach"]
         self.intents: dict[str, IntentDef] = data["intents"]
         self.normalizer = Normalizer({str(k): [str(v) for v in vs] for k, vs in data.get("replace", {}).items()},
@@ -225,20 +176,20 @@ class Intents:
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 raise ContentError(f"{path}: cannot read ({exc})", "check the file exists and is UTF-8") from exc
-            _merge(merged, _parse_yaml(text, str(path)), str(path))
+            merge(merged, parse_yaml(text, str(path)), str(path))
         return cls.from_dict(merged)
 
     @classmethod
     def from_yaml(cls, text: str, source: str = "<string>") -> Intents:
         """Load intents from one YAML document."""
-        return cls.from_dict(_merge({}, _parse_yaml(text, source), source))
+        return cls.from_dict(merge({}, parse_yaml(text, source), source))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Intents:
         """Build from merged data: intents as IntentDef (from_files/from_yaml) or as plain dicts."""
         data = dict(data)
         intents = data.get("intents") or {}
-        data["intents"] = {name: d if isinstance(d, IntentDef) else _intent_def(str(name), d, "<dict>")
+        data["intents"] = {name: d if isinstance(d, IntentDef) else intent_def(str(name), d, "<dict>")
                            for name, d in intents.items()}
         if not data["intents"]:
             raise ContentError("no intents found", f"add intent files to {INTENTS_DIR}")
@@ -279,77 +230,3 @@ def load_intents(path: Path | None = None) -> Intents:
     if not path.exists():
         raise ContentError(f"{path}: not found", "point to the intents/ folder or a .yaml file")
     return Intents.from_files([path])
-
-
-def _parse_yaml(text: str, source: str) -> dict[str, Any]:
-    """Parse one YAML document into a dict whose strings know their file:line."""
-    loader = _Loader(text)
-    loader.source = source
-    try:
-        data = loader.get_single_data()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise ContentError(f"{source}{line}: not valid YAML ({getattr(exc, 'problem', exc)})",
-                           "fix the YAML syntax") from exc
-    finally:
-        loader.dispose()
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ContentError(f"{source}:1: expected a mapping of keys (intents, rules, ...)", "see the schema in intent_data.py")
-    return data
-
-
-def _merge(merged: dict[str, Any], data: dict[str, Any], source: str) -> dict[str, Any]:
-    """Merge one file's data into `merged`, checking the schema as it goes."""
-    known = {"rules", "intents", "out_of_scope", "replace", "slots", *_LIST_KEYS}
-    for key, value in data.items():
-        where = getattr(key, "where", source)
-        if key not in known:
-            raise ContentError(f"{where}: unknown key {key!r}", f"use one of: {', '.join(sorted(known))}")
-        if key == "rules":
-            if not isinstance(value, dict):
-                raise ContentError(f"{where}: rules must be a mapping of name: template", "fix the rules")
-            target = merged.setdefault("rules", {})
-            for name, template in value.items():
-                if name in target:
-                    raise ContentError(f"{getattr(name, 'where', where)}: rule <{name}> defined twice",
-                                       "rules are shared by all files; rename one")
-                target[str(name)] = template
-        elif key == "intents":
-            if not isinstance(value, dict):
-                raise ContentError(f"{where}: intents must be a mapping of name: definition", "fix the file")
-            target = merged.setdefault("intents", {})
-            for name, body in value.items():
-                if name in target:
-                    raise ContentError(f"{getattr(name, 'where', where)}: intent {name!r} defined twice",
-                                       "keep one definition per intent")
-                target[str(name)] = _intent_def(str(name), body, getattr(name, "where", where))
-        elif key == "out_of_scope":
-            sentences = value.get("sentences", []) if isinstance(value, dict) else None
-            if not isinstance(sentences, list):
-                raise ContentError(f"{where}: out_of_scope needs a list under 'sentences'", "fix the file")
-            merged.setdefault("out_of_scope", []).extend(sentences)
-        elif key in ("replace", "slots"):
-            if not isinstance(value, dict):
-                raise ContentError(f"{where}: {key} must be a mapping", "fix the file")
-            merged.setdefault(key, {}).update(value)
-        else:
-            if not isinstance(value, list):
-                raise ContentError(f"{where}: {key} must be a list", "fix the file")
-            merged.setdefault(key, []).extend(value)
-    return merged
-
-
-def _intent_def(name: str, body: Any, where: str) -> IntentDef:
-    """Check one intent's definition."""
-    if not isinstance(body, dict) or not isinstance(body.get("sentences"), list) or not body["sentences"]:
-        raise ContentError(f"{where}: intent {name!r} needs a non-empty 'sentences' list", "add templates")
-    unknown = set(body) - {"sentences", "cues", "exercise", "requires"}
-    if unknown:
-        raise ContentError(f"{where}: intent {name!r}: unknown key(s) {', '.join(sorted(map(str, unknown)))}",
-                           "use sentences, cues, requires, exercise")
-    return IntentDef(name=name, sentences=list(body["sentences"]), cues=[str(c) for c in body.get("cues", [])],
-                     requires=[str(r) for r in body.get("requires", [])],
-                     exercise=bool(body.get("exercise", False)))
