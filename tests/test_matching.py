@@ -194,3 +194,64 @@ def test_examples_and_vocabulary(intents: Intents) -> None:
     vocab = intents.vocabulary()
     assert {"coach", "pause", "tip", "listening", "minutes"} <= vocab
     assert intents.wake_words[0] == "coach"
+
+
+# --- context -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "ctx", "intent"),
+    [
+        ("more", Context(last_kind="tip"), "tell_more"),
+        ("more", Context(last_kind="starter"), "another"),
+        ("again", Context(last_kind="tip"), "repeat"),
+        ("next", Context(last_kind="starter"), "another"),
+        ("more time", Context(in_exercise=True), "add_time"),
+        ("skip", Context(), "another"),
+        ("skip", Context(in_exercise=True), "skip"),
+        ("keep going", Context(last_kind="tip"), "tell_more"),
+        ("keep going", Context(in_exercise=True), "resume"),
+        ("back to the exercise", Context(in_exercise=True), "resume"),
+        ("no, keep going", Context(in_exercise=True, pending_question="confirm_stop"), "no"),
+    ],
+)
+def test_follow_ups_and_exercise_meanings(intents: Intents, text: str, ctx: Context, intent: str) -> None:
+    match = recognize(text, intents, ctx)
+    assert match is not None and match.intent == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "coach give us a tip",  # not an exercise command
+        "pause",  # no wake word
+        "coach i think we should pause and talk about my mother",  # more than a command
+        "my coach said stop",
+        "and then coach switch off the tv",
+    ],
+)
+def test_speaking_turn_is_strict(intents: Intents, text: str) -> None:
+    assert recognize(text, intents, Context(in_exercise=True, speaking_turn=True)) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("coach pause", "pause"), ("hey couch, time out", "time_out"), ("coach how much time is left", "time_left"),
+     ("coach add two minutes", "add_time"), ("coach switch", "switch_turn"), ("okay coach stop", "stop"),
+     ("coach repeat the rules", "repeat_rules"), ("coach skip", "skip"), ("coach we're done", "done"),
+     ("coach resume", "resume"), ("coach help", "help")],
+)
+def test_speaking_turn_commands(intents: Intents, text: str, intent: str) -> None:
+    match = recognize(text, intents, Context(in_exercise=True, speaking_turn=True))
+    assert match is not None and match.intent == intent and match.addressed
+
+
+def test_slot_values(intents: Intents) -> None:
+    match = recognize("start the exercise, three no five minutes each, and McKenzie goes first", intents)
+    assert match is not None and match.slots == {"minutes": 5.0, "speaker": "McKenzie"}
+    match = recognize("a tip about listening, no, about trust", intents)
+    assert match is not None and match.slots == {"topic": "trust"}
+    match = recognize("give us something not too light, not too deep", intents)
+    assert match is not None and match.slots == {"depth": "medium"}
+    match = recognize("coach add a minute and a half", intents, Context(in_exercise=True))
+    assert match is not None and match.slots == {"minutes": 1.5}

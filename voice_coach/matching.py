@@ -43,6 +43,9 @@ OUT_OF_SCOPE_SCORE = 70.0
 MAX_WORDS = 40
 """Words scored at most; commands are short and this bounds the time per utterance."""
 
+_FOLLOW_UP_INTENTS = frozenset({"tell_more", "resume", "another"})
+# Words that make "another" more than a named kind ("another question" is not a new starter request).
+_ANOTHER_WORDS = frozenset({"another", "different", "next", "new", "else", "other", "more"})
 # Short follow-ups whose meaning depends on what the coach just did.
 _FOLLOW_UPS = frozenset({"more", "next", "one more", "more please", "next one", "and", "again"})
 
@@ -112,8 +115,11 @@ def _decide(scores: dict[str, float], words: list[str], marked: list[str], readi
         return None  # an out-of-scope template fits at least as well as any intent
     vetoed = has_any(veto_words(words, reading), intents.out_of_scope_words)
     if best != OUT_OF_SCOPE and best_score >= ACCEPT_SCORE and (not vetoed or best_score >= 95):
-        if best in CONTENT or (best in ("tell_more", "resume") and "more" not in words and named_kind(marked, intents)):
+        if best in CONTENT or (best in _FOLLOW_UP_INTENTS and not _ANOTHER_WORDS & set(words)
+                               and named_kind(marked, intents)):
             return content_kind(marked, reading, intents) or best  # "go on, give us a question"
+        if best == "start_exercise" and ctx.in_exercise and not (reading.minutes or reading.speaker):
+            return "resume"  # "back to the exercise" while it runs
         return best
     query = query_words(marked, intents)
     prefer = intents.exercise_intents if ctx.in_exercise else frozenset()

@@ -20,10 +20,13 @@ _SPEAKER_VERBS = {"go", "goes", "going", "will", "can", "should", "shall", "star
 _SPEAKER_LEADS = [("starting", "with"), ("start", "with"), ("begin", "with"), ("beginning", "with"),
                   ("starts", "with"), ("first", "speaker", "is"), ("first", "speaker"), ("first", "is"),
                   ("first", "up", "is"), ("speaker", "is"), ("first", "will", "be"), ("first", "up")]
+_AUXILIARIES = {"will", "can", "should", "shall", "to", "going", "is", "wants", "gets", "may", "could"}
+_POSSESSIVES = {"your", "his", "her", "their", "them", "him"}
 _STARTS = {"starts", "begins", "speaks", "goes", "start", "begin", "go"}
 _NOT_NAMES = {"who", "which", "one", "someone", "somebody", "anyone", "anybody", "person", "we", "it",
               "that", "this", "what", "whoever", "exercise", "the", "a", "and", "then", "timer", "clock",
               "each", "minutes", "minute", "round", "turn", "goes", "go", "time", "now", "so", "not", "do"}
+_ABOUT = {"about", "on", "regard", "regarding", "around", "concerning"}
 _JOINERS = {"and", "or", "plus", "n"}
 _NEGATIONS = {"not", "nothing", "without", "never", "less"}
 _NAME_RE = re.compile(r"^[a-z][a-z\-]+$")
@@ -103,9 +106,10 @@ class SlotReader:
         )
 
     def _best(self, stems: list[str], lexicon: str, last: bool = False) -> Found | None:
-        """The most specific (longest) lexicon phrase, the earliest among equals (or simply the last said).
+        """The subject: a phrase right after "about"/"on" first, else the earliest; the last after a correction.
 
-        Hits of the same value joined by "and"/"or" make one span ("our hopes and dreams").
+        ("how do I show support without fixing things" is about support; "we're stressed, a question
+        about our childhood" is about family.) Hits of the same value joined by "and"/"or" make one span.
         """
         lex = self._maps.get(lexicon)
         if lex is None:
@@ -117,11 +121,16 @@ class SlotReader:
         if last or corrected:  # "about listening, no, about trust": the last one said wins
             start, end, value = hits[-1]
         else:
-            start, end, value = max(hits, key=lambda h: (h[1] - h[0], -h[0]))
+            start, end, value = max(hits, key=lambda h: (self._after_about(stems, h[0]), -h[0]))
         for s, e, v in hits:
             if v == value and (s == end or (s == end + 1 and stems[end] in _JOINERS)):
                 end = e
         return Found(str(value), start, end)
+
+    @staticmethod
+    def _after_about(stems: list[str], start: int) -> bool:
+        """True when a lexicon hit follows "about", "on", "regarding" (a word like "our" may sit between)."""
+        return any(stems[k] in _ABOUT for k in range(max(0, start - 2), start))
 
     def _depth(self, stems: list[str]) -> Found | None:
         """Depth words; a negated one flips ("nothing too heavy" is light), both negated is medium.
@@ -143,7 +152,13 @@ class SlotReader:
         values = {f.value for f in resolved}
         if negations and {"light", "deep"} <= values:
             return Found("medium", resolved[0].start, resolved[-1].end)
-        return resolved[-1]
+        last = resolved[-1]
+        for found in reversed(resolved[:-1]):  # "light and fun" is one span
+            if found.value != last.value or not (found.end == last.start or (
+                    found.end + 1 == last.start and stems[found.end] in _JOINERS)):
+                break
+            last = Found(last.value, found.start, last.end)
+        return last
 
     def _speaker(self, words: list[str], original: str) -> Found | None:
         """Who goes first: "Sam goes first", "me first", "starting with my partner"."""
@@ -156,10 +171,15 @@ class SlotReader:
                 if found:
                     start = found[1] - (found[1] > 0 and words[found[1] - 1] == "let")  # "let me go first"
                     return Found(found[0], start, i + 1)
-        # "..., Ben starts" / "you go" at the very end
+        # "..., Ben starts" / "Olivia will start" / "you go" at the very end
         end = len(words) - (len(words) > 1 and words[-1] in ("speaking", "talking"))
         if end >= 2 and words[end - 1] in _STARTS:
-            found = self._who_at(words, end - 2, original, backwards=True)
+            j = end - 2
+            while j > 0 and words[j] in _AUXILIARIES:
+                j -= 1
+            found = self._who_at(words, j, original, backwards=True)
+            if found and found[0] == "partner" and words[found[1]] in _POSSESSIVES:
+                found = None  # "your go" is a turn, not a speaker
             if found and not (found[0] == "me" and words[end - 1] in ("start", "begin")):  # "i start" is ambiguous
                 return Found(found[0], found[1], len(words))
         for lead in _SPEAKER_LEADS:
