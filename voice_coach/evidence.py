@@ -18,6 +18,9 @@ _TIP_WORDS = frozenset({"tip", "advice", "advise", "suggestion", "suggestions", 
 _STARTER_WORDS = frozenset({"question", "questions", "starter", "prompt", "icebreaker", "topic"})
 # A question about a topic of the couple's communication asks for a tip ("when is the right time to ...").
 _QUESTION_WORDS = frozenset({"how", "when", "what", "why", "where", "should", "is", "which", "any"})
+# Talking about the partner (not to them) is talking to the coach: "she gets defensive".
+_THIRD_PERSON = frozenset({"he", "she", "him", "her", "his", "hers", "they", "them", "their", "partner", "wife",
+                           "husband", "boyfriend", "girlfriend", "spouse", "fiance", "fiancee"})
 _DEPTH_NOUNS = frozenset({"something", "one", "ones", "question", "questions", "anything", "thing"})
 _SUBJECT_LEADS = (("something", "about"), ("anything", "about"), ("something", "on"), ("about",))
 
@@ -70,10 +73,11 @@ def by_keywords(words: list[str], marked: list[str], query: list[str], reading: 
         starter += 2
     if about_us and has_any(marked, intents.cues.get("tip")):
         tip += 2
-    if about_us and words[0] in _QUESTION_WORDS and not any(w in ("you", "your") for w in words):
+    if about_us and words[0] in _QUESTION_WORDS and not any(w in ("you", "your", "yours") for w in words):
         tip += 1
-    if about_us and addressed:
-        tip += 1  # a problem told to the coach ("coach, he never opens up")
+    second_person = any(w in ("you", "your", "yours") for w in words)
+    if about_us and (addressed or (not second_person and any(w in _THIRD_PERSON for w in words))):
+        tip += 1  # a problem told to the coach ("coach, he never opens up", "she gets defensive")
     if about_us:
         tip += 1
     if reading.category is not None:
