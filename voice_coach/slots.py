@@ -77,9 +77,10 @@ class SlotReader:
     def __init__(self, lexicons: dict[str, dict[str, list[str]]], me: list[str], partner: list[str],
                  known_words: set[str], not_slots: list[list[str]] | None = None,
                  corrections: list[list[str]] | None = None) -> None:
+        # Depth words are adjectives, matched as said ("lights" is not "light"); topics are matched by stem.
         self._maps = {
             name: PhraseMap(
-                (tuple(stem(w) for w in basic_words(phrase)), value)
+                (tuple(w if name == "depth" else stem(w) for w in basic_words(phrase)), value)
                 for value, phrases in values.items() for phrase in phrases
             )
             for name, values in lexicons.items()
@@ -98,7 +99,7 @@ class SlotReader:
             stems[start:end] = ["~"] * (end - start)  # "listening exercise" is not the listening topic
             masked[start:end] = ["~"] * (end - start)
         return SlotReading(
-            depth=self._depth(stems),
+            depth=self._depth(masked),
             topic=self._best(stems, "topic"),
             category=self._best(stems, "category"),
             minutes=find_minutes(masked),
@@ -224,4 +225,4 @@ def spans(found: Sequence[Found | Amount | None]) -> list[Found | Amount]:
     return sorted((f for f in found if f is not None), key=lambda f: f.start)
 
 
-_NEGATION_STEMS = {stem(w) for w in _NEGATIONS}
+_NEGATION_STEMS = {stem(w) for w in _NEGATIONS} | _NEGATIONS
