@@ -17,12 +17,12 @@ Schema. Every ``*.yaml`` file in the intents folder may hold any of these top-le
     replace: {pause: [paws, pours]}  # canonical spelling: variants (recogniser slips, British spelling)
     drop: [um, please, can you]      # fillers removed before scoring
     drop_leading: [can we, i want to]  # framing removed from the start of an utterance only
-    corrections: [no, i mean]        # self-correction markers (documentation; numbers: last wins)
+    corrections: [no, i mean]        # self-correction markers: the kind or topic said after one wins
     slots:                           # lexicons: slot -> value -> phrases
       depth: {light: [light, easy]}
       topic: {...}                   # tip topics; category: starter categories
       speaker_me: [me, i]            # speaker_partner: [partner, my wife, ...]
-    out_of_scope_words: [weather, music]
+    out_of_scope_words: [weather, music]   # veto: a request with these is not for the coach
     domain_words: [open up, partner]   # show a question is about the couple even without a topic
     not_slots: [listening exercise]    # phrases whose words are never slot values
 

@@ -52,7 +52,7 @@ _FOLLOW_UPS = frozenset({"more", "next", "one more", "more please", "next one", 
 
 def strip_wake_word(text: str, intents: Intents) -> tuple[bool, str]:
     """(addressed, rest): whether the text starts with the wake word, and the normalised words after it."""
-    addressed, rest = _wake(intents).strip(intents.normalizer.words(text[:MAX_CHARS]))
+    addressed, rest = _wake(intents).strip(intents.normalizer.words(text[:MAX_CHARS] if isinstance(text, str) else ""))
     return addressed, " ".join(rest)
 
 
