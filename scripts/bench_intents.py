@@ -2,6 +2,7 @@
 """Intent matcher benchmark: accuracy on a labelled utterance file, time per utterance, load time.
 
 Usage: scripts/bench_intents.py [FILE ...] [--json bench_results/intents.json] [--errors]
+With no FILE: the dev set, the holdout set and every fresh batch (tests/data/intents_fresh*.tsv).
 Beside our matcher it scores a baseline: nearest raw example by plain rapidfuzz (no normalisation, no slots).
 """
 
@@ -21,7 +22,10 @@ from voice_coach.match import Context
 from voice_coach.matching import load_intents, recognize
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_FILES = [ROOT / "tests" / "data" / "intents_dev.tsv"]
+DATA = ROOT / "tests" / "data"
+DEFAULT_FILES = [DATA / "intents_dev.tsv", DATA / "intents_holdout.tsv",
+                 *sorted(DATA.glob("intents_fresh*.tsv"))]
+"""Dev set (tuned on), holdout (never tuned on), and the fresh batches (first-contact figures in their headers)."""
 BASELINE_CUTOFF = 75.0
 REPEATS = 5
 """Each utterance is timed this many times and its median kept, so a busy machine's hiccups don't count."""
