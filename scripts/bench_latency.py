@@ -40,12 +40,12 @@ QUIET_S = 1.2
 REPLY_MAX_S = 60.0
 
 
-def reply_window(speaker: Any, since_s: float, timeout_s: float) -> tuple[float, float] | None:
-    """(first sound, end) of the speaker's output after ``since_s``, waiting until it has been quiet QUIET_S."""
+def reply_window(speaker: Any, since_s: float, timeout_s: float, whole: bool = True) -> tuple[float, float] | None:
+    """(first sound, end) of the speaker's output after ``since_s``; with ``whole``, once it has been quiet QUIET_S."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         spans = speaker.sound_spans(since_s=since_s, min_gap_s=0.6)
-        if spans and time.monotonic() - spans[-1][1] >= QUIET_S:
+        if spans and (not whole or time.monotonic() - spans[-1][1] >= QUIET_S):
             return spans[0][0], spans[-1][1]
         if not spans and time.monotonic() > since_s + REPLY_TIMEOUT_S:
             return None
@@ -65,7 +65,7 @@ def wait_quiet(speaker: Any, quiet_s: float, timeout_s: float) -> None:
 
 
 def measure(rig: Any, speeches: list[Any], synth: Any, engine: str, model: Path | None,
-            fixed_end_silence_s: float | None) -> dict[str, Any]:
+            fixed_end_silence_s: float | None, smoke: bool = False) -> dict[str, Any]:
     """Play each command into the microphone and time the reply; the coach runs once for all of them."""
     gaps_ms: list[float] = []
     rows: list[dict[str, Any]] = []
@@ -86,7 +86,8 @@ def measure(rig: Any, speeches: list[Any], synth: Any, engine: str, model: Path 
                 if not spoken:
                     raise RuntimeError("the played command never reached mic_feed.monitor")
                 user_end_s = spoken[-1][1]
-                window = reply_window(speaker, played_s, REPLY_MAX_S)
+                # A smoke run stops at the reply's first sound; a real one lets the reply finish before the next command.
+                window = reply_window(speaker, played_s, REPLY_MAX_S, whole=not smoke)
                 new = coach.events()[seen:]
                 intents = [e.get("intent") for e in new if e.get("type") == "intent"]
                 said = any(e.get("type") == "say" for e in new)
@@ -98,7 +99,8 @@ def measure(rig: Any, speeches: list[Any], synth: Any, engine: str, model: Path 
                 elif window is not None:
                     row["overlap"] = True  # sound began before the user finished: not a reply to this command
                 rows.append(row)
-                wait_quiet(speaker, QUIET_S, REPLY_MAX_S)
+                if not smoke:
+                    wait_quiet(speaker, QUIET_S, REPLY_MAX_S)
                 if not coach.alive():
                     raise RuntimeError(f"voice-coach exited: {coach.output()[-600:]}")
         finally:
@@ -117,12 +119,12 @@ def main() -> int:
     parser.add_argument("--speed", type=float, default=1.0, help="hibari speaking rate of the commands")
     parser.add_argument("--no-compare", action="store_true", help="skip the fixed 0.5 s end-of-speech run")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "latency.json")
-    parser.add_argument("--smoke", action="store_true", help="a few seconds: 2 commands, no comparison")
+    parser.add_argument("--smoke", action="store_true", help="a few seconds: one command, no comparison")
     args = parser.parse_args()
 
     from synth import Synth
 
-    count = 2 if args.smoke else args.commands
+    count = 1 if args.smoke else args.commands
     configs: list[tuple[str, float | None]] = [("ours", None)]
     if not (args.smoke or args.no_compare):
         configs.append((f"fixed {FIXED_END_SILENCE_S:g} s silence", FIXED_END_SILENCE_S))
@@ -131,7 +133,7 @@ def main() -> int:
         synth = Synth(Path(wav_dir))
         speeches = [synth.hibari(COMMANDS[i % len(COMMANDS)], args.speed) for i in range(count)]
         for name, fixed in configs:
-            results[name] = measure(rig, speeches, synth, args.engine, args.model, fixed)
+            results[name] = measure(rig, speeches, synth, args.engine, args.model, fixed, args.smoke)
     rows = [[name, r["replies"], r["commands"], r["p50_ms"], r["p95_ms"], r["min_ms"], r["max_ms"]]
             for name, r in results.items()]
     print(f"reply gap, {args.engine}: end of the user's speech -> first sound of the reply (ms)")
