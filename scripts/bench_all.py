@@ -30,7 +30,7 @@ FULL: dict[str, list[str]] = {
     "accuracy_wake": ["--commands", "80", "--wake"],
     "false_triggers": ["--minutes", "30"],
     "timer": ["--minutes", "20"],
-    "intents": [str(ROOT / "tests/data/intents_dev.tsv"), str(ROOT / "tests/data/intents_holdout.tsv")],
+    "intents": [],
     "voice": [],
 }
 QUICK: dict[str, list[str]] = {
@@ -40,7 +40,7 @@ QUICK: dict[str, list[str]] = {
     "accuracy_wake": ["--commands", "40", "--wake"],
     "false_triggers": ["--minutes", "5"],
     "timer": ["--minutes", "2", "--reflect-seconds", "5"],
-    "intents": [str(ROOT / "tests/data/intents_dev.tsv"), str(ROOT / "tests/data/intents_holdout.tsv")],
+    "intents": [],
     "voice": ["--runs", "3"],
 }
 """Load-sensitive benchmarks (footprint, latency) first; never two at once."""
@@ -85,6 +85,26 @@ def _verdict(ok: bool | None) -> str:
 
 
 Row = tuple[str, str, str, bool | None]
+WHY = {
+    "Reply gap": "**Reply gap** — the listener waits 0.25 s of quiet after words that already form a complete "
+                 "command (0.8 s when they do not: the slow tail is misheard commands), then recognition, matching "
+                 "and the first sound of the reply's voice take about 0.2 s more. Closing it: start rendering the "
+                 "reply from the partial result during the quiet wait, and a shorter wait for confident commands.",
+    "Spoken command accuracy": "**Spoken commands** — the recognizer is the limit, not the matcher: as text the same "
+                               "commands are understood 100 %, and plain rapidfuzz on the same transcripts scores "
+                               "within a few points of ours. pocketsphinx (the built-in engine; no English vosk "
+                               "model was installed for these runs) mishears short one-word commands and "
+                               "robotic voices, and breaks down in speech-band noise (running water). Closing it: "
+                               "the English vosk model (`voice-coach model fetch`), noise suppression before "
+                               "recognition, a small grammar for one-word follow-ups.",
+    "Peak RSS": "**Memory** — the default voice (hibari-tts, a neural model) is loaded into the coach's process; "
+                "with the pyttsx3 voice the same engine stays under the goal (comparison row). Closing it: load the "
+                "natural voice in its own worker process, or only when first needed.",
+    "Start-up": "**Start-up** — most of it is loading the voice and building the recognizer's language model "
+                "from every example sentence; both could happen after the microphone is already listening.",
+    "False actions": "**False actions** — see the events listed in bench_results/false_triggers.json.",
+}
+"""Why a goal can be missed, shown under the table for the rows that miss."""
 
 
 def accuracy_rows(data: dict[str, Any] | None, label: str) -> list[Row]:
@@ -161,15 +181,16 @@ def table_rows() -> tuple[list[Row], list[str]]:
     intents = load("intents")
     if intents:
         files = intents.get("files", {})
-        name = "intents_holdout.tsv" if "intents_holdout.tsv" in files else next(iter(files), None)
-        if name:
+        shown = [n for n in ("intents_holdout.tsv", "intents_fresh.tsv") if n in files] or list(files)[:1]
+        for name in shown:
             ours, base = files[name]["ours"], files[name]["baseline"]
             rows.append((f"Intent accuracy, {name} ({ours['in_scope']} in scope; out-of-scope rejected: "
                          f"{_pct(ours['oos_rejection'])})", "≥ 97 %",
                          f"{_pct(ours['intent_accuracy'])} (plain rapidfuzz: {_pct(base['intent_accuracy'])})",
                          ours["intent_accuracy"] >= 0.97))
-            rows.append(("Matcher time per utterance (p95)", "≤ 1 ms", _num(ours["p95_us"] / 1000, "ms", 2),
-                         ours["p95_us"] <= 1000))
+        if shown:
+            p95_us = max(files[n]["ours"]["p95_us"] for n in shown)
+            rows.append(("Matcher time per utterance (p95)", "≤ 1 ms", _num(p95_us / 1000, "ms", 2), p95_us <= 1000))
     voice = load("voice")
     if voice:
         for engine, r in voice.get("engines", {}).items():
@@ -186,8 +207,8 @@ def block() -> str:
               "over its runs or commands; details in `bench_results/*.json`)."]
     missed = [what for what, _goal, _measured, ok in rows if ok is False]
     if missed:
-        lines += ["", f"**Goals missed: {len(missed)}** — the rows marked miss above. They are open work, "
-                  "not hidden: see the benchmarks issue for why and what would close each."]
+        lines += ["", f"**Goals missed: {len(missed)}** (the rows marked miss). Why, and what would close them:", ""]
+        lines += [f"- {note}" for prefix, note in WHY.items() if any(what.startswith(prefix) for what in missed)]
     lines += ["", END]
     return "\n".join(lines)
 
