@@ -35,6 +35,8 @@ _UNIT_OR_MIDDLE = set(_UNIT_MINUTES) | _MIDDLE
 # After a bare number (no unit), these words still make it an amount of time: "ten each", "three no five".
 _BARE_FOLLOW = {"each", "more", "apiece", "per", "please", "no", "or", "sorry", "i", "actually", "wait",
                 "make", "and", "then", "for", "a", "on", "okay", "ok", "rather", "extra"}
+# Self-correction words between a number taken back and the one meant ("one no two minutes").
+_TAKE_BACK = {"no", "sorry", "actually", "wait", "or", "rather", "mean", "nope"}
 NUMBER_WORDS = frozenset(_SMALL) | frozenset(_TENS) | frozenset(_UNIT_MINUTES) | {
     "half", "couple", "few", "several", "point", "and", "a", "an", "another"}
 """Every word an amount of time may be made of."""
@@ -82,7 +84,11 @@ def find_minutes(words: list[str]) -> Amount | None:
     if not mentions:
         return None
     value = round(mentions[-1][0], 4)
-    return Amount(minutes=value, start=mentions[0][1], end=mentions[-1][2])
+    start = mentions[0][1]
+    # "add one, no, two minutes": the number taken back belongs to the amount, even one too bare to count
+    if start >= 2 and words[start - 1] in _TAKE_BACK and _number_at(words, start - 2) is not None:
+        start -= 2
+    return Amount(minutes=value, start=start, end=mentions[-1][2])
 
 
 def _mention_at(words: list[str], i: int) -> tuple[float, int] | None:
