@@ -10,7 +10,7 @@ With --cli the same session runs through the real ``voice-coach exercise --engin
 
 Usage: .venv/bin/python scripts/bench_timer.py [--minutes 20] [--rounds 1] [--reflect-seconds 90]
                                                [--block-ms 0] [--cli] [--out bench_results/timer.json]
-Smoke run (seconds): .venv/bin/python scripts/bench_timer.py --minutes 0.05 --reflect-seconds 1
+Smoke run (about 9 s): .venv/bin/python scripts/bench_timer.py --smoke
 """
 
 from __future__ import annotations
@@ -159,10 +159,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gap-seconds", type=float, default=3.0)
     parser.add_argument("--block-ms", type=float, default=0.0, help="also wake every N ms, like a loop reading audio blocks")
     parser.add_argument("--limit-ms", type=float, default=50.0, help="exit 1 when the worst cue error is above this")
+    parser.add_argument("--smoke", action="store_true", help="a run of seconds: 3 s turns, 1 s reflections, 0.5 s gaps")
     parser.add_argument("--cli", action="store_true", help="run through the real voice-coach exercise command (minutes >= 0.2)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench_results" / "timer.json")
     parser.add_argument("--verbose", action="store_true", help="print each state as it starts")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.minutes, args.reflect_seconds, args.gap_seconds = 0.05, 1.0, 0.5
 
     config = BenchConfig(minutes=args.minutes, rounds=args.rounds, reflect_s=args.reflect_seconds, gap_s=args.gap_seconds)
     config.validate()
