@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -83,6 +84,7 @@ def test_damaged_store_is_moved_aside_with_one_warning(env: dict[str, str], tmp_
 _WRITER = """
 import sys
 from pathlib import Path
+from typing import Any
 from voice_coach.store import Store
 store = Store(Path(sys.argv[1]))
 print("ready", flush=True)
@@ -398,3 +400,86 @@ def test_tts_stall_prints_the_text_the_loop_goes_on_and_speech_resumes(
         voice.close()
         player.close()
         store.close()
+
+
+# --- devices disappearing (the sound server goes away and comes back) ------------------------
+
+
+def _wait_for(predicate: Any, what: str, timeout_s: float = 30.0) -> None:
+    """Poll until ``predicate()``; the timeout only guards against a hang (no speed is asserted)."""
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def test_speaker_lost_mid_playback_does_not_hang_and_comes_back(pulse_rig: PulseRig, tmp_path: Path) -> None:  # noqa: F811
+    from voice_coach.audio import Player
+
+    player = Player()
+    tone = (8000 * np.sin(2 * np.pi * 440 * np.arange(5 * player.rate) / player.rate)).astype(np.int16)
+    try:
+        player.play(tone, player.rate)
+        _wait_for(lambda: pulse_rig.speaker.sound_spans(since_s=time.monotonic() - 2), "the tone to play")
+        pulse_rig.stop()  # speaker (and microphone) gone mid-sentence
+        assert player.wait(timeout_s=30), "wait() returns once the device is gone"
+        assert not player.busy()
+        pulse_rig.start()
+        back_at = time.monotonic()
+        player.play(tone[: player.rate], player.rate)  # the next reply opens a fresh stream
+        assert player.wait(timeout_s=30)
+        _wait_for(lambda: pulse_rig.speaker.sound_spans(since_s=back_at), "sound after the server returned")
+    finally:
+        player.close()
+
+
+def test_microphone_lost_mid_turn_pauses_keeps_the_time_and_recovers(pulse_rig: PulseRig, tmp_path: Path) -> None:  # noqa: F811
+    from synth import session_synth
+
+    synth = session_synth(tmp_path / "speech")
+    resume = synth.wav(synth.hibari("coach, resume").padded(0.1, 0.1))
+    events_path = tmp_path / "events.jsonl"
+    env = dict(pulse_rig.env, VOICE_COACH_HOME=str(tmp_path / "home"), XDG_CONFIG_HOME=str(tmp_path / "config"))
+    out, err = (tmp_path / "out.txt").open("w"), (tmp_path / "err.txt").open("w")
+    # --quiet: replies are printed, so the turn starts without minutes of briefing speech first.
+    proc = subprocess.Popen([sys.executable, "-m", "voice_coach", "exercise", "--minutes", "1", "--no-checkin",
+                             "--quiet", "--engine", "pocketsphinx", "--events", str(events_path)],
+                            env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+
+    def events() -> list[dict[str, Any]]:
+        if not events_path.exists():
+            return []
+        return [json.loads(line) for line in events_path.read_text(encoding="utf-8").splitlines() if line]
+
+    def state(name: str) -> list[dict[str, Any]]:
+        return [e for e in events() if e["type"] == "state" and e.get("name") == name]
+
+    try:
+        _wait_for(lambda: state("speaking"), "the speaking turn", 60)
+        pulse_rig.stop()
+        _wait_for(lambda: state("device_lost"), "the coach to notice the microphone is gone")
+        (paused,) = state("paused")
+        assert paused["was"] == "speaking" and 0 < paused["remaining_s"] < 60
+        time.sleep(1.0)  # the coach keeps retrying while nothing is there
+        assert proc.poll() is None, "the coach is still running without a sound server"
+        pulse_rig.start()
+        _wait_for(lambda: state("device_back"), "the coach to hear again")
+        assert not [e for e in events() if e["type"] == "timer" and e["name"] == "turn_end"], "the turn stayed paused"
+        _wait_for(lambda: f'application.process.id = "{proc.pid}"' in pulse_rig.pactl("list", "source-outputs"),
+                  "the microphone stream to reopen")
+        time.sleep(0.5)
+        pulse_rig.play(resume)
+        _wait_for(lambda: [e for e in state("speaking") if e.get("resumed")], "the turn to resume by voice")
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        out.close()
+        err.close()
+    assert proc.returncode == 143
+    printed = (tmp_path / "out.txt").read_text()
+    assert "microphone" in printed.lower() and "resume" in printed.lower()
+    assert "Traceback" not in (tmp_path / "err.txt").read_text()

@@ -24,6 +24,8 @@ BLOCK_S = 0.02
 
 
 OUTPUT_LATENCY_S = 0.05
+PLAYER_STALL_S = 1.5
+"""An output stream whose callback has not run for this long while sound is queued has lost its device."""
 """Output buffer: enough to ride out a busy moment without clicks, short enough for a quick stop()."""
 
 _ALSA_QUIET: list[Any] = []
@@ -180,6 +182,7 @@ class Player:
         self._idle = threading.Event()
         self._idle.set()
         self._stream: Any = None
+        self._last_fill_s = time.monotonic()
         # Open now: a fresh stream takes a moment before its first sound, which a reply should not wait for.
         self._open()
 
@@ -188,8 +191,9 @@ class Player:
         try:
             self._stream = self._sd.OutputStream(device=self.device.index, samplerate=self.rate, channels=1,
                                                  dtype="int16", blocksize=blocksize, latency=OUTPUT_LATENCY_S,
-                                                 callback=self._fill)
+                                                 callback=self._fill, finished_callback=self._idle.set)
             self._stream.start()
+            self._last_fill_s = time.monotonic()
         except self._sd.PortAudioError as exc:
             self._stream = None
             raise AudioError(f"cannot play on {self.device.name!r} ({exc})",
@@ -197,6 +201,7 @@ class Player:
 
     def _fill(self, out: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
         # PortAudio's thread: copy the next block and nothing else.
+        self._last_fill_s = time.monotonic()
         with self._lock:
             chunk = self._buffer[self._pos : self._pos + frames]
             self._pos += chunk.size
@@ -211,6 +216,8 @@ class Player:
         data = np.frombuffer(convert(samples, rate, self._fmt), dtype=np.int16)
         if data.size == 0:
             return
+        if self._stream is not None and self._gone():
+            self._drop_stream()  # its device went away while idle; this reply gets a fresh stream
         if self._stream is None:
             self._open()
         with self._lock:
@@ -220,15 +227,44 @@ class Player:
             self._idle.clear()
 
     def busy(self) -> bool:
-        return not self._idle.is_set()
+        if self._idle.is_set():
+            return False
+        if self._gone():
+            self._drop_stream()
+            return False
+        return True
 
     def wait(self, timeout_s: float | None = None) -> bool:
-        """Block until playback ends (or ``timeout_s``); True when it has ended."""
-        ended = self._idle.wait(timeout_s)
-        if ended and self._stream is not None:
+        """Block until playback ends (or ``timeout_s``); True when it has ended (or the device went away)."""
+        deadline_s = None if timeout_s is None else time.monotonic() + timeout_s
+        while not self._idle.wait(0.1 if deadline_s is None else max(0.0, min(0.1, deadline_s - time.monotonic()))):
+            if self._gone():
+                self._drop_stream()
+                return True
+            if deadline_s is not None and time.monotonic() >= deadline_s:
+                return False
+        if self._stream is not None:
             # The last block is still in the device's buffer when the callback hands it over.
             time.sleep(float(self._stream.latency))
-        return ended
+        return True
+
+    def _gone(self) -> bool:
+        """True when the stream stopped asking for audio: its device or the sound server went away."""
+        stream = self._stream
+        return stream is None or not stream.active or time.monotonic() - self._last_fill_s > PLAYER_STALL_S
+
+    def _drop_stream(self) -> None:
+        """Forget a dead stream (what was queued is lost); the next play() opens a fresh one."""
+        stream, self._stream = self._stream, None
+        self.stop()
+        if stream is None:
+            return
+        _LOGGER.warning("the speaker stopped playing (device or sound server gone); will reopen it")
+        try:
+            stream.abort()
+            stream.close()
+        except Exception as exc:  # noqa: BLE001 - a dead stream may fail to close in any way; it is dropped anyway
+            _LOGGER.debug("closing a dead output stream: %s", exc)
 
     def stop(self) -> None:
         """Cut playback now: the next block PortAudio asks for is silence."""

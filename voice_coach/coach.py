@@ -141,6 +141,20 @@ class Coach:
         self.last_intent = "start_exercise"
         return self._remember_said(self._after_exercise(self.exercise.start(now)))
 
+    def device_lost(self, now: float) -> list[Action]:
+        """The microphone went away: pause a running exercise (its time is kept) and say so once."""
+        exercise = self._running()
+        actions: list[Action] = [self._say("mic_lost")]
+        if exercise is not None and exercise.state not in ("paused", "time_out"):
+            actions += self._after_exercise(exercise.handle(Match("pause", {}), now))
+        return self._remember_said(actions)
+
+    def device_back(self, now: float) -> list[Action]:
+        """The microphone is back: say so (a paused exercise waits for "coach, resume")."""
+        exercise = self._running()
+        paused = exercise is not None and exercise.state in ("paused", "time_out")
+        return self._remember_said([self._say("mic_back_paused" if paused else "mic_back")])
+
     # ----- dialogue -----------------------------------------------------------------------------
     def _handle(self, match: Match | None, now: float) -> list[Action]:
         if match is None:

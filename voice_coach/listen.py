@@ -35,7 +35,9 @@ PRE_ROLL_S = 0.3
 MUTE_TAIL_S = 0.35
 """The microphone stays gated this long after the coach stops (echo and device buffers)."""
 RETRY_S = 2.0
-"""Wait between attempts to reopen a microphone that went away."""
+"""Longest wait between attempts to reopen a microphone that went away (the wait doubles up to this)."""
+FIRST_RETRY_S = 0.25
+"""First wait before reopening: a brief glitch recovers at once, a device that is gone is tried less often."""
 SPEECH_FLOOR_DBFS = -45.0
 """Blocks quieter than this are never speech."""
 SPEECH_ABOVE_NOISE_DB = 12.0
@@ -51,6 +53,10 @@ def _fixed_end_silence_s() -> float | None:
         return float(value) if value else None
     except ValueError:
         return None
+
+
+_FILLERS = frozenset({"a", "the", "uh", "um", "er", "oh", "and", "so", "okay", "ok"})
+"""Words a recognizer puts after a bare wake word that do not make a request."""
 
 
 class MicSource(Protocol):
@@ -148,6 +154,7 @@ class MicEars:
         """What is being heard, in normal mode only (never during a speaking turn)."""
         self._mic: MicSource | None = open_mic()
         self._retry_at_s = 0.0
+        self._retry_wait_s = FIRST_RETRY_S
         self._muted_since_s: float | None = None
         self._muted_until_s = 0.0
         self._preroll: deque[bytes] = deque(maxlen=max(1, round(PRE_ROLL_S / 0.02)))
@@ -155,6 +162,9 @@ class MicEars:
         self._start_s = 0.0
         self._last_voiced_s = 0.0
         self._was_muted = False
+        self._utterance: list[bytes] = []
+        """The current utterance's audio, to hear it again after a tentative final."""
+        self._tried_final = False
         self._judged: tuple[str, bool] = ("", False)
         """The last partial text and whether it was a complete command."""
 
@@ -171,7 +181,7 @@ class MicEars:
                 heard = self._process(block)
                 if heard is not None:
                     return heard
-            elif self.clock.now() >= deadline_s:
+            if self.clock.now() >= deadline_s:
                 return None
         return None
 
@@ -210,11 +220,15 @@ class MicEars:
             self._mic = None
             self._end_utterance()
             self._retry_at_s = now
+            self._retry_wait_s = FIRST_RETRY_S
         self.activity = "mic-lost"
         if now < self._retry_at_s:
             time.sleep(min(0.05, self._retry_at_s - now))
             return None
-        self._retry_at_s = now + RETRY_S
+        # Back off (0.25, 0.5, 1, 2, 2 … s) so a missing device is not hammered, yet one that returns
+        # is found again within RETRY_S.
+        self._retry_at_s = now + self._retry_wait_s
+        self._retry_wait_s = min(RETRY_S, self._retry_wait_s * 2)
         try:
             self._mic = self._open_mic()
         except AudioError as err:
@@ -223,14 +237,30 @@ class MicEars:
         self.activity = "listening"
         return self._mic
 
+    @property
+    def device_lost(self) -> bool:
+        """True while the microphone is gone and being retried (the coach pauses and says so)."""
+        return self.activity == "mic-lost"
+
     def _is_muted(self, end_s: float) -> bool:
         return self._muted_since_s is not None or end_s < self._muted_until_s
 
+    def _wake_only(self, text: str) -> bool:
+        """Just the wake word so far ("coach", "hey coach uh"): the request is probably still to come."""
+        words = spoken_words(text)
+        for wake in sorted(self._wake, key=len, reverse=True):
+            wake_words = wake.split()
+            if words[: len(wake_words)] == wake_words:
+                return all(w in _FILLERS for w in words[len(wake_words):])
+        return False
+
     def _more_than_wake_word(self, text: str) -> bool:
-        return bool(text) and text not in self._wake
+        return bool(text) and not self._wake_only(text)
 
     def _end_utterance(self) -> None:
         self.recognizer.reset()
+        self._utterance = []
+        self._tried_final = False
         self._in_speech = False
         self._preroll.clear()
         self.partial_text = ""
@@ -249,13 +279,16 @@ class MicEars:
                 return None
             self._in_speech = True
             self._start_s = block.end_s - self.fmt.seconds(sum(len(p) for p in self._preroll))
+            self._utterance = list(self._preroll)
             for pcm in self._preroll:
                 self.recognizer.accept(pcm)
             self._preroll.clear()
         else:
+            self._utterance.append(block.pcm)
             self.recognizer.accept(block.pcm)
         if voiced:
             self._last_voiced_s = block.end_s
+            self._tried_final = False
         silence_s = block.end_s - self._last_voiced_s
         length_s = block.end_s - self._start_s
         if muted:
@@ -268,16 +301,35 @@ class MicEars:
         if partial != self._judged[0]:
             # Judged once per new guess: asking the matcher on every quiet block would cost the loop.
             self._judged = (partial, self._complete(partial))
-        wait_s = END_SILENCE_S if self._judged[1] else (WAKE_PAUSE_S if partial in self._wake else INCOMPLETE_SILENCE_S)
+        wait_s = END_SILENCE_S if self._judged[1] else (WAKE_PAUSE_S if self._wake_only(partial) else INCOMPLETE_SILENCE_S)
         if self.fixed_end_silence_s is not None:
             wait_s = self.fixed_end_silence_s
         if silence_s < wait_s and length_s < MAX_UTTERANCE_S:
+            if not self._judged[1] and not self._tried_final and self.fixed_end_silence_s is None:
+                return self._try_final(silence_s)
             return None
         text = self.recognizer.final()
         self._end_utterance()
         _LOGGER.debug("utterance ended: %d words, %.2f s, %.0f ms after the last speech", len(text.split()),
                       length_s, 1000 * silence_s)
         return Heard(text, self._last_voiced_s) if text else None
+
+    def _try_final(self, silence_s: float) -> Heard | None:
+        """The partial guess lags the final one ("another ones" then "another one"): ask for the final now.
+
+        A command is returned at once; otherwise the utterance is heard again from its start, and the
+        wait for more speech goes on as if nothing had happened.
+        """
+        self._tried_final = True
+        text = self.recognizer.final()
+        if text and self._complete(text):
+            self._end_utterance()
+            _LOGGER.debug("utterance ended: %d words, %.0f ms after the last speech (final text)",
+                          len(text.split()), 1000 * silence_s)
+            return Heard(text, self._last_voiced_s)
+        for pcm in self._utterance:
+            self.recognizer.accept(pcm)
+        return None
 
     def _barge_in_check(self, silence_s: float, length_s: float) -> Heard | None:
         """While the coach talks: act the moment the partial text ends in "coach, stop"; drop the rest."""

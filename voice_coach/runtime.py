@@ -168,6 +168,7 @@ class Runtime:
         self.on_setting = on_setting
         self.done = False
         self._awaiting_speech = False
+        self._device_lost = False
 
     def step(self) -> None:
         """One pass: wait for an utterance (or the next deadline), act on it, fire due timers."""
@@ -176,10 +177,21 @@ class Runtime:
         heard = self.ears.get(timeout_s)
         if heard is not None:
             self.hear(heard)
+        self._check_device()
         self.execute(self.coach.tick(self.clock.now()))
         if self._awaiting_speech and not self.mouth.busy():
             self._awaiting_speech = False
             self.execute(self.coach.speech_finished(self.clock.now()))
+
+    def _check_device(self) -> None:
+        """Tell the coach once when the microphone goes away and once when it is back."""
+        lost = bool(getattr(self.ears, "device_lost", False))
+        if lost == self._device_lost:
+            return
+        self._device_lost = lost
+        now = self.clock.now()
+        self.events.write("state", name="device_lost" if lost else "device_back")
+        self.execute(self.coach.device_lost(now) if lost else self.coach.device_back(now))
 
     def hear(self, heard: Heard) -> None:
         """Match one utterance and act on it, keeping the speaker's words out of every log."""

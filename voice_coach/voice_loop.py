@@ -91,6 +91,11 @@ class GatedEars:
     def closed(self) -> bool:
         return self.ears.closed
 
+    @property
+    def device_lost(self) -> bool:
+        """True while the microphone is gone (the runtime pauses the coach and says so)."""
+        return self.ears.device_lost
+
     def talk_started(self) -> None:
         self._talking = True
         self.ears.set_muted(True)
