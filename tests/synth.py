@@ -123,7 +123,7 @@ def session_synth(wav_dir: Path) -> Synth:
     return _SYNTH
 
 
-# What the "user" says in tests. TEST_PHRASES stands in for the matcher's examples in recognizer-only tests.
+# What the "user" says in tests. TEST_PHRASES: a small phrase list for quick recognizers in mechanics tests.
 TEST_PHRASES = (
     "give us a conversation starter", "a conversation starter", "give us something to talk about",
     "a deep question", "a light question", "a deep conversation starter about family",
@@ -140,10 +140,6 @@ TEST_PHRASES = (
     "give us one more minute", "help", "what can you do", "save that one", "save that", "add to favorites",
     "list my favorites", "what are my favorites", "slower", "speak slower", "faster", "speak faster",
     "louder", "speak up", "quieter", "softer", "yes", "yeah", "no", "no thanks", "goodbye", "bye", "that's all",
-)
-EXERCISE_COMMANDS = (
-    "pause", "resume", "continue", "stop", "switch", "switch turns", "how much time is left", "time left",
-    "add a minute", "add two minutes", "help",
 )
 ADDRESSED_COMMANDS = (
     "coach, give us a conversation starter", "coach, another one", "coach, stop", "coach, a tip about listening",

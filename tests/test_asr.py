@@ -5,13 +5,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from rapidfuzz import fuzz
 from synth import (
     ADDRESSED_COMMANDS,
     ESPEAK_VOICES,
-    EXERCISE_COMMANDS,
     HIBARI_SPEEDS,
     MONOLOGUE,
     PARTNER_SENTENCES,
@@ -26,6 +25,9 @@ from voice_coach.asr.text import TextRecognizer, normalise, number_words, spoken
 from voice_coach.audio_format import SPEECH
 from voice_coach.content import load_library
 from voice_coach.errors import ModelError, UsageError
+from voice_coach.match import Context
+from voice_coach.matching import Intents, load_intents, recognize
+from voice_coach.asr.phrases import background_text, command_phrases, recognizer_phrases
 
 CHUNK_BYTES = SPEECH.rate * SPEECH.width // 50
 """20 ms blocks, as the microphone delivers them."""
@@ -36,17 +38,24 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     return session_synth(tmp_path_factory.mktemp("speech"))
 
 
-def _background() -> list[str]:
-    library = load_library()
-    texts = [s.text for s in library.starters]
-    texts += [part for t in library.tips for part in (t.text, t.more, t.try_)]
-    texts += [v for variants in library.lines.values() for v in variants]
-    return texts
+@pytest.fixture(scope="module")
+def intents() -> Intents:
+    return load_intents()
 
 
 @pytest.fixture(scope="module")
 def sphinx() -> Iterator[Recognizer]:
-    recognizer = make_recognizer("pocketsphinx", phrases=TEST_PHRASES, background=_background())
+    """A small phrase list: quick to build, for the streaming mechanics."""
+    recognizer = make_recognizer("pocketsphinx", phrases=TEST_PHRASES, background=background_text(load_library()))
+    yield recognizer
+    recognizer.set_grammar(None)
+
+
+@pytest.fixture(scope="module")
+def coach_ears(intents: Intents) -> Iterator[Recognizer]:
+    """pocketsphinx exactly as `voice-coach run` builds it: the matcher's phrases, the content as background."""
+    recognizer = make_recognizer("pocketsphinx", phrases=recognizer_phrases(intents),
+                                 background=background_text(load_library()))
     yield recognizer
     recognizer.set_grammar(None)
 
@@ -58,33 +67,60 @@ def _decode(recognizer: Recognizer, speech: Speech) -> str:
     return recognizer.final()
 
 
-def _expected(text: str) -> str:
-    return normalise(text)
+def _understood(text: str, intents: Intents, context: Context | None = None) -> tuple[str, dict[str, Any]] | None:
+    match = recognize(text, intents, context)
+    return (match.intent, dict(match.slots)) if match is not None else None
 
 
-def test_pocketsphinx_hears_neural_voice_commands_at_several_speeds(sphinx: Recognizer, synth: Synth) -> None:
-    results = {(text, speed): _decode(sphinx, synth.hibari(text, speed)) for text in ADDRESSED_COMMANDS
-               for speed in HIBARI_SPEEDS}
-    # Almost all word for word; a slip ("add tip" for "a tip") is a letter or two, which the matcher absorbs.
-    wrong = {k: v for k, v in results.items() if v != _expected(k[0])}
-    assert len(wrong) <= len(results) // 10, wrong
-    assert all(fuzz.ratio(v, _expected(k[0])) >= 90 for k, v in results.items()), wrong
+def test_pocketsphinx_hears_neural_voice_commands_at_several_speeds(
+    coach_ears: Recognizer, synth: Synth, intents: Intents
+) -> None:
+    heard = {(text, speed): _decode(coach_ears, synth.hibari(text, speed)) for text in ADDRESSED_COMMANDS
+             for speed in HIBARI_SPEEDS}
+    # Every one understood as meant (the matcher absorbs a slip such as "add tip" for "a tip") ...
+    misunderstood = {k: v for k, v in heard.items() if _understood(v, intents) != _understood(k[0], intents)}
+    assert not misunderstood
+    # ... and most word for word.
+    exact = [k for k, v in heard.items() if v == normalise(k[0])]
+    assert len(exact) >= len(heard) * 4 // 5, heard
 
 
-def test_pocketsphinx_robotic_voices_are_harder_but_mostly_usable(sphinx: Recognizer, synth: Synth) -> None:
-    results = [(_decode(sphinx, synth.espeak(text, voice)), _expected(text)) for text in ADDRESSED_COMMANDS
+def test_pocketsphinx_robotic_voices_are_harder_but_often_usable(
+    coach_ears: Recognizer, synth: Synth, intents: Intents
+) -> None:
+    results = [(_decode(coach_ears, synth.espeak(text, voice)), text) for text in ADDRESSED_COMMANDS
                for voice in ESPEAK_VOICES]
-    exact = sum(got == want for got, want in results)
+    understood = sum(_understood(got, intents) == _understood(text, intents) for got, text in results)
     heard_wake_word = sum(got.split()[:1] == ["coach"] for got, _ in results)
-    assert exact >= len(results) * 2 // 5, results
+    assert understood >= len(results) * 2 // 5, results
     assert heard_wake_word >= len(results) * 3 // 4, results
 
 
-def test_partner_talk_does_not_turn_into_the_wake_word(sphinx: Recognizer, synth: Synth) -> None:
+def test_partner_talk_does_not_turn_into_the_wake_word(coach_ears: Recognizer, synth: Synth) -> None:
     voices = [synth.hibari(t, s) for t in PARTNER_SENTENCES for s in HIBARI_SPEEDS]
     voices += [synth.espeak(t, v) for t in PARTNER_SENTENCES for v in ESPEAK_VOICES]
-    heard = [_decode(sphinx, speech) for speech in voices]
+    heard = [_decode(coach_ears, speech) for speech in voices]
     assert not [h for h in heard if h.split()[:1] == ["coach"]]
+
+
+def test_speaking_turn_grammar_hears_commands_and_no_monologue(
+    coach_ears: Recognizer, synth: Synth, intents: Intents
+) -> None:
+    turn = Context(in_exercise=True, speaking_turn=True)
+    coach_ears.set_grammar(command_phrases(intents))
+    try:
+        for command, intent in (("coach, how much time is left", "time_left"), ("coach, pause", "pause"),
+                                ("coach, switch turns", "switch_turn")):
+            got = _understood(_decode(coach_ears, synth.hibari(command)), intents, turn)
+            assert got is not None and got[0] == intent, (command, got)
+        monologue = [synth.hibari(s, 1.15) for s in MONOLOGUE] + [synth.espeak(s, "en-us") for s in MONOLOGUE]
+        false_commands = [(s.voice, s.text) for s in monologue
+                          if _understood(_decode(coach_ears, s), intents, turn) is not None]
+        assert false_commands == []
+    finally:
+        coach_ears.set_grammar(None)
+    back = _understood(_decode(coach_ears, synth.hibari("coach, give us a conversation starter")), intents)
+    assert back is not None and back[0] == "conversation_starter"
 
 
 def test_streaming_gives_partial_text_then_final_and_starts_afresh(sphinx: Recognizer, synth: Synth) -> None:
@@ -107,21 +143,6 @@ def test_reset_drops_the_utterance_in_progress(sphinx: Recognizer, synth: Synth)
     sphinx.reset()
     assert sphinx.partial() == ""
     assert _decode(sphinx, synth.hibari("coach, pause")) == "coach pause"
-
-
-def test_grammar_mode_hears_commands_and_nothing_else(sphinx: Recognizer, synth: Synth) -> None:
-    sphinx.set_grammar(list(EXERCISE_COMMANDS))
-    try:
-        assert _decode(sphinx, synth.hibari("coach, how much time is left")) == "coach how much time is left"
-        assert _decode(sphinx, synth.hibari("coach, add a minute", 1.15)) == "coach add a minute"
-        commands = {f"coach {normalise(c)}" for c in EXERCISE_COMMANDS}
-        monologue = [synth.hibari(s, 1.15) for s in MONOLOGUE]
-        monologue += [synth.espeak(s, "en-us") for s in MONOLOGUE]
-        false_commands = [speech.voice for speech in monologue if _decode(sphinx, speech) in commands]
-        assert false_commands == []
-    finally:
-        sphinx.set_grammar(None)
-    assert _decode(sphinx, synth.hibari("coach, give us a conversation starter")) == "coach give us a conversation starter"
 
 
 def test_pocketsphinx_general_model_without_phrases(synth: Synth) -> None:

@@ -18,6 +18,9 @@ _LOGGER = logging.getLogger(__name__)
 
 MAX_QUEUED_S = 10.0
 """Audio kept when the reader falls behind; older blocks are dropped (stale speech is worthless)."""
+INPUT_LATENCY_S = 0.1
+"""Capture buffer: room for a busy moment (model loading, a slow decode) without losing audio; blocks then
+come in pairs, about 20 ms later on average than with the smallest buffer."""
 STALL_S = 1.5
 """No block for this long from a running stream means the device has gone."""
 
@@ -59,7 +62,7 @@ class Microphone:
         try:
             self._stream = self._sd.InputStream(
                 device=self.device.index, samplerate=self.rate, channels=1, dtype="int16",
-                blocksize=int(self.rate * BLOCK_S), latency="low", callback=self._on_block,
+                blocksize=int(self.rate * BLOCK_S), latency=INPUT_LATENCY_S, callback=self._on_block,
                 finished_callback=self._on_finished,
             )
             self._stream.start()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from voice_coach.asr import Recognizer, make_recognizer
+from voice_coach.asr.phrases import background_text, command_phrases, recognizer_phrases
 from voice_coach.clock import Clock
 from voice_coach.config import Settings
 from voice_coach.content import Library
@@ -17,13 +18,6 @@ from voice_coach.match import Match
 from voice_coach.status import StatusLine, countdown
 
 _LOGGER = logging.getLogger(__name__)
-
-COMMAND_INTENTS = ("pause", "resume", "stop", "switch_turn", "time_left", "add_time", "time_out", "repeat_rules",
-                   "skip", "done", "help", "yes", "no", "goodbye")
-"""What the recognizer listens for during a speaking turn (after the wake word)."""
-MAX_COMMAND_PHRASES = 40
-"""Phrasings per command intent in the speaking-turn grammar: the common ones, so stray speech has little to fit."""
-
 
 class MouthLike(Protocol):
     def say(self, text: str) -> None: ...
@@ -178,23 +172,6 @@ class VoiceParts:
     """Say this once at start (why the engine was chosen)."""
 
 
-def background_text(library: Library) -> list[str]:
-    """Everything the coach itself says: words for the recognizer to put stray speech into."""
-    texts = [s.text for s in library.starters]
-    texts += [part for t in library.tips for part in (t.text, t.more, t.try_)]
-    texts += [v for variants in library.lines.values() for v in variants]
-    texts += [v for variants in library.prompts.values() for v in variants]
-    return texts
-
-
-def command_phrases(examples: dict[str, list[str]]) -> list[str]:
-    """The speaking-turn grammar: the shortest phrasings of each exercise command."""
-    phrases: list[str] = []
-    for intent in COMMAND_INTENTS:
-        phrases += sorted(examples.get(intent, []), key=lambda p: (len(p.split()), p))[:MAX_COMMAND_PHRASES]
-    return phrases
-
-
 def wake_words_for(settings: Settings) -> list[str]:
     word = settings.wake_word.strip().lower() or "coach"
     return [word, f"hey {word}"]
@@ -223,9 +200,8 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
         wake = wake_words_for(settings)
         if settings.wake_word.strip().lower() not in ("", "coach"):
             intents.wake_words = wake  # the matcher rebuilds its wake-word check when this changes
-        examples: dict[str, list[str]] = intents.examples()
         recognizer: Recognizer = make_recognizer(
-            choice.engine, phrases=[p for v in examples.values() for p in v], wake_words=wake,
+            choice.engine, phrases=recognizer_phrases(intents), wake_words=wake,
             background=background_text(library), model_path=choice.model)
     except BaseException:
         first_mic.close()
@@ -239,7 +215,7 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
         _, rest = strip_wake_word(text, intents)
         return bool(rest) and recognize(text, intents, coach.context()) is not None
 
-    mic_ears = MicEars(recognizer, mic_source, commands=command_phrases(examples), wake_words=wake,
+    mic_ears = MicEars(recognizer, mic_source, commands=command_phrases(intents), wake_words=wake,
                        complete=complete, clock=clock)
     gate = WakeGate(lambda text: strip_wake_word(text, intents)[0], settings.follow_up_s,
                     speaking_turn=lambda: bool(coach.speaking_turn))

@@ -144,17 +144,19 @@ class PocketsphinxRecognizer:
 
 
 def _with_wake_words(phrases: Iterable[str], wake_words: Sequence[str]) -> list[str]:
-    """Each phrase alone and after each wake word, so "coach, another one" and "another one" both fit."""
-    out: dict[str, None] = {}
+    """Each phrase alone and after each wake word, so "coach, another one" and "another one" both fit.
+
+    A phrase given several times keeps its count: that is how a caller makes it likelier.
+    """
+    out: list[str] = []
     for phrase in phrases:
         text = normalise(phrase)
         if not text:
             continue
-        out[text] = None
+        out.append(text)
         if not any(text.startswith(w + " ") or text == w for w in wake_words):
-            for wake in wake_words:
-                out[f"{wake} {text}"] = None
-    return list(out)
+            out += [f"{wake} {text}" for wake in wake_words]
+    return out
 
 
 def _clean(hypstr: str) -> str:

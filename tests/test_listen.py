@@ -1,0 +1,249 @@
+"""MicEars: end of speech, the bare wake word, muting and barge-in, grammar switching, a lost microphone.
+
+Real pocketsphinx on synthesised speech; the microphone is a fake that plays a prepared stream of
+blocks on a fake clock, so every timing here is exact and instant.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from synth import TEST_PHRASES, Speech, Synth, session_synth
+
+from voice_coach.asr import Recognizer, make_recognizer
+from voice_coach.audio_format import SPEECH
+from voice_coach.audio_mic import MicBlock
+from voice_coach.errors import AudioError
+from voice_coach.listen import END_SILENCE_S, MUTE_TAIL_S, Heard, MicEars, Vad
+
+BLOCK_S = 0.02
+BLOCK_BYTES = int(SPEECH.rate * BLOCK_S) * SPEECH.width
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.t = 100.0
+
+    def now(self) -> float:
+        return self.t
+
+
+class FakeMic:
+    """Delivers queued audio block by block, then silence, moving the clock along with the audio."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.pending = bytearray()
+        self.alive = True
+        self.closed = False
+
+    def queue(self, pcm: bytes) -> None:
+        self.pending += pcm
+
+    def silence(self, seconds: float) -> None:
+        self.queue(bytes(int(SPEECH.rate * seconds) * SPEECH.width))
+
+    def read(self, timeout_s: float) -> MicBlock | None:
+        block = bytes(self.pending[:BLOCK_BYTES]).ljust(BLOCK_BYTES, b"\0")
+        del self.pending[:BLOCK_BYTES]
+        self.clock.t += BLOCK_S
+        return MicBlock(block, self.clock.t)
+
+    def drain(self) -> None:
+        self.pending.clear()
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    return session_synth(tmp_path_factory.mktemp("speech"))
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> Recognizer:
+    return make_recognizer("pocketsphinx", phrases=TEST_PHRASES)
+
+
+class Rig:
+    def __init__(self, recognizer: Recognizer) -> None:
+        self.clock = FakeClock()
+        self.mic = FakeMic(self.clock)
+        recognizer.set_grammar(None)
+        recognizer.reset()
+        self.ears = MicEars(recognizer, lambda: self.mic, commands=["pause", "how much time is left"],
+                            clock=self.clock)
+
+    def speak(self, speech: Speech) -> tuple[float, float]:
+        """Queue speech; returns the clock times its sound starts and ends."""
+        start_s = self.clock.t + len(self.mic.pending) / SPEECH.width / SPEECH.rate
+        pcm = speech.pcm()
+        samples = np.frombuffer(pcm, dtype=np.int16)
+        loud = np.flatnonzero(np.abs(samples) > 500)
+        self.mic.queue(pcm)
+        return start_s + loud[0] / SPEECH.rate, start_s + loud[-1] / SPEECH.rate
+
+    def listen(self, seconds: float) -> list[tuple[Heard, float]]:
+        """Everything heard within ``seconds`` of clock time, each with the time it was returned."""
+        out = []
+        stop_s = self.clock.t + seconds
+        while self.clock.t < stop_s:
+            heard = self.ears.get(0.1)
+            if heard is not None:
+                out.append((heard, self.clock.t))
+        return out
+
+
+@pytest.fixture()
+def rig(recognizer: Recognizer) -> Rig:
+    return Rig(recognizer)
+
+
+def test_a_command_is_returned_a_quarter_second_after_speech_ends(rig: Rig, synth: Synth) -> None:
+    rig.mic.silence(0.5)
+    _, spoken_end_s = rig.speak(synth.hibari("coach, how much time is left"))
+    rig.mic.silence(3.0)
+    heard = rig.listen(4.0)
+    assert [h.text for h, _ in heard] == ["coach how much time is left"]
+    (utterance, returned_s), = heard
+    assert utterance.end_s == pytest.approx(spoken_end_s, abs=0.15)  # a soft final consonant may fall under the VAD
+    # Acted on after the short end-of-speech silence, not after a long timeout.
+    assert returned_s - utterance.end_s == pytest.approx(END_SILENCE_S, abs=2 * BLOCK_S)
+
+
+def test_a_pause_after_the_bare_wake_word_is_waited_for(rig: Rig, synth: Synth) -> None:
+    rig.mic.silence(0.3)
+    _, wake_end_s = rig.speak(synth.hibari("coach"))
+    rig.mic.silence(0.5)
+    request_start_s, _ = rig.speak(synth.hibari("give us a conversation starter"))
+    rig.mic.silence(2.0)
+    assert 0.9 < request_start_s - wake_end_s < 1.3  # a natural pause after "coach"
+    heard = [h.text for h, _ in rig.listen(6.0)]
+    assert len(heard) == 1  # one request, not "coach" and then the rest
+    assert heard[0].startswith("coach") and heard[0].endswith("give us a conversation starter")
+
+
+def test_noise_without_words_is_not_an_utterance(rig: Rig) -> None:
+    rng = np.random.default_rng(0)
+    rig.mic.silence(0.3)
+    rig.mic.queue((rng.normal(0, 3000, int(0.15 * SPEECH.rate))).astype(np.int16).tobytes())  # a knock
+    rig.mic.silence(2.0)
+    assert rig.listen(2.5) == []
+
+
+def test_muted_speech_is_dropped_and_listening_resumes_after_the_tail(rig: Rig, synth: Synth) -> None:
+    rig.ears.set_muted(True)
+    rig.mic.silence(0.2)
+    rig.speak(synth.hibari("give us a conversation starter"))
+    rig.mic.silence(0.5)
+    assert rig.listen(3.5) == []
+    rig.ears.set_muted(False)
+    assert rig.ears.activity == "muted"
+    rig.mic.silence(MUTE_TAIL_S + 0.1)
+    rig.speak(synth.hibari("coach, pause"))
+    rig.mic.silence(1.0)
+    assert [h.text for h, _ in rig.listen(3.0)] == ["coach pause"]
+
+
+def test_barge_in_is_returned_as_soon_as_it_is_recognised(rig: Rig, synth: Synth) -> None:
+    rig.ears.set_muted(True)
+    rig.mic.silence(0.3)
+    _, spoken_end_s = rig.speak(synth.hibari("coach, stop"))
+    rig.mic.silence(1.0)
+    heard = rig.listen(3.0)
+    assert [h.text for h, _ in heard] == ["coach stop"]
+    # From the partial text: before the end-of-speech silence would have run out.
+    assert heard[0][1] < spoken_end_s + END_SILENCE_S
+
+
+def test_commands_only_mode_switches_the_grammar(synth: Synth) -> None:
+    calls: list[list[str] | None] = []
+
+    class Spy:
+        def __init__(self, inner: Recognizer) -> None:
+            self.inner = inner
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.inner, name)
+
+        def set_grammar(self, phrases: list[str] | None) -> None:
+            calls.append(phrases)
+            self.inner.set_grammar(phrases)
+
+    clock = FakeClock()
+    mic = FakeMic(clock)
+    ears = MicEars(Spy(make_recognizer("text")), lambda: mic, commands=["pause"], clock=clock)  # type: ignore[arg-type]
+    ears.set_mode("commands_only")
+    ears.set_mode("commands_only")
+    ears.set_mode("normal")
+    assert calls == [["pause"], None]
+
+
+def test_a_lost_microphone_is_reopened(recognizer: Recognizer, synth: Synth) -> None:
+    clock = FakeClock()
+    first, second = FakeMic(clock), FakeMic(clock)
+    attempts: list[str] = []
+
+    def open_mic() -> FakeMic:
+        attempts.append("open")
+        if len(attempts) == 1:
+            return first
+        if len(attempts) == 2:
+            raise AudioError("no microphone found")
+        return second
+
+    ears = MicEars(recognizer, open_mic, clock=clock)
+    assert ears.get(0.1) is None
+    first.alive = False
+    clock.t += 0.1
+    assert ears.get(0.1) is None and first.closed
+    assert ears.activity == "mic-lost"
+    for _ in range(60):  # retries every couple of seconds until a microphone is back
+        clock.t += 0.1
+        ears.get(0.0)
+    assert attempts == ["open", "open", "open"]
+    second.silence(0.3)
+    second.queue(synth.hibari("coach, pause").pcm())
+    second.silence(1.0)
+    heard = []
+    for _ in range(100):
+        got = ears.get(0.05)
+        if got is not None:
+            heard.append(got.text)
+    assert heard == ["coach pause"]
+
+
+def test_vad_follows_the_noise_floor() -> None:
+    vad = Vad()
+    rng = np.random.default_rng(1)
+    hum = (rng.normal(0, 200, 320)).astype(np.int16).tobytes()  # about -44 dBFS of room noise
+    assert not any(vad.is_speech(hum) for _ in range(50))
+    speech = (rng.normal(0, 6000, 320)).astype(np.int16).tobytes()
+    assert vad.is_speech(speech)
+    assert not vad.is_speech(bytes(640))
+
+
+def test_a_follow_up_is_taken_from_the_final_text_when_the_partial_lags(synth: Synth) -> None:
+    from voice_coach.content import load_library
+    from voice_coach.matching import load_intents, recognize
+    from voice_coach.asr.phrases import background_text, recognizer_phrases
+
+    intents = load_intents()
+    recognizer = make_recognizer("pocketsphinx", phrases=recognizer_phrases(intents),
+                                 background=background_text(load_library()))
+    clock = FakeClock()
+    mic = FakeMic(clock)
+    ears = MicEars(recognizer, lambda: mic, clock=clock,
+                   complete=lambda text: recognize(text, intents) is not None)
+    rig = Rig.__new__(Rig)
+    rig.clock, rig.mic, rig.ears = clock, mic, ears
+    for speed in (0.9, 1.0, 1.15):
+        mic.silence(0.3)
+        rig.speak(synth.hibari("another one", speed))
+        mic.silence(1.5)
+        heard = rig.listen(3.0)
+        assert len(heard) == 1
+        match = recognize(heard[0][0].text, intents)
+        assert match is not None and match.intent == "another"
+        assert heard[0][1] - heard[0][0].end_s == pytest.approx(END_SILENCE_S, abs=2 * BLOCK_S)
