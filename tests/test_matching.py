@@ -255,3 +255,24 @@ def test_slot_values(intents: Intents) -> None:
     assert match is not None and match.slots == {"depth": "medium"}
     match = recognize("coach add a minute and a half", intents, Context(in_exercise=True))
     assert match is not None and match.slots == {"minutes": 1.5}
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("coach a quick tip while i cook", "tip"),  # where they are is not what they ask about
+        ("a conversation starter for a long car ride", "conversation_starter"),
+        ("any tips for a crispy roast potato", None),  # a tip about something the coach knows nothing of
+        ("can you give me some advice on buying a car", None),
+        ("tell me more about your day", None),  # "your" + the partner's things: said to the partner
+        ("ask me and my wife something about values", "conversation_starter"),  # "me and my wife" is "us"
+    ],
+)
+def test_situations_subjects_and_partner_talk(intents: Intents, text: str, intent: str | None) -> None:
+    match = recognize(text, intents, Context())
+    assert (match.intent if match else None) == intent
+
+
+def test_number_taken_back(intents: Intents) -> None:
+    match = recognize("coach add one no two minutes", intents, Context(in_exercise=True, speaking_turn=True))
+    assert match is not None and (match.intent, match.slots) == ("add_time", {"minutes": 2.0})

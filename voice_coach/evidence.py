@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
+from rapidfuzz import fuzz, process
+
 from voice_coach.intent_data import Intents
 from voice_coach.normalize import PhraseMap
+from voice_coach.scoring import situation_masked
 from voice_coach.slots import SlotReading
 
 _LOGGER = logging.getLogger(__name__)
@@ -21,8 +24,47 @@ _QUESTION_WORDS = frozenset({"how", "when", "what", "why", "where", "should", "i
 # Talking about the partner (not to them) is talking to the coach: "she gets defensive".
 _THIRD_PERSON = frozenset({"he", "she", "him", "her", "his", "hers", "they", "them", "their", "partner", "wife",
                            "husband", "boyfriend", "girlfriend", "spouse", "fiance", "fiancee"})
+# Words that show a request is about the couple, whatever its subject.
+_COUPLE = frozenset({"us", "we", "our", "ours", "ourselves", "partner", "husband", "wife", "boyfriend", "girlfriend",
+                     "spouse", "fiance", "fiancee", "him", "her", "he", "she", "his", "hers", "relationship",
+                     "marriage", "couple", "couples", "together"})
+_SOMETHING = frozenset({"something", "anything"})
+_SUBJECT_PREPS = frozenset({"about", "on", "for", "regarding", "concerning", "around", "with"})
+SOUNDS_KNOWN = 85.0
+"""An unknown word this close (rapidfuzz ratio) to a known one is taken as known, misheard."""
 _DEPTH_NOUNS = frozenset({"something", "one", "ones", "question", "questions", "anything", "thing"})
 _SUBJECT_LEADS = (("something", "about"), ("anything", "about"), ("something", "on"), ("about",))
+
+
+def partner_talk(words: Sequence[str], intents: Intents) -> bool:
+    """True for "your" + something of the partner's ("your day", "your mum"): words to the partner, not the coach."""
+    if "each" in words:
+        return False  # "ask each other about your childhoods" speaks to both
+    return any(w == "your" and i + 1 < len(words) and words[i + 1] not in intents.coach_things
+               for i, w in enumerate(words))
+
+
+def foreign_subject(words: list[str], reading: SlotReading, intents: Intents) -> bool:
+    """True when a tip or question is asked for about something the coach has nothing on ("tips for a roast").
+
+    The subject is what follows the kind named ("advice on buying a car"); it is foreign when it has a word
+    the coach does not know and nothing shows the request is about the couple.
+    """
+    if reading.topic or reading.category or reading.depth or has_any(words, intents.domain_words):
+        return False
+    if any(w in _COUPLE for w in words):
+        return False
+    for i, word in enumerate(words[:-1]):
+        if (word in _TIP_WORDS or word in _STARTER_WORDS or word in _SOMETHING) and words[i + 1] in _SUBJECT_PREPS:
+            subject = [w for w in situation_masked(words, intents)[i + 2:] if w.isalpha() and len(w) > 2]
+            return any(w not in intents.known_words and not _sounds_known(w, intents) for w in subject)
+    return False
+
+
+def _sounds_known(word: str, intents: Intents) -> bool:
+    """True when an unknown word is close to a known one (a recogniser slip, a plural)."""
+    return process.extractOne(word, intents.spellings, scorer=fuzz.ratio, processor=None,
+                              score_cutoff=SOUNDS_KNOWN) is not None
 
 
 def has_any(words: Sequence[str], phrases: PhraseMap | None) -> bool:

@@ -24,6 +24,8 @@ Schema. Every ``*.yaml`` file in the intents folder may hold any of these top-le
       speaker_me: [me, i]            # speaker_partner: [partner, my wife, ...]
     out_of_scope_words: [weather, music]   # veto: a request with these is not for the coach
     domain_words: [open up, partner]   # show a question is about the couple even without a topic
+    situations: [while, in the car]    # where the couple are: the words after these never veto a request
+    coach_things: [turn, voice]        # what may follow "your" in a request to the coach; else it is partner talk
     not_slots: [listening exercise]    # phrases whose words are never slot values
 
 Slots usable in templates: {depth}, {topic} (a tip topic or a starter category), {minutes}, {speaker}.
@@ -123,6 +125,8 @@ class Intents:
         self.out_of_scope_words = PhraseMap((self.normalizer.words(w), True) for w in lists["out_of_scope_words"])
         self.corrections = PhraseMap((self.normalizer.words(w), True) for w in lists["corrections"])
         self.domain_words = PhraseMap((self.normalizer.words(w), True) for w in lists["domain_words"])
+        self.situations = PhraseMap((self.normalizer.words(w), True) for w in lists["situations"])
+        self.coach_things = frozenset(w for p in lists["coach_things"] for w in self.normalizer.words(p))
         self.exercise_intents = {name for name, d in self.intents.items() if d.exercise}
         self._choice_sets: dict[str, tuple[list[str], list[str]]] = {}
         words_of: dict[str, set[str]] = {}

@@ -14,7 +14,7 @@ from voice_coach.errors import ContentError
 _LOGGER = logging.getLogger(__name__)
 
 LIST_KEYS = ("wake_words", "wake_mishearings", "wake_prefixes", "drop", "corrections", "out_of_scope_words",
-             "domain_words", "not_slots", "drop_leading")
+             "domain_words", "not_slots", "drop_leading", "situations", "coach_things")
 """Top-level keys that hold lists of words or phrases."""
 
 

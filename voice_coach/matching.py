@@ -11,7 +11,17 @@ from __future__ import annotations
 
 import logging
 
-from voice_coach.evidence import CONTENT, answer, by_command_cues, by_keywords, content_kind, has_any, named_kind
+from voice_coach.evidence import (
+    CONTENT,
+    answer,
+    by_command_cues,
+    by_keywords,
+    content_kind,
+    foreign_subject,
+    has_any,
+    named_kind,
+    partner_talk,
+)
 from voice_coach.intent_data import INTENTS_DIR, OUT_OF_SCOPE, Intents, load_intents
 from voice_coach.match import Context, Match, SlotValue
 from voice_coach.normalize import MAX_CHARS, WakeWords
@@ -113,10 +123,14 @@ def _decide(scores: dict[str, float], words: list[str], marked: list[str], readi
                 return name
     if scores.get(OUT_OF_SCOPE, 0.0) >= max(best_score, OUT_OF_SCOPE_SCORE):
         return None  # an out-of-scope template fits at least as well as any intent
-    vetoed = has_any(veto_words(words, reading), intents.out_of_scope_words)
+    if partner_talk(words, intents) and not (addressed and ctx.in_exercise and best in intents.exercise_intents):
+        return None  # "tell me more about your day" is said to the partner
+    vetoed = has_any(veto_words(words, reading, intents), intents.out_of_scope_words)
     if best != OUT_OF_SCOPE and best_score >= ACCEPT_SCORE and (not vetoed or best_score >= 95):
         if best in CONTENT or (best in _FOLLOW_UP_INTENTS and not _ANOTHER_WORDS & set(words)
                                and named_kind(marked, intents)):
+            if best_score < 95 and foreign_subject(words, reading, intents):
+                return None
             return content_kind(marked, reading, intents) or best  # "go on, give us a question"
         if best == "start_exercise" and ctx.in_exercise and not (reading.minutes or reading.speaker):
             return "resume"  # "back to the exercise" while it runs
@@ -131,7 +145,10 @@ def _decide(scores: dict[str, float], words: list[str], marked: list[str], readi
         return None
     if command and command[1] >= (3 if named_kind(marked, intents) else 2):
         return command[0]  # "you're going too fast"; but "go on, give us a question" names the kind
-    return by_keywords(words, marked, query, reading, addressed, intents) or (command[0] if command else None)
+    content = by_keywords(words, marked, query, reading, addressed, intents)
+    if content and foreign_subject(words, reading, intents):
+        return None  # "any tips for a crispy roast potato"
+    return content or (command[0] if command else None)
 
 
 def _follow_up(intent: str, plain: str, ctx: Context) -> str:
