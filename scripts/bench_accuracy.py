@@ -271,6 +271,7 @@ def main() -> int:
         cell = cells[(row["voice"], row["condition"])]
         cell["n"] += 1
         cell["ours"] += ours == intent
+        cell["wrong"] += ours is not None and ours != intent  # a different action, worse than none
         cell["baseline"] += baseline(row["heard"]) == intent
         cell["verbatim"] += row["heard"] == benchlib.spoken(text)
         if ours != intent:
@@ -295,6 +296,7 @@ def main() -> int:
         keys_clean = [(v, "clean") for v in voice_list if v.startswith(prefix)]
         keys_noisy = [(v, c) for v in voice_list if v.startswith(prefix) for c in noisy_names]
         summary[family] = {"clean": rate(keys_clean, "ours"), "noisy": rate(keys_noisy, "ours"),
+                           "wrong_clean": rate(keys_clean, "wrong"), "wrong_noisy": rate(keys_noisy, "wrong"),
                            "baseline_clean": rate(keys_clean, "baseline"),
                            "baseline_noisy": rate(keys_noisy, "baseline")}
     elapsed_s = time.monotonic() - started
@@ -305,7 +307,8 @@ def main() -> int:
     print(table(headers, rows))
     for family, figures in summary.items():
         print(f"{family}: clean {figures['clean']:.1%} (goal {GOAL_CLEAN:.0%}), noisy {figures['noisy']:.1%} "
-              f"(goal {GOAL_NOISY:.0%}); baseline {figures['baseline_clean']:.1%} / {figures['baseline_noisy']:.1%}")
+              f"(goal {GOAL_NOISY:.0%}); baseline {figures['baseline_clean']:.1%} / {figures['baseline_noisy']:.1%}; "
+              f"a wrong action {figures['wrong_clean']:.1%} / {figures['wrong_noisy']:.1%}")
     print(f"matcher on the written text: {text_right}/{len(commands)}; decoding real-time factor {rtf:.2f}; "
           f"{elapsed_s:.0f} s")
     if args.errors:

@@ -107,6 +107,11 @@ WHY = {
 """Why a goal can be missed, shown under the table for the rows that miss."""
 
 
+def _wrong(summary: dict[str, Any], condition: str) -> str:
+    value = summary.get(f"wrong_{condition}")
+    return "" if value is None else f"; a wrong action: {_pct(value)}"
+
+
 def accuracy_rows(data: dict[str, Any] | None, label: str) -> list[Row]:
     if data is None:
         return [(f"Spoken command accuracy, {label}", "≥ 95 % clean, ≥ 85 % at 10 dB", "not measured", None)]
@@ -114,10 +119,10 @@ def accuracy_rows(data: dict[str, Any] | None, label: str) -> list[Row]:
     for family, voices in (("hibari", "hibari-tts, 3 speeds"), ("espeak", "espeak-ng, 3 voices")):
         s = data["summary"][family]
         rows.append((f"Spoken command accuracy, {label}, clean, {voices} ({data['engine']}, {data['commands']} commands)",
-                     "≥ 95 %", f"{_pct(s['clean'])} (plain rapidfuzz: {_pct(s['baseline_clean'])})",
+                     "≥ 95 %", f"{_pct(s['clean'])} (plain rapidfuzz: {_pct(s['baseline_clean'])}){_wrong(s, 'clean')}",
                      s["clean"] >= data["goals"]["clean"]))
         rows.append((f"… same, kitchen noise at {data['snr_db']:g} dB SNR (water, clatter, fan)", "≥ 85 %",
-                     f"{_pct(s['noisy'])} (plain rapidfuzz: {_pct(s['baseline_noisy'])})",
+                     f"{_pct(s['noisy'])} (plain rapidfuzz: {_pct(s['baseline_noisy'])}){_wrong(s, 'noisy')}",
                      s["noisy"] >= data["goals"]["noisy"]))
     return rows
 
