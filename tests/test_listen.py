@@ -14,7 +14,8 @@ from voice_coach.asr import Recognizer, make_recognizer
 from voice_coach.audio_format import SPEECH
 from voice_coach.audio_mic import MicBlock
 from voice_coach.errors import AudioError
-from voice_coach.listen import END_SILENCE_S, MUTE_TAIL_S, Heard, MicEars, Vad
+from voice_coach.listen import END_SILENCE_S, MUTE_TAIL_S, Heard, MicEars
+from voice_coach.vad import Vad
 
 BLOCK_S = 0.02
 BLOCK_BYTES = int(SPEECH.rate * BLOCK_S) * SPEECH.width
