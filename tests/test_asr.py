@@ -97,8 +97,8 @@ def test_pocketsphinx_robotic_voices_are_harder_but_often_usable(
 
 
 def test_partner_talk_does_not_turn_into_the_wake_word(coach_ears: Recognizer, synth: Synth) -> None:
-    voices = [synth.hibari(t, s) for t in PARTNER_SENTENCES for s in HIBARI_SPEEDS]
-    voices += [synth.espeak(t, v) for t in PARTNER_SENTENCES for v in ESPEAK_VOICES]
+    voices = [synth.hibari(t, s) for t in PARTNER_SENTENCES for s in (0.9, 1.15)]
+    voices += [synth.espeak(t, "en-us") for t in PARTNER_SENTENCES]
     heard = [_decode(coach_ears, speech) for speech in voices]
     assert not [h for h in heard if h.split()[:1] == ["coach"]]
 

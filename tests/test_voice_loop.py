@@ -16,6 +16,8 @@ import pytest
 from audio_rig import PulseRig, pulse_rig  # noqa: F401 - fixture
 from synth import MONOLOGUE, Speech, Synth, concat, session_synth
 
+from voice_coach.listen import MUTE_TAIL_S
+
 Event = dict[str, Any]
 
 
@@ -41,6 +43,7 @@ class Coach:
             [sys.executable, "-m", "voice_coach", "run", *engine, "--events", str(self.events_path), "--debug", *args],
             env=self.env, stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.err,
         )
+        self._unmutes_before = 0
         self._wait(self._listening, 60, "the coach to open the microphone")
         time.sleep(1.0)  # its first blocks arrive a moment after the stream opens
 
@@ -76,19 +79,26 @@ class Coach:
     def say(self, speech: Speech) -> float:
         """Play speech into the microphone; returns when it really ended (from the mic_feed recording)."""
         start_s = time.monotonic()
+        self._unmutes_before = self.unmutes()
         self.rig.play(self.synth.wav(speech.padded(0.1, 0.1)))
         spans = self.rig.mic_feed.sound_spans(since_s=start_s - 0.2)
         assert spans, "nothing reached the virtual microphone"
         return spans[-1][1]
 
-    def wait_quiet(self, quiet_s: float = 1.0, timeout_s: float = 60.0) -> None:
-        """Until the speaker has been silent for ``quiet_s`` (the coach finished talking)."""
+    def unmutes(self) -> int:
+        """How often the coach has opened its microphone again after talking (from its --debug log)."""
+        return (self.folder / "stderr.txt").read_text(errors="replace").count("listening again in")
+
+    def wait_quiet(self, quiet_s: float = 0.8, timeout_s: float = 60.0) -> None:
+        """Until the coach finished talking: the speaker silent for ``quiet_s`` and its microphone open again."""
         def quiet() -> bool:
             now = time.monotonic()
             spans = self.rig.speaker.sound_spans(since_s=now - 30)
             return not spans or now - spans[-1][1] >= quiet_s
 
         self._wait(quiet, timeout_s, "the coach to stop talking")
+        self._wait(lambda: self.unmutes() > self._unmutes_before, timeout_s, "the coach to listen again")
+        time.sleep(MUTE_TAIL_S + 0.1)
 
     def first_reply_sound(self, after_s: float, timeout_s: float = 15.0) -> float:
         found: list[float] = []
@@ -146,7 +156,7 @@ def test_conversation_follow_up_partner_talk_self_hearing_and_barge_in(
     assert _intents(coach.events()[n:]) == ["conversation_starter"]
 
     # 2. "another one" without the wake word, inside the follow-up window.
-    coach.wait_quiet(0.8)
+    coach.wait_quiet()
     n = len(coach.events())
     ended_s = coach.say(synth.hibari("another one"))
     said = coach.wait_event(n, lambda e: e["type"] == "say")
@@ -155,7 +165,7 @@ def test_conversation_follow_up_partner_talk_self_hearing_and_barge_in(
     assert _intents(coach.events()[n:]) == ["another"]
 
     # 3. The partners talking to each other, no wake word: heard and ignored.
-    coach.wait_quiet(0.8)
+    coach.wait_quiet()
     n = len(coach.events())
     coach.say(synth.hibari("can we pause and talk about your mum's visit"))
     ignored = coach.wait_event(n, lambda e: e["type"] == "heard")
@@ -190,12 +200,12 @@ def test_conversation_follow_up_partner_talk_self_hearing_and_barge_in(
     # 5. Self-hearing: the speaker leaks into the microphone; a reply full of command words
     #    ("another one", "tell me more", "save that one") must not set the coach off.
     with pulse_rig.loopback():
-        coach.wait_quiet(0.8)
+        coach.wait_quiet()
         n = len(coach.events())
         coach.say(synth.hibari("coach, what can you do"))
         help_said = coach.wait_event(n, lambda e: e["type"] == "say")
         assert re.search(r"another one|tell me more|save that|a tip|start the listening", help_said["text"])
-        coach.wait_quiet(0.8)
+        coach.wait_quiet()
         time.sleep(2.5)  # well into the follow-up window, where an echoed command would act
         assert _intents(coach.events()[n:]) == ["help"]
         assert [e for e in coach.events()[n:] if e["type"] == "say"] == [help_said]
@@ -211,11 +221,11 @@ def test_exercise_by_voice_keeps_the_speakers_words_private(
         n = len(coach.events())
         coach.say(synth.hibari("coach, start the listening exercise, one minute each"))
         coach.wait_event(n, lambda e: e["type"] == "state" and e["name"] == "checkin")
-        coach.wait_quiet(0.8)
+        coach.wait_quiet()
         n = len(coach.events())
         coach.say(synth.hibari("coach, skip it"))
         coach.wait_event(n, lambda e: e["type"] == "chime" and e["kind"] == "start")
-        coach.wait_quiet(0.8)
+        coach.wait_quiet()
 
         # The speaking turn: a monologue full of command words, none addressed to the coach.
         turn_start = len(coach.events())
@@ -230,11 +240,11 @@ def test_exercise_by_voice_keeps_the_speakers_words_private(
         assert _intents(coach.events()[turn_start:]) == ["time_left"]
 
         # "coach, pause" -> "Paused. Say coach, resume ...": its own "coach, resume" must not resume.
-        coach.wait_quiet(0.8)
+        coach.wait_quiet()
         n = len(coach.events())
         coach.say(synth.hibari("coach, pause"))
         coach.wait_event(n, lambda e: e["type"] == "say")
-        coach.wait_quiet(0.8)
+        coach.wait_quiet()
         time.sleep(2.5)
         assert _intents(coach.events()[n:]) == ["pause"]
         out, err = coach.stop()

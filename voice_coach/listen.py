@@ -156,6 +156,7 @@ class MicEars:
         elif self._muted_since_s is not None:
             self._muted_since_s = None
             self._muted_until_s = now + MUTE_TAIL_S
+            _LOGGER.debug("the coach is quiet: listening again in %.2f s", MUTE_TAIL_S)
 
     def close(self) -> None:
         self.closed = True
