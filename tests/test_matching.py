@@ -173,6 +173,9 @@ def test_load_errors_name_file_and_line(tmp_path: Path) -> None:
         load_intents(bad)
     with pytest.raises(ContentError, match="not found"):
         load_intents(tmp_path / "missing.yaml")
+    bad.write_text("replace:\n  slower: [slow her]\n  slower: [more slow]\n", encoding="utf-8")
+    with pytest.raises(ContentError, match=r"bad\.yaml:3: key 'slower' appears twice"):
+        load_intents(bad)
 
 
 def test_ladder_from_yaml_and_dict() -> None:

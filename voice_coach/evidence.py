@@ -55,7 +55,7 @@ def foreign_subject(words: list[str], reading: SlotReading, intents: Intents) ->
     if any(w in _COUPLE for w in words):
         return False
     for i, word in enumerate(words[:-1]):
-        if (word in _TIP_WORDS or word in _STARTER_WORDS or word in _SOMETHING) and words[i + 1] in _SUBJECT_PREPS:
+        if word in _TIP_WORDS or word in _STARTER_WORDS or (word in _SOMETHING and words[i + 1] in _SUBJECT_PREPS):
             subject = [w for w in situation_masked(words, intents)[i + 2:] if w.isalpha() and len(w) > 2]
             return any(w not in intents.known_words and not _sounds_known(w, intents) for w in subject)
     return False

@@ -39,7 +39,20 @@ def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> Where:
     return value
 
 
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
+    """A mapping whose keys are unique: a key said twice would silently drop the first one's entries."""
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise ContentError(f"{loader.source}:{key_node.start_mark.line + 1}: key {key!r} appears twice",
+                               "merge the two entries into one")
+        seen.add(key)
+    return loader.construct_mapping(node)  # type: ignore[no-any-return]
+
+
 _Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 # YAML 1.1 reads yes/no/on/off as booleans; in intent files they are words ("yes:" is an intent).
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
