@@ -279,3 +279,16 @@ def test_situations_subjects_and_partner_talk(intents: Intents, text: str, inten
 def test_number_taken_back(intents: Intents) -> None:
     match = recognize("coach add one no two minutes", intents, Context(in_exercise=True, speaking_turn=True))
     assert match is not None and (match.intent, match.slots) == ("add_time", {"minutes": 2.0})
+
+
+def test_names_relative_clauses_and_reasons(intents: Intents) -> None:
+    match = recognize("start the exercise with emma and jake, jake first", intents)
+    assert match is not None and (match.intent, match.slots) == ("start_exercise", {"speaker": "Jake"})
+    match = recognize("start the exercise seven minutes each and i'll start", intents)
+    assert match is not None and match.slots == {"minutes": 7.0, "speaker": "me"}
+    match = recognize("can we try that listening exercise where one person talks", intents)
+    assert match is not None and match.intent == "start_exercise"
+    turn = Context(in_exercise=True, speaking_turn=True)
+    match = recognize("coach hang on, someone's at the door", intents, turn)
+    assert match is not None and match.intent == "pause"
+    assert recognize("coach stop the car", intents, turn) is None

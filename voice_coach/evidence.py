@@ -29,6 +29,7 @@ _COUPLE = frozenset({"us", "we", "our", "ours", "ourselves", "partner", "husband
                      "spouse", "fiance", "fiancee", "him", "her", "he", "she", "his", "hers", "relationship",
                      "marriage", "couple", "couples", "together"})
 _SOMETHING = frozenset({"something", "anything"})
+_RELATIVES = frozenset({"where", "which", "who", "whereby"})
 _SUBJECT_PREPS = frozenset({"about", "on", "for", "regarding", "concerning", "around", "with"})
 SOUNDS_KNOWN = 85.0
 """An unknown word this close (rapidfuzz ratio) to a known one is taken as known, misheard."""
@@ -136,29 +137,31 @@ def by_keywords(words: list[str], marked: list[str], query: list[str], reading: 
     return "tip" if tip > starter else "conversation_starter"
 
 
-def by_command_cues(query: list[str], intents: Intents, unknown: Callable[[str], int], addressed: bool,
+def by_command_cues(query: list[str], intents: Intents, unknown: Callable[[str, list[str]], int], addressed: bool,
                     prefer: frozenset[str] | set[str] = frozenset()) -> tuple[str, int] | None:
     """(command, cue length) for a command named by a cue phrase inside a longer sentence ("you're going too fast").
 
     The longest cue decides (commands in `prefer` first). The other words may be ones the intent does
     not know only so far: one for a cue of two words or more, three when it was said to the coach; so
     "pause the movie" or "can we pause and talk about your mother" (said to a partner) is not "pause".
+    A relative clause after the cue only describes it ("that listening exercise where one person talks").
     """
-    found: list[tuple[bool, int, str]] = []
+    found: list[tuple[bool, int, str, int]] = []
     for name, cues in intents.cues.items():
         if name in CONTENT or name in ("yes", "no"):
             continue
         hits = cues.find_all(query)
         if hits:
             length = max(int(str(v)) for _, _, v in hits)
-            found.append((name in prefer, length, name))
+            found.append((name in prefer, length, name, max(end for _, end, _ in hits)))
     if not found:
         return None
     found.sort(reverse=True)
-    preferred, length, name = found[0]
+    preferred, length, name, cue_end = found[0]
     if len(found) > 1 and found[1][:2] == (preferred, length):
         return None  # two commands named equally: not sure which
-    missing = unknown(name)
+    cut = next((i for i in range(cue_end, len(query)) if query[i] in _RELATIVES), len(query))
+    missing = unknown(name, query[:cut])
     allowed = 3 if addressed else 1 if length >= 2 else 0
     return (name, length) if missing <= allowed else None
 

@@ -50,9 +50,16 @@ EXERCISE_MARGIN = 6.0
 """In the exercise, an exercise command this close to the best match wins."""
 OUT_OF_SCOPE_SCORE = 70.0
 """Matching an out-of-scope template this well means "not for the coach"."""
+WHOLE_COMMAND_SCORE = 95.0
+"""In a speaking turn, the words before a new clause must be a command this exactly."""
+MAX_PREFIX_WORDS = 4
+"""Longest command looked for before a new clause in a speaking turn."""
 MAX_WORDS = 40
 """Words scored at most; commands are short and this bounds the time per utterance."""
 
+# Words that start a clause of its own after a command ("hang on, someone's at the door").
+_CLAUSE_STARTS = frozenset({"someone", "somebody", "i", "we", "he", "she", "they", "there", "my", "our", "phone",
+                            "baby", "kids", "dog", "doorbell"})
 _FOLLOW_UP_INTENTS = frozenset({"tell_more", "resume", "another"})
 # Words that make "another" more than a named kind ("another question" is not a new starter request).
 _ANOTHER_WORDS = frozenset({"another", "different", "next", "new", "else", "other", "more"})
@@ -112,7 +119,7 @@ def _decide(scores: dict[str, float], words: list[str], marked: list[str], readi
     best, best_score = ranked[0]
     if ctx.speaking_turn:
         ok = best in intents.exercise_intents and best_score >= TURN_ACCEPT_SCORE
-        return best if ok else None
+        return best if ok else _command_then_reason(words, intents)
     if ctx.pending_question:
         said = answer(words, intents) or max(("yes", "no"), key=lambda a: scores.get(a, 0.0))
         if answer(words, intents) or scores.get(said, 0.0) >= max(ANSWER_SCORE, best_score - 5):
@@ -137,7 +144,7 @@ def _decide(scores: dict[str, float], words: list[str], marked: list[str], readi
         return best
     query = query_words(marked, intents)
     prefer = intents.exercise_intents if ctx.in_exercise else frozenset()
-    command = by_command_cues(query, intents, lambda name: unknown_words(query, name, intents), addressed, prefer)
+    command = by_command_cues(query, intents, lambda name, ws: unknown_words(ws, name, intents), addressed, prefer)
     if vetoed:
         # "coach, pause, someone's at the door": a command to the coach in the exercise holds
         if command and addressed and command[0] in prefer:
@@ -149,6 +156,22 @@ def _decide(scores: dict[str, float], words: list[str], marked: list[str], readi
     if content and foreign_subject(words, reading, intents):
         return None  # "any tips for a crispy roast potato"
     return content or (command[0] if command else None)
+
+
+def _command_then_reason(words: list[str], intents: Intents) -> str | None:
+    """In a speaking turn, "coach, hang on, someone's at the door": a whole command, then a new clause.
+
+    The clause must start with its own subject, so "switch off the tv" or "pause and talk about ..." stay
+    the speaker's words.
+    """
+    for n in range(min(MAX_PREFIX_WORDS, len(words) - 1), 0, -1):
+        if words[n] not in _CLAUSE_STARTS:
+            continue
+        scores = score_intents([query_words(words[:n], intents)], intents, "turn")
+        best = max(scores.items(), key=lambda kv: kv[1], default=(None, 0.0))
+        if best[0] is not None and best[1] >= WHOLE_COMMAND_SCORE:
+            return best[0]
+    return None
 
 
 def _follow_up(intent: str, plain: str, ctx: Context) -> str:

@@ -52,7 +52,7 @@ _FUNCTION_WORDS = frozenset(
 
 def plain_words(words: list[str], reading: SlotReading) -> list[str]:
     """Words with amounts of time and the first speaker as placeholders (topic and depth words kept)."""
-    return replace_spans(words, [(reading.minutes, "minutes"), (reading.speaker, "speaker")])
+    return replace_spans(words, [(reading.minutes, "minutes"), (reading.speaker, "speaker"), (reading.names, "")])
 
 
 def marked_words(words: list[str], reading: SlotReading) -> list[str]:
@@ -63,7 +63,7 @@ def marked_words(words: list[str], reading: SlotReading) -> list[str]:
                         max(reading.topic.end, reading.category.end))
     elif reading.topic and reading.category:
         subject = max((reading.topic, reading.category), key=lambda f: f.end - f.start)
-    return replace_spans(words, [(reading.minutes, "minutes"), (reading.speaker, "speaker"),
+    return replace_spans(words, [(reading.minutes, "minutes"), (reading.speaker, "speaker"), (reading.names, ""),
                                  (subject, "topic"), (reading.depth, "depth")])
 
 
@@ -88,14 +88,24 @@ def situation_masked(words: list[str], intents: Intents) -> list[str]:
 
 
 def replace_spans(words: list[str], spans: Sequence[tuple[Found | Amount | None, str]]) -> list[str]:
-    """Words with each span (earlier entries win overlaps) replaced by its slot placeholder."""
+    """Words with each span (earlier entries win overlaps) replaced by its slot placeholder; slot "" drops
+    the span's words (those no earlier span holds: "with Emma and Jake, Jake first")."""
     taken: list[tuple[int, int, str]] = []
     for span, slot in spans:
-        if span is not None and not any(span.start < end and start < span.end for start, end, _ in taken):
-            taken.append((span.start, span.end, SLOT_TOKENS[slot]))
+        if span is None:
+            continue
+        start, end = span.start, span.end
+        if not slot:
+            for s, e, _ in taken:  # trim the part an earlier span holds
+                if s <= start < e:
+                    start = e
+                if s < end <= e:
+                    end = s
+        if start < end and not any(start < e and s < end for s, e, _ in taken):
+            taken.append((start, end, SLOT_TOKENS[slot] if slot else ""))
     out = list(words)
     for start, end, token in sorted(taken, reverse=True):
-        out[start:end] = [token]
+        out[start:end] = [token] if token else []
     return out
 
 

@@ -69,6 +69,8 @@ class SlotReading:
     """A starter category (voice_coach.content.CATEGORIES id)."""
     minutes: Amount | None
     speaker: Found | None
+    names: Found | None = None
+    """Two names said together ("with Emma and Jake"): who takes part, not who goes first."""
 
 
 class SlotReader:
@@ -104,7 +106,20 @@ class SlotReader:
             category=self._best(stems, "category"),
             minutes=find_minutes(masked),
             speaker=self._speaker(words, original),
+            names=self._names(words),
         )
+
+    def _names(self, words: list[str]) -> Found | None:
+        """The span of "[with] Emma and Jake": two words the coach does not know, joined by "and"."""
+        for i in range(1, len(words) - 1):
+            if words[i] == "and" and self._is_name(words[i - 1]) and self._is_name(words[i + 1]):
+                start = i - 1 - (i >= 2 and words[i - 2] in ("with", "for", "between"))
+                return Found(f"{words[i - 1]},{words[i + 1]}", start, i + 2)
+        return None
+
+    def _is_name(self, word: str) -> bool:
+        """True for a word that can only be a name here: unknown to the coach and shaped like a name."""
+        return word not in _NOT_NAMES and word not in self.known_words and bool(_NAME_RE.match(word))
 
     def _best(self, stems: list[str], lexicon: str, last: bool = False) -> Found | None:
         """The subject: a phrase right after "about"/"on" first, else the earliest; the last after a correction.
@@ -181,7 +196,8 @@ class SlotReader:
             found = self._who_at(words, j, original, backwards=True)
             if found and found[0] == "partner" and words[found[1]] in _POSSESSIVES:
                 found = None  # "your go" is a turn, not a speaker
-            if found and not (found[0] == "me" and words[end - 1] in ("start", "begin")):  # "i start" is ambiguous
+            # "can I start" may mean the exercise; "I'll start" (a helper verb between) means who goes first
+            if found and not (found[0] == "me" and words[end - 1] in ("start", "begin") and j == end - 2):
                 return Found(found[0], found[1], len(words))
         for lead in _SPEAKER_LEADS:
             n = len(lead)
