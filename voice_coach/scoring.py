@@ -166,7 +166,10 @@ def score_intents(queries: list[list[str]], intents: Intents, mode: str) -> dict
 
 def _says_any(query: tuple[str, ...], needed: frozenset[str]) -> bool:
     """True when the utterance has one of the needed words, or a word that sounds close to one."""
-    return any(w in needed or any(fuzz.ratio(w, n) >= WORD_SIMILARITY for n in needed) for w in query)
+    if any(w in needed for w in query):
+        return True
+    return any(process.extractOne(w, needed, scorer=fuzz.ratio, score_cutoff=WORD_SIMILARITY) is not None
+               for w in query)
 
 
 def unknown_words(words: list[str], intent: str, intents: Intents) -> int:
