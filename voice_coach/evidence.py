@@ -57,7 +57,8 @@ def foreign_subject(words: list[str], reading: SlotReading, intents: Intents) ->
         return False
     for i, word in enumerate(words[:-1]):
         if word in _TIP_WORDS or word in _STARTER_WORDS or (word in _SOMETHING and words[i + 1] in _SUBJECT_PREPS):
-            subject = [w for w in situation_masked(words, intents)[i + 2:] if w.isalpha() and len(w) > 2]
+            start = i + 2 if words[i + 1] in _SUBJECT_PREPS else i + 1
+            subject = [w for w in situation_masked(words, reading)[start:] if w.isalpha() and len(w) > 2]
             return any(w not in intents.known_words and not _sounds_known(w, intents) for w in subject)
     return False
 

@@ -113,7 +113,8 @@ class Intents:
         self.slot_reader = SlotReader(self.lexicons, [str(p) for p in slots.get("speaker_me", [])],
                                       [str(p) for p in slots.get("speaker_partner", [])], vocab,
                                       [self.normalizer.words(p) for p in lists["not_slots"]],
-                                      [self.normalizer.words(p) for p in lists["corrections"]])
+                                      [self.normalizer.words(p) for p in lists["corrections"]],
+                                      [self.normalizer.words(p) for p in lists["situations"]])
         self.cues: dict[str, PhraseMap] = {
             name: PhraseMap(self._cue_forms(d.cues, dropped=name not in ("tip", "conversation_starter")))
             for name, d in self.intents.items()
@@ -125,7 +126,6 @@ class Intents:
         self.out_of_scope_words = PhraseMap((self.normalizer.words(w), True) for w in lists["out_of_scope_words"])
         self.corrections = PhraseMap((self.normalizer.words(w), True) for w in lists["corrections"])
         self.domain_words = PhraseMap((self.normalizer.words(w), True) for w in lists["domain_words"])
-        self.situations = PhraseMap((self.normalizer.words(w), True) for w in lists["situations"])
         self.coach_things = frozenset(w for p in lists["coach_things"] for w in self.normalizer.words(p))
         self.exercise_intents = {name for name, d in self.intents.items() if d.exercise}
         self._choice_sets: dict[str, tuple[list[str], list[str]]] = {}

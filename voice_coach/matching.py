@@ -30,6 +30,7 @@ from voice_coach.scoring import (
     marked_words,
     plain_words,
     query_words,
+    replace_spans,
     score_intents,
     unknown_words,
     veto_words,
@@ -60,6 +61,8 @@ MAX_WORDS = 40
 # Words that start a clause of its own after a command ("hang on, someone's at the door").
 _CLAUSE_STARTS = frozenset({"someone", "somebody", "i", "we", "he", "she", "they", "there", "my", "our", "phone",
                             "baby", "kids", "dog", "doorbell"})
+# Commands that only mean something while the exercise runs; outside it they need the wake word or a template.
+_EXERCISE_ONLY = frozenset({"switch_turn", "time_left", "add_time", "time_out", "repeat_rules", "done"})
 _FOLLOW_UP_INTENTS = frozenset({"tell_more", "resume", "another"})
 # Words that make "another" more than a named kind ("another question" is not a new starter request).
 _ANOTHER_WORDS = frozenset({"another", "different", "next", "new", "else", "other", "more"})
@@ -89,8 +92,14 @@ def recognize(text: str, intents: Intents, context: Context | None = None) -> Ma
     marked = marked_words(words, reading)
     plain = query_words(plain_words(words, reading), intents)
     mode = "turn" if ctx.speaking_turn else ("pending" if ctx.pending_question or context is None else "normal")
-    scores = score_intents([plain, query_words(marked, intents)], intents, mode)
-    intent = _decide(scores, words, marked, reading, addressed, ctx, intents)
+    queries = [plain, query_words(marked, intents)]
+    if reading.situations:  # also as said, so "what should we have for dinner" still meets its out-of-scope template
+        queries.append(query_words(replace_spans(words, [(reading.minutes, "minutes")]), intents))
+    scores = score_intents(queries, intents, mode)
+    intent = _decide(scores, words, plain, marked, reading, addressed, ctx, intents)
+    if (intent in _EXERCISE_ONLY and context is not None and not (ctx.in_exercise or addressed)
+            and scores.get(intent, 0.0) < ACCEPT_SCORE):
+        intent = None  # "I need more time to get ready": no exercise runs, a command word alone is not enough
     if intent is None:
         if not ctx.speaking_turn:  # never log what a speaker says during their turn
             _LOGGER.debug("no match (best %s)", max(scores.items(), key=lambda kv: kv[1], default=None))
@@ -112,7 +121,7 @@ def _wake(intents: Intents) -> WakeWords:
     return cached[1]  # type: ignore[no-any-return]
 
 
-def _decide(scores: dict[str, float], words: list[str], marked: list[str], reading: SlotReading,
+def _decide(scores: dict[str, float], words: list[str], plain: list[str], marked: list[str], reading: SlotReading,
             addressed: bool, ctx: Context, intents: Intents) -> str | None:
     """Pick the intent from fuzzy scores, keyword evidence and context; None for out of scope."""
     ranked = sorted(scores.items(), key=lambda kv: -kv[1]) or [(OUT_OF_SCOPE, 0.0)]
@@ -132,7 +141,7 @@ def _decide(scores: dict[str, float], words: list[str], marked: list[str], readi
         return None  # an out-of-scope template fits at least as well as any intent
     if partner_talk(words, intents) and not (addressed and ctx.in_exercise and best in intents.exercise_intents):
         return None  # "tell me more about your day" is said to the partner
-    vetoed = has_any(veto_words(words, reading, intents), intents.out_of_scope_words)
+    vetoed = has_any(veto_words(words, reading), intents.out_of_scope_words)
     if best != OUT_OF_SCOPE and best_score >= ACCEPT_SCORE and (not vetoed or best_score >= 95):
         if best in CONTENT or (best in _FOLLOW_UP_INTENTS and not _ANOTHER_WORDS & set(words)
                                and named_kind(marked, intents)):
@@ -144,7 +153,8 @@ def _decide(scores: dict[str, float], words: list[str], marked: list[str], readi
         return best
     query = query_words(marked, intents)
     prefer = intents.exercise_intents if ctx.in_exercise else frozenset()
-    command = by_command_cues(query, intents, lambda name, ws: unknown_words(ws, name, intents), addressed, prefer)
+    # topic words count against a command: "stop interrupting me" is no "stop"
+    command = by_command_cues(plain, intents, lambda name, ws: unknown_words(ws, name, intents), addressed, prefer)
     if vetoed:
         # "coach, pause, someone's at the door": a command to the coach in the exercise holds
         if command and addressed and command[0] in prefer:

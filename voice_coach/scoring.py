@@ -35,13 +35,8 @@ FUNCTION_ONLY_PENALTY = 25.0
 WORD_SIMILARITY = 75.0
 """Two words this similar (rapidfuzz ratio) count as the same word misheard."""
 
-SITUATION_WORDS = 3
-"""Words after a situation lead ("while", "on the drive") that still describe the situation."""
-
 _PLACEHOLDERS = frozenset(SLOT_TOKENS.values())
-# Words that start the request again after a situation clause ("while we cook give us a question").
-_REQUEST_WORDS = frozenset("give tell ask any something anything tip tips question questions advice starter help "
-                           "suggest what how can could would please coach and but so".split())
+
 # Words too common to carry meaning on their own; they never earn a penalty.
 _FUNCTION_WORDS = frozenset(
     "i we you he she they it am is are was were be been do does did the a an to of and or for on in at "
@@ -51,8 +46,10 @@ _FUNCTION_WORDS = frozenset(
 
 
 def plain_words(words: list[str], reading: SlotReading) -> list[str]:
-    """Words with amounts of time and the first speaker as placeholders (topic and depth words kept)."""
-    return replace_spans(words, [(reading.minutes, "minutes"), (reading.speaker, "speaker"), (reading.names, "")])
+    """Words with amounts of time and the first speaker as placeholders (topic and depth words kept);
+    names of who takes part and situation clauses left out."""
+    return replace_spans(words, [(reading.minutes, "minutes"), (reading.speaker, "speaker"), (reading.names, ""),
+                                 *((s, "") for s in reading.situations)])
 
 
 def marked_words(words: list[str], reading: SlotReading) -> list[str]:
@@ -64,26 +61,23 @@ def marked_words(words: list[str], reading: SlotReading) -> list[str]:
     elif reading.topic and reading.category:
         subject = max((reading.topic, reading.category), key=lambda f: f.end - f.start)
     return replace_spans(words, [(reading.minutes, "minutes"), (reading.speaker, "speaker"), (reading.names, ""),
-                                 (subject, "topic"), (reading.depth, "depth")])
+                                 (subject, "topic"), (reading.depth, "depth"), *((s, "") for s in reading.situations)])
 
 
-def veto_words(words: list[str], reading: SlotReading, intents: Intents) -> list[str]:
+def veto_words(words: list[str], reading: SlotReading) -> list[str]:
     """Words to look for out-of-scope vocabulary in: slot phrases of two words or more are masked
     ("love languages", "old times"), single words are not ("turn off the lights" is no light question);
     nor is where the couple are ("a tip while I cook")."""
     spans = [(f, slot) for f, slot in ((reading.topic, "topic"), (reading.category, "topic"), (reading.depth, "depth"))
              if f is not None and f.end - f.start > 1]
-    return situation_masked(replace_spans(words, spans), intents)
+    return replace_spans(situation_masked(words, reading), spans)
 
 
-def situation_masked(words: list[str], intents: Intents) -> list[str]:
+def situation_masked(words: list[str], reading: SlotReading) -> list[str]:
     """Words with situation clauses ("while we cook", "on the drive home") blanked out."""
     out = list(words)
-    for start, end, _ in intents.situations.find_all(words):
-        stop = end
-        while stop < len(words) and stop < end + SITUATION_WORDS and words[stop] not in _REQUEST_WORDS:
-            stop += 1
-        out[start:stop] = ["~"] * (stop - start)
+    for span in reading.situations:
+        out[span.start:span.end] = ["~"] * (span.end - span.start)
     return out
 
 

@@ -30,6 +30,13 @@ _ABOUT = {"about", "on", "regard", "regarding", "around", "concerning"}
 _JOINERS = {"and", "or", "plus", "n"}
 _NEGATIONS = {"not", "nothing", "without", "never", "less"}
 _NAME_RE = re.compile(r"^[a-z][a-z\-]+$")
+# Before a starter category, these make it the subject not wanted ("not about work, something about family").
+_NOT_THIS = {"not", "nothing", "except", "besides"}
+SITUATION_WORDS = 3
+"""Words after a situation lead ("while", "on the drive") that still describe the situation."""
+# Words that start the request again after a situation clause ("while we cook give us a question").
+_REQUEST_WORDS = frozenset("give tell ask any something anything tip tips question questions advice starter help "
+                           "suggest what how can could would please coach and but so".split())
 
 
 def stem(word: str) -> str:
@@ -71,6 +78,8 @@ class SlotReading:
     speaker: Found | None
     names: Found | None = None
     """Two names said together ("with Emma and Jake"): who takes part, not who goes first."""
+    situations: tuple[Found, ...] = ()
+    """Where the couple are ("while I cook", "on the way to my mum's"): not what they ask about."""
 
 
 class SlotReader:
@@ -78,7 +87,7 @@ class SlotReader:
 
     def __init__(self, lexicons: dict[str, dict[str, list[str]]], me: list[str], partner: list[str],
                  known_words: set[str], not_slots: list[list[str]] | None = None,
-                 corrections: list[list[str]] | None = None) -> None:
+                 corrections: list[list[str]] | None = None, situations: list[list[str]] | None = None) -> None:
         # Depth words are adjectives, matched as said ("lights" is not "light"); topics are matched by stem.
         self._maps = {
             name: PhraseMap(
@@ -92,6 +101,7 @@ class SlotReader:
         self.known_words = known_words
         self._not_slots = PhraseMap((tuple(stem(w) for w in p), True) for p in not_slots or [])
         self._corrections = PhraseMap((tuple(stem(w) for w in p), True) for p in corrections or [])
+        self._situations = PhraseMap((tuple(p), True) for p in situations or [])
 
     def read(self, words: list[str], original: str = "") -> SlotReading:
         """All slot values in `words` (`original` is the raw text, for the spoken case of names)."""
@@ -100,14 +110,29 @@ class SlotReader:
         for start, end, _ in self._not_slots.find_all(stems):
             stems[start:end] = ["~"] * (end - start)  # "listening exercise" is not the listening topic
             masked[start:end] = ["~"] * (end - start)
+        situations = self.situation_spans(words)
+        elsewhere = list(stems)  # a category said in a situation is where they are going ("to my mum's")
+        for span in situations:
+            elsewhere[span.start:span.end] = ["~"] * (span.end - span.start)
         return SlotReading(
             depth=self._depth(masked),
             topic=self._best(stems, "topic"),
-            category=self._best(stems, "category"),
+            category=self._best(elsewhere, "category"),
             minutes=find_minutes(masked),
             speaker=self._speaker(words, original),
             names=self._names(words),
+            situations=situations,
         )
+
+    def situation_spans(self, words: list[str]) -> tuple[Found, ...]:
+        """Situation clauses: a lead ("while", "on the drive") and up to a few words after it."""
+        spans = []
+        for start, end, _ in self._situations.find_all(words):
+            stop = end
+            while stop < len(words) and stop < end + SITUATION_WORDS and words[stop] not in _REQUEST_WORDS:
+                stop += 1
+            spans.append(Found("situation", start, stop))
+        return tuple(spans)
 
     def _names(self, words: list[str]) -> Found | None:
         """The span of "[with] Emma and Jake": two words the coach does not know, joined by "and"."""
@@ -131,6 +156,8 @@ class SlotReader:
         if lex is None:
             return None
         hits = lex.find_all(stems)
+        if lexicon == "category":  # "not about work": a category turned down is no subject
+            hits = [h for h in hits if not any(stems[k] in _NOT_THIS for k in range(max(0, h[0] - 2), h[0]))]
         if not hits:
             return None
         corrected = len(hits) > 1 and any(hits[0][1] <= s < hits[-1][0] for s, _, _ in self._corrections.find_all(stems))
