@@ -76,6 +76,8 @@ CLOSINGS = (
 )
 """A speaking turn: nothing here is addressed to the coach; "coach", "stop", "pause" etc. appear mid-sentence."""
 TURN_STATES = ("speaking",)
+TURN_SLACK = 1.25
+"""Turn length over monologue length: room for the pauses between sentences."""
 PRIVATE_MARKERS = ("football", "heartbeat", "lecture", "overtime")
 """Monologue words the coach never says: if one shows up in the event log, the speaker's words leaked."""
 FLOW_STATES = ("briefing", "handover", "gap", "speaking", "times_up", "reflection", "swap", "closing", "finished")
@@ -111,9 +113,11 @@ def main() -> int:
 
     minutes = 0.2 if args.smoke else args.minutes
     # One round is two turns; longer runs take more rounds (a turn is at most 20 minutes).
-    rounds = 1 if minutes <= 40 else min(3, int(minutes // 40) + 1)
+    # Turns are made TURN_SLACK longer than the speech they must hold (breaths between sentences take time too);
+    # the run ends once ``minutes`` of monologue have been played. One round is two turns of at most 20 minutes.
+    rounds = 1 if minutes * TURN_SLACK <= 40 else min(3, int(minutes * TURN_SLACK // 40) + 1)
     turns = 1 if args.smoke else 2 * rounds
-    turn_minutes = max(0.2, minutes / turns)
+    turn_minutes = min(20.0, max(0.2, round(minutes * TURN_SLACK / turns, 2)))
     exercise = ["exercise", "--engine", args.engine, "--minutes", f"{turn_minutes:g}", "--rounds", str(rounds),
                 "--no-checkin", "--reflect-seconds", "5"] + (["--model", str(args.model)] if args.model else [])
     if args.smoke:
@@ -132,7 +136,7 @@ def main() -> int:
         coach = Coach(rig, exercise, Path(folder))
         try:
             coach.wait_listening()
-            budget_s = minutes * 60 + 30 * turns + 120  # the turns, the coach's prompts between them, slack
+            budget_s = turn_minutes * 60 * turns + 30 * turns + 120  # the turns, the prompts between them, slack
             in_turn = False
             while time.monotonic() - started < budget_s and coach.alive():
                 events = coach.events()
@@ -140,7 +144,7 @@ def main() -> int:
                 if state == "speaking" and not in_turn:
                     turns_seen += 1
                 in_turn = state == "speaking"
-                if state == "finished" or (args.smoke and (played_lines >= 1 or (turns_seen and not in_turn))):
+                if state == "finished" or played_s >= minutes * 60 or (args.smoke and (played_lines >= 1 or (turns_seen and not in_turn))):
                     break
                 if not in_turn:
                     time.sleep(0.2)
