@@ -118,10 +118,11 @@ def accuracy_rows(data: dict[str, Any] | None, label: str) -> list[Row]:
     rows: list[Row] = []
     for family, voices in (("hibari", "hibari-tts, 3 speeds"), ("espeak", "espeak-ng, 3 voices")):
         s = data["summary"][family]
-        rows.append((f"Spoken command accuracy, {label}, clean, {voices} ({data['engine']}, {data['commands']} commands)",
+        rows.append((f"Spoken command accuracy, {label}, clean, {voices} ({data['commands']} dev-set commands, "
+                     f"{data['engine']})",
                      "≥ 95 %", f"{_pct(s['clean'])} (plain rapidfuzz: {_pct(s['baseline_clean'])}){_wrong(s, 'clean')}",
                      s["clean"] >= data["goals"]["clean"]))
-        rows.append((f"… same, kitchen noise at {data['snr_db']:g} dB SNR (water, clatter, fan)", "≥ 85 %",
+        rows.append((f"… same with kitchen noise at {data['snr_db']:g} dB SNR (water, clatter, fan)", "≥ 85 %",
                      f"{_pct(s['noisy'])} (plain rapidfuzz: {_pct(s['baseline_noisy'])}){_wrong(s, 'noisy')}",
                      s["noisy"] >= data["goals"]["noisy"]))
     return rows
