@@ -292,3 +292,28 @@ def test_names_relative_clauses_and_reasons(intents: Intents) -> None:
     match = recognize("coach hang on, someone's at the door", intents, turn)
     assert match is not None and match.intent == "pause"
     assert recognize("coach stop the car", intents, turn) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "ctx", "intent"),
+    [
+        ("don't give me a tip, give me a question", Context(), "conversation_starter"),  # a kind turned down
+        ("definitely not", Context(pending_question="confirm_stop"), "no"),  # the longer answer cue wins
+        ("go on then", Context(pending_question="confirm_stop"), "yes"),
+        ("i need more time to get ready", Context(), None),  # no exercise runs: a cue word alone is not enough
+        ("how much time left", Context(), "time_left"),  # a whole command still is
+        ("coach give me one thing to try tonight", Context(), "tip"),  # nothing said before to tell more about
+        ("what's the thing to try", Context(last_kind="tip"), "tell_more"),
+        ("begin the exercise with olivia", Context(), "start_exercise"),
+    ],
+)
+def test_refusals_answers_and_exercise_words(intents: Intents, text: str, ctx: Context, intent: str | None) -> None:
+    match = recognize(text, intents, ctx)
+    assert (match.intent if match else None) == intent
+
+
+def test_category_turned_down_and_situations(intents: Intents) -> None:
+    match = recognize("not about work, something about family", intents, Context())
+    assert match is not None and match.slots == {"topic": "family"}
+    match = recognize("something we can chat about on the way to my mum's", intents, Context())
+    assert match is not None and (match.intent, match.slots) == ("conversation_starter", {})

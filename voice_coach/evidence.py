@@ -27,8 +27,10 @@ _THIRD_PERSON = frozenset({"he", "she", "him", "her", "his", "hers", "they", "th
 # Words that show a request is about the couple, whatever its subject.
 _COUPLE = frozenset({"us", "we", "our", "ours", "ourselves", "partner", "husband", "wife", "boyfriend", "girlfriend",
                      "spouse", "fiance", "fiancee", "him", "her", "he", "she", "his", "hers", "relationship",
-                     "marriage", "couple", "couples", "together"})
+                     "marriage", "couple", "couples", "together", "newlyweds", "newlywed", "married", "engaged",
+                     "dating", "lovers", "spouses", "partners"})
 _SOMETHING = frozenset({"something", "anything"})
+_REFUSALS = frozenset({"not", "never", "without"})
 _RELATIVES = frozenset({"where", "which", "who", "whereby"})
 _SUBJECT_PREPS = frozenset({"about", "on", "for", "regarding", "concerning", "around", "with"})
 SOUNDS_KNOWN = 85.0
@@ -76,7 +78,8 @@ def has_any(words: Sequence[str], phrases: PhraseMap | None) -> bool:
 
 def named_kind(marked: list[str], intents: Intents) -> str | None:
     """The kind of content named: the first one, or the last after a self-correction ("a tip, no, a question")."""
-    kinds = [(i, w) for i, w in enumerate(marked) if w in _TIP_WORDS or w in _STARTER_WORDS]
+    kinds = [(i, w) for i, w in enumerate(marked) if (w in _TIP_WORDS or w in _STARTER_WORDS)
+             and not any(marked[k] in _REFUSALS for k in range(max(0, i - 4), i))]  # "don't give me a tip"
     if not kinds:
         return None
     word = kinds[0][1]
@@ -168,9 +171,12 @@ def by_command_cues(query: list[str], intents: Intents, unknown: Callable[[str, 
 
 
 def answer(words: list[str], intents: Intents) -> str | None:
-    """Yes or no when the reply starts with an answer word ("yeah sure why not", "no, keep going")."""
+    """Yes or no when the reply starts with an answer word ("yeah sure why not", "no, keep going");
+    the longer cue wins, so "definitely not" is no."""
+    found: list[tuple[int, str]] = []
     for name in ("yes", "no"):
         cues = intents.cues.get(name)
-        if cues is not None and cues.match_at(words, 0):
-            return name
-    return None
+        hit = cues.match_at(words, 0) if cues is not None and words else None
+        if hit:
+            found.append((hit[0], name))
+    return max(found)[1] if found else None

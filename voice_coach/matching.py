@@ -67,6 +67,8 @@ _FOLLOW_UP_INTENTS = frozenset({"tell_more", "resume", "another"})
 # Words that make "another" more than a named kind ("another question" is not a new starter request).
 _ANOTHER_WORDS = frozenset({"another", "different", "next", "new", "else", "other", "more"})
 # Short follow-ups whose meaning depends on what the coach just did.
+# "One thing to try" asks for something new; "the thing to try" means the last tip's.
+_SOMETHING_NEW = frozenset({"one", "something", "anything", "a"})
 _FOLLOW_UPS = frozenset({"more", "next", "one more", "more please", "next one", "and", "again"})
 
 
@@ -137,8 +139,9 @@ def _decide(scores: dict[str, float], words: list[str], plain: list[str], marked
         for name, score in ranked[1:]:
             if name in intents.exercise_intents and score >= max(best_score - EXERCISE_MARGIN, ACCEPT_SCORE):
                 return name
-    if scores.get(OUT_OF_SCOPE, 0.0) >= max(best_score, OUT_OF_SCOPE_SCORE):
-        return None  # an out-of-scope template fits at least as well as any intent
+    about_us = reading.topic is not None or has_any(words, intents.domain_words)
+    if scores.get(OUT_OF_SCOPE, 0.0) >= max(best_score, OUT_OF_SCOPE_SCORE + 15 * about_us):
+        return None  # an out-of-scope template fits at least as well as any intent (and well, if we are talked about)
     if partner_talk(words, intents) and not (addressed and ctx.in_exercise and best in intents.exercise_intents):
         return None  # "tell me more about your day" is said to the partner
     vetoed = has_any(veto_words(words, reading), intents.out_of_scope_words)
@@ -188,6 +191,8 @@ def _follow_up(intent: str, plain: str, ctx: Context) -> str:
     """Resolve "more", "next", "again", "skip" by what the coach just did."""
     if intent == "skip" and not ctx.in_exercise:
         return "another"  # outside the exercise, skipping means "not this one"
+    if intent == "tell_more" and not ctx.last_kind and _SOMETHING_NEW & set(plain.split()) and "try" in plain:
+        return "tip"  # "give me one thing to try tonight", with nothing said before to tell more about
     if intent == "resume" and not ctx.in_exercise and ctx.last_kind:
         return "tell_more"  # "keep going" after a tip
     if plain not in _FOLLOW_UPS or intent not in ("tell_more", "another", "repeat", "switch_turn"):

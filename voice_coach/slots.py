@@ -19,7 +19,8 @@ _SPEAKER_VERBS = {"go", "goes", "going", "will", "can", "should", "shall", "star
 # After "starting with", "first speaker is", ... comes the speaker.
 _SPEAKER_LEADS = [("starting", "with"), ("start", "with"), ("begin", "with"), ("beginning", "with"),
                   ("starts", "with"), ("first", "speaker", "is"), ("first", "speaker"), ("first", "is"),
-                  ("first", "up", "is"), ("speaker", "is"), ("first", "will", "be"), ("first", "up")]
+                  ("first", "up", "is"), ("speaker", "is"), ("first", "will", "be"), ("first", "up"),
+                  ("exercise", "with"), ("session", "with"), ("practice", "with"), ("game", "with")]
 _AUXILIARIES = {"will", "can", "should", "shall", "to", "going", "is", "wants", "gets", "may", "could"}
 _POSSESSIVES = {"your", "his", "her", "their", "them", "him"}
 _STARTS = {"starts", "begins", "speaks", "goes", "start", "begin", "go"}
@@ -232,7 +233,8 @@ class SlotReader:
                 if tuple(words[i:i + n]) == lead:
                     found = self._who_at(words, i + n, original, backwards=False)
                     if found:
-                        return Found(found[0], i, found[2])
+                        keep = lead[0] in ("exercise", "session", "practice", "game")  # the exercise is still said
+                        return Found(found[0], i + keep, found[2])
         return None
 
     def _who_at(self, words: list[str], j: int, original: str, backwards: bool) -> tuple[str, int, int] | None:
