@@ -7,7 +7,6 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from voice_coach.asr import Recognizer
@@ -15,6 +14,7 @@ from voice_coach.asr.text import spoken_words
 from voice_coach.audio_format import SPEECH, AudioFormat
 from voice_coach.audio_mic import MicBlock
 from voice_coach.clock import Clock, MonotonicClock
+from voice_coach.ears import Heard
 from voice_coach.errors import AudioError
 from voice_coach.vad import Vad, barge_in_detector
 
@@ -61,15 +61,6 @@ class MicSource(Protocol):
     @property
     def alive(self) -> bool: ...
     def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class Heard:
-    """One utterance (the runtime's Heard has the same fields)."""
-
-    text: str
-    end_s: float
-    """Monotonic time (seconds) the speech ended."""
 
 
 class MicEars:

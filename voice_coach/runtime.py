@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import logging
-import queue
 import random
-import sys
-import threading
-import time
-from dataclasses import dataclass, replace
-from typing import IO, Callable, Protocol
+from dataclasses import replace
+from typing import Callable
 
 from voice_coach.actions import (
     Action,
@@ -25,11 +21,12 @@ from voice_coach.actions import (
     StateChange,
     TimerEvent,
 )
-from voice_coach.clock import Clock, MonotonicClock
+from voice_coach.clock import Clock
 from voice_coach.coach import Coach, ExerciseDefaults
 from voice_coach.config import Settings
 from voice_coach.content import Library, load_library
-from voice_coach.errors import StoreError, VoiceCoachError
+from voice_coach.errors import StoreError
+from voice_coach.ears import Ears, Heard, TypedEars
 from voice_coach.events import EventLog
 from voice_coach.match import Match
 from voice_coach.mouth import Mouth, PrintMouth, stderr_line
@@ -37,71 +34,10 @@ from voice_coach.store import Store
 
 _LOGGER = logging.getLogger(__name__)
 
+__all__ = ["Ears", "Heard", "Runtime", "TypedEars", "build_coach", "load_content", "make_mouth", "matcher", "open_store"]
+
 LOOP_TICK_S = 0.05
 """Longest the loop waits for input before checking deadlines again."""
-
-
-@dataclass(frozen=True)
-class Heard:
-    """One utterance from the ears."""
-
-    text: str
-    end_s: float
-    """Monotonic time (seconds) the speech ended."""
-
-
-class Ears(Protocol):
-    """Where utterances come from (typed lines or the microphone)."""
-
-    closed: bool
-    """True once no more input can arrive (stdin closed)."""
-
-    def get(self, timeout_s: float) -> Heard | None: ...
-    def set_mode(self, mode: str) -> None: ...
-    def set_muted(self, muted: bool) -> None: ...
-    def close(self) -> None: ...
-
-
-class TypedEars:
-    """Typed requests, one per line, read on a thread so the loop keeps time."""
-
-    def __init__(self, stream: IO[str] | None = None, clock: Clock | None = None, prompt: bool = False) -> None:
-        self.stream = stream if stream is not None else sys.stdin
-        self.clock = clock or MonotonicClock()
-        self.closed = False
-        self.prompt = prompt
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._read, name="typed-input", daemon=True).start()
-
-    def _read(self) -> None:
-        try:
-            for line in self.stream:
-                self._lines.put(line.rstrip("\n"))
-        except (OSError, ValueError, UnicodeDecodeError) as err:
-            _LOGGER.debug("typed input ended: %s", err)
-        self._lines.put(None)
-
-    def get(self, timeout_s: float) -> Heard | None:
-        if self.closed:
-            time.sleep(max(0.0, timeout_s))  # input has ended: wait out the timeout, or the loop spins a core
-            return None
-        try:
-            line = self._lines.get(timeout=max(0.0, timeout_s))
-        except queue.Empty:
-            return None
-        if line is None:
-            self.closed = True
-            return None
-        return Heard(line, self.clock.now()) if line.strip() else None
-
-    def set_mode(self, mode: str) -> None:
-        pass
-
-    def set_muted(self, muted: bool) -> None:
-        pass
-
-    def close(self) -> None:
-        self.closed = True
 
 
 Recognize = Callable[[str, Coach], Match | None]
