@@ -317,3 +317,15 @@ def test_category_turned_down_and_situations(intents: Intents) -> None:
     assert match is not None and match.slots == {"topic": "family"}
     match = recognize("something we can chat about on the way to my mum's", intents, Context())
     assert match is not None and (match.intent, match.slots) == ("conversation_starter", {})
+
+
+FRESH_SETS = sorted((Path(__file__).parent / "data").glob("intents_fresh*.tsv"))
+
+
+@pytest.mark.parametrize("path", FRESH_SETS, ids=lambda p: p.name)
+def test_fresh_batches_stay_understood(intents: Intents, path: Path) -> None:
+    """Batches written blind (first-contact figures in their headers), kept as a guard once fixed."""
+    intent_acc, slot_acc, oos_rejection, misses = _figures(intents, path)
+    assert intent_acc >= 0.95, misses
+    assert slot_acc >= 0.95, misses
+    assert oos_rejection >= 0.95, misses

@@ -119,8 +119,11 @@ def correct_words(words: list[str], intents: Intents) -> list[str]:
         budget -= 1
         if budget < 0:
             break
-        best = process.extractOne(word, intents.spellings, scorer=fuzz.ratio, processor=None,
-                                  score_cutoff=CORRECTION_SIMILARITY)
+        # a slip keeps the word's length or loses a syllable ("pawse" is "pause", "empty" may be "empathy"),
+        # but it does not grow one: "waiter" is no "wait"
+        close = process.extract(word, intents.spellings, scorer=fuzz.ratio, processor=None,
+                                score_cutoff=CORRECTION_SIMILARITY, limit=3)
+        best = next((c for c in close if -1 <= len(c[0]) - len(word) <= 2), None)
         if best is not None:
             out[i] = best[0]
     return out
