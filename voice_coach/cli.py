@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
-from voice_coach import __version__
-from voice_coach.config import ENGINES, VOICE_ENGINES, Settings, describe, load_settings
-from voice_coach.errors import ConfigError, NotAvailableYet, UsageError, VoiceCoachError
+from voice_coach import __version__, commands
+from voice_coach.config import ENGINES, VOICE_ENGINES, Settings, load_settings
+from voice_coach.errors import ConfigError, UsageError, VoiceCoachError
 
 _LOGGER = logging.getLogger(__name__)
-
-MAX_LINE_CHARS = 10_000
-"""Longer input lines are cut before matching (a spoken request is never this long)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -111,226 +106,19 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(flags)
 
 
-# ----- commands ---------------------------------------------------------------------------------
-def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from voice_coach import runtime
-    from voice_coach.clock import MonotonicClock
-    from voice_coach.events import EventLog
-
-    text = " ".join(args.text)[:MAX_LINE_CHARS]
-    library = runtime.load_content(settings)
-    store = runtime.open_store(settings)
-    coach = runtime.build_coach(settings, library, store)
-    mouth, on_setting = runtime.make_mouth(settings, coach.memory.settings)
-    clock = MonotonicClock()
-    loop = runtime.Runtime(coach, runtime.matcher(), runtime.TypedEars(_no_input(), clock), mouth, store,
-                           EventLog(None, clock), clock, on_setting=on_setting)
-    try:
-        loop.hear(runtime.Heard(text, clock.now()))
-        wait = getattr(mouth, "wait", None)
-        if wait is not None:
-            wait(30.0)
-    finally:
-        mouth.close()
-        store.close()
-    return 0
-
-
-def _no_input() -> Any:
-    import io
-
-    return io.StringIO("")
-
-
-def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
-    from voice_coach.matching import load_intents, recognize
-
-    intents = load_intents()
-    lines: Any = args.utterances if args.utterances else sys.stdin
-    for raw in lines:
-        text = raw.rstrip("\n")
-        match = recognize(text[:MAX_LINE_CHARS], intents, None)
-        record = {
-            "text": text,
-            "intent": match.intent if match else None,
-            "slots": match.slots if match else {},
-            "score": round(match.score, 1) if match else 0.0,
-        }
-        print(json.dumps(record, ensure_ascii=False), flush=True)
-    return 0
-
-
-def cmd_content(args: argparse.Namespace, settings: Settings) -> int:
-    from voice_coach.content import CATEGORIES, TOPICS, load_library
-
-    library = load_library(settings.config_dir / "content")
-    for message in library.rejected:
-        print(f"skipped content pack {message}", file=sys.stderr)
-    if args.check:
-        from voice_coach.content.validate import validate
-
-        problems = validate(library)  # includes rejected user packs
-        for problem in problems:
-            print(problem)
-        print(f"{len(library.starters)} starters, {len(library.tips)} tips, {len(library.prompts)} prompts: "
-              + ("valid" if not problems else f"{len(problems)} problem(s)"), file=sys.stderr)
-        return 4 if problems else 0
-    if args.json:
-        print(json.dumps(library.to_json(), ensure_ascii=False, indent=1))
-        return 0
-    for category, name in CATEGORIES.items():
-        print(f"\n## Conversation starters: {name}")
-        for starter in (s for s in library.starters if s.category == category):
-            print(f"- [{starter.depth}] {starter.text}")
-    for topic, name in TOPICS.items():
-        print(f"\n## Tips: {name}")
-        for tip in (t for t in library.tips if t.topic == topic):
-            print(f"- {tip.text}\n  More: {tip.more}\n  Try: {tip.try_}")
-    return 0
-
-
-def cmd_intents(args: argparse.Namespace, settings: Settings) -> int:
-    from voice_coach.matching import load_intents
-
-    examples = load_intents().examples()
-    if args.json:
-        print(json.dumps(examples, ensure_ascii=False, indent=1))
-        return 0
-    for name, sentences in examples.items():
-        print(f"{name}: " + "; ".join(sentences[:5]))
-    return 0
-
-
-def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
-    print("\n".join(describe(settings)))
-    return 0
-
-
-def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from voice_coach import runtime
-    from voice_coach.clock import MonotonicClock
-    from voice_coach.events import EventLog
-
-    exercise = args.command == "exercise"
-    library = runtime.load_content(settings)
-    store = runtime.open_store(settings)
-    coach = runtime.build_coach(settings, library, store)
-    mouth, on_setting = runtime.make_mouth(settings, coach.memory.settings)
-    clock = MonotonicClock()
-    events = EventLog(settings.events, clock)
-    ears, gate, intents = _voice_or_typed(settings, coach, mouth, clock, library)
-    mouth = getattr(gate, "mouth", mouth)  # the voice loop's mouth also mutes the microphone
-    loop = runtime.Runtime(coach, runtime.matcher(intents), ears, mouth, store, events, clock, gate=gate,
-                           on_setting=on_setting)
-    try:
-        if exercise:
-            names = tuple(args.names) if args.names else None
-            loop.execute(coach.start_exercise(clock.now(), names=names, checkin=not args.no_checkin))  # type: ignore[arg-type]
-        loop.run()
-        wait = getattr(mouth, "wait", None)
-        if wait is not None:
-            wait(30.0)
-    finally:
-        ears.close()
-        mouth.close()
-        events.close()
-        store.close()
-    return 0
-
-
-def _voice_or_typed(settings: Settings, coach: Any, mouth: Any, clock: Any, library: Any) -> tuple[Any, Any, Any]:
-    """(ears, gate, intents): the microphone loop, or typed input when asked for or when there is no microphone.
-
-    Without a microphone (no sound server, no device) one line says so and typing takes over; the exit
-    code is then that of the typed session (0 when it ends normally).
-    """
-    from voice_coach import runtime
-    from voice_coach.errors import AudioError
-    from voice_coach.matching import load_intents
-
-    intents = load_intents()
-    if settings.engine != "text":
-        from voice_coach.status import StatusLine
-        from voice_coach.voice_loop import open_voice
-
-        try:
-            voice = open_voice(settings, coach, mouth, clock, intents, library, StatusLine())
-        except AudioError as err:
-            print(f"voice-coach: {err.message} — typing instead: write a request and press Enter "
-                  "(--engine text skips the microphone)", file=sys.stderr)
-        else:
-            if voice.note:
-                print(voice.note, file=sys.stderr)
-            return voice.ears, voice.gate, intents
-    return runtime.TypedEars(sys.stdin, clock), None, intents
-
-
-def cmd_devices(args: argparse.Namespace, settings: Settings) -> int:
-    from voice_coach.audio import format_devices, list_devices
-
-    print(format_devices(list_devices()))
-    return 0
-
-
-def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
-    from voice_coach.doctor import exit_code, format_checks, run_checks
-
-    if args.listen:
-        print(f"Listening for {args.listen:g} s: say something…", file=sys.stderr)
-    checks = run_checks(settings, listen_s=args.listen, config_error=getattr(args, "config_error", None))
-    print(format_checks(checks))
-    return exit_code(checks)
-
-
-def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
-    from voice_coach import models
-
-    if args.action == "fetch":
-        from voice_coach.download import ProgressBar
-
-        bar = ProgressBar(args.name or models.DEFAULT_MODEL.name)
-        try:
-            dest = args.dest or models.install_dir(settings.data_dir)
-            path = models.fetch_model(args.name, dest, bar, force=args.force)
-        finally:
-            bar.finish()
-        print(path)
-        return 0
-    from voice_coach.doctor import model_source
-
-    dirs = models.search_dirs(settings.data_dir)
-    source = model_source(settings)
-    requested = None if settings.engine in ("auto", "text") else settings.engine
-    engine = models.resolve_engine(requested, settings.model, None, dirs=dirs, explicit_source=source)
-    if engine.error is not None:
-        print(f"voice-coach: {engine.error.one_line()}", file=sys.stderr)
-    if args.action == "list":
-        infos = models.list_models(settings.model, None, dirs=dirs, explicit_source=source)
-        print(models.format_model_list(infos, engine))
-    else:
-        print(engine.describe())
-    return 0
-
-
-def cmd_not_yet(what: str) -> Callable[[argparse.Namespace, Settings], int]:
-    def run(args: argparse.Namespace, settings: Settings) -> int:
-        raise NotAvailableYet(f"'{what}' is not available in this version yet", "it arrives in a later release; see the README")
-
-    return run
-
-
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
-    "run": cmd_run,
-    "exercise": cmd_run,
-    "ask": cmd_ask,
-    "parse": cmd_parse,
-    "content": cmd_content,
-    "intents": cmd_intents,
-    "config": cmd_config,
-    "devices": cmd_devices,
-    "doctor": cmd_doctor,
-    "model": cmd_model,
+    "run": lambda a, s: commands.run(s),
+    "exercise": lambda a, s: commands.run(s, commands.ExerciseRequest(tuple(a.names) if a.names else None, not a.no_checkin)),
+    "ask": lambda a, s: commands.ask(s, " ".join(a.text)),
+    "parse": lambda a, s: commands.parse(s, a.utterances),
+    "content": lambda a, s: commands.content(s, a.json, a.check),
+    "intents": lambda a, s: commands.intents(s, a.json),
+    "config": lambda a, s: commands.config(s),
+    "devices": lambda a, s: commands.devices(s),
+    "doctor": lambda a, s: commands.doctor(s, a.listen, getattr(a, "config_error", None)),
+    "model": lambda a, s: commands.model(s, a.action, a.name, a.dest, a.force),
 }
+"""Subcommand -> handler: turns the parsed arguments into the handler's typed options."""
 
 
 def _on_sigterm(signum: int, frame: object) -> None:

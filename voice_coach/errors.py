@@ -58,9 +58,3 @@ class SpeechError(VoiceCoachError):
     """Speech output (TTS) failed."""
 
     exit_code = 8
-
-
-class NotAvailableYet(VoiceCoachError):
-    """A command whose capability has not landed yet."""
-
-    exit_code = 9
