@@ -170,8 +170,9 @@ def test_every_line_the_coach_says_exists_with_variants(library: Library) -> Non
     from pathlib import Path
 
     import voice_coach.coach as coach_module
+    import voice_coach.giver as giver_module
 
-    source = Path(coach_module.__file__).read_text()
-    keys = set(re.findall(r'_say\("([a-z_]+)"', source)) | {"slower", "faster", "louder", "quieter", "help_examples"}
+    source = Path(coach_module.__file__).read_text() + Path(giver_module.__file__).read_text()
+    keys = set(re.findall(r'\.(?:_say|say)\("([a-z_]+)"', source)) | {"slower", "faster", "louder", "quieter", "help_examples"}
     for key in sorted(keys):
         assert len(library.lines.get(key, [])) >= 3, f"coach line '{key}' needs at least 3 variants"

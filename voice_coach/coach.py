@@ -10,19 +10,16 @@ from typing import TYPE_CHECKING, Any
 from voice_coach.actions import (
     Action,
     EndSession,
-    ForgetUsed,
-    RecordHistory,
-    RememberLast,
-    SaveFavorite,
     SaveSetting,
     Say,
     SetListenMode,
     StateChange,
 )
-from voice_coach.content import CATEGORIES, Library, Starter, Tip
+from voice_coach.content import Library
 from voice_coach.errors import UsageError
 from voice_coach.match import Context, Match
-from voice_coach.picker import VariantPicker, pick_unused
+from voice_coach.giver import Giver
+from voice_coach.picker import VariantPicker
 from voice_coach.store import Memory
 
 if TYPE_CHECKING:
@@ -65,6 +62,7 @@ class Coach:
         self.rng = rng or random.Random()
         self.exercise_defaults = exercise_defaults
         self.variants = VariantPicker(self.rng)
+        self.giver = Giver(library, self.memory, self.rng, self._say)
         self.exercise: Exercise | None = None
         self.pending: str | None = None
         self.last_intent: str | None = None
@@ -162,11 +160,11 @@ class Coach:
         intent, slots = match.intent, match.slots
         pending, self.pending = self.pending, None
         if intent == "conversation_starter":
-            return self._starter(_text(slots.get("depth")), _text(slots.get("topic")))
+            return self.giver.starter(_text(slots.get("depth")), _text(slots.get("topic")))
         if intent == "tip":
-            return self._tip(_text(slots.get("topic")))
+            return self.giver.tip(_text(slots.get("topic")))
         if intent == "another" or (intent == "yes" and pending == "offer_another"):
-            return self._another()
+            return self.giver.another()
         if intent == "no" and pending:
             return [self._say("okay")]
         if intent in ("yes", "no"):
@@ -176,9 +174,9 @@ class Coach:
         if intent == "repeat":
             return self._repeat()
         if intent == "save_favorite":
-            return self._save_favorite()
+            return self.giver.save_favorite()
         if intent == "list_favorites":
-            return self._list_favorites()
+            return self.giver.list_favorites()
         if intent == "help":
             return [self._help()]
         if intent in _SETTING_CHANGES:
@@ -225,102 +223,15 @@ class Coach:
             actions = actions + [SetListenMode("normal")]
         return actions
 
-    def _starter(self, depth: str | None, topic: str | None) -> list[Action]:
-        pool = [s for s in self.library.starters if (depth is None or s.depth == depth) and (topic is None or s.category == topic)]
-        if not pool:
-            pool = [s for s in self.library.starters if topic is None or s.category == topic] or self.library.starters
-        if not pool:
-            return [self._say("out_of_scope")]
-        return self._give("starter", pool, depth, topic, CATEGORIES.get(topic or "", "these"))
-
-    def _tip(self, topic: str | None) -> list[Action]:
-        pool = [t for t in self.library.tips if topic is None or t.topic == topic] or self.library.tips
-        if not pool:
-            return [self._say("out_of_scope")]
-        return self._give("tip", pool, None, topic, "tips" if topic is None else "these tips")
-
-    def _give(self, kind: str, pool: list[Starter] | list[Tip], depth: str | None, topic: str | None, set_name: str) -> list[Action]:
-        item, used_up = pick_unused(pool, self.memory.used, self.rng, avoid=self.memory.last_id)
-        actions: list[Action] = []
-        if used_up:
-            ids = tuple(i.id for i in pool)
-            self.memory.used.difference_update(ids)
-            actions += [ForgetUsed(ids), self._say("category_used_up", category=set_name)]
-        self.memory.used.add(item.id)
-        self.memory.last_kind, self.memory.last_id, self.memory.last_part = kind, item.id, "text"
-        self.memory.last_depth, self.memory.last_topic = depth, topic
-        return actions + [
-            Say(item.text, kind=kind, content_id=item.id),
-            RecordHistory(kind, item.id),
-            RememberLast(kind, item.id, "text", depth, topic),
-        ]
-
-    def _another(self) -> list[Action]:
-        if self.memory.last_kind == "tip":
-            return self._tip(self.memory.last_topic)
-        if self.memory.last_kind == "starter":
-            return self._starter(self.memory.last_depth, self.memory.last_topic)
-        return self._starter(None, None)
-
     def _tell_more(self) -> list[Action]:
-        kind, content_id, part = self.memory.last_kind, self.memory.last_id, self.memory.last_part
-        tip = self.library.tip(content_id) if kind == "tip" and content_id else None
-        if tip is not None and part == "text":
-            return self._part(tip.id, "more", Say(tip.more, kind="more", content_id=tip.id))
-        if tip is not None and part == "more":
-            return self._part(tip.id, "try", self._say("try_intro", kind="more", content_id=tip.id, **{"try": tip.try_}))
-        if kind == "starter" and content_id and part == "text":
-            return self._part(content_id, "more", self._say("more_on_starter", kind="more", content_id=content_id))
-        if kind is None:
-            return [self._say("nothing_to_repeat")]
+        more = self.giver.tell_more()
+        if more is not None:
+            return more
         self.pending = "offer_another"
         return [self._say("nothing_more")]
 
-    def _part(self, content_id: str, part: str, say: Say) -> list[Action]:
-        kind = self.memory.last_kind or "tip"
-        self.memory.last_part = part
-        return [say, RememberLast(kind, content_id, part, self.memory.last_depth, self.memory.last_topic)]
-
     def _repeat(self) -> list[Action]:
-        if self.last_said is not None:
-            return [self.last_said]
-        text = self._last_item_text()
-        if text is None:
-            return [self._say("nothing_to_repeat")]
-        return [Say(text, kind=self.memory.last_kind or "reply", content_id=self.memory.last_id)]
-
-    def _last_item_text(self) -> str | None:
-        """The last item's text from memory (repeat in a new process, e.g. two ``ask`` calls)."""
-        content_id, part = self.memory.last_id, self.memory.last_part
-        if content_id is None:
-            return None
-        tip = self.library.tip(content_id)
-        if tip is not None:
-            return {"more": tip.more, "try": tip.try_}.get(part or "text", tip.text)
-        starter = self.library.starter(content_id)
-        return starter.text if starter else None
-
-    def _save_favorite(self) -> list[Action]:
-        content_id = self.memory.last_id
-        if content_id is None:
-            return [self._say("nothing_to_save")]
-        if content_id in self.memory.favorites:
-            return [self._say("already_favorite")]
-        self.memory.favorites.append(content_id)
-        return [SaveFavorite(content_id), self._say("saved_favorite")]
-
-    def _list_favorites(self) -> list[Action]:
-        texts = [t for t in (self._item_text(i) for i in reversed(self.memory.favorites)) if t]
-        if not texts:
-            return [self._say("no_favorites")]
-        return [self._say("favorites_intro", count=str(len(texts)))] + [Say(t, kind="favorite") for t in texts[:3]]
-
-    def _item_text(self, content_id: str) -> str | None:
-        tip = self.library.tip(content_id)
-        if tip is not None:
-            return tip.text
-        starter = self.library.starter(content_id)
-        return starter.text if starter else None
+        return [self.last_said] if self.last_said is not None else self.giver.repeat_last()
 
     def _help(self) -> Say:
         examples = self.library.lines.get("help_examples") or ["give us a conversation starter"]
