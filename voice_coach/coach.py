@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from voice_coach.actions import (
     Action,
@@ -18,12 +18,12 @@ from voice_coach.actions import (
 from voice_coach.content import Library
 from voice_coach.errors import UsageError
 from voice_coach.match import Context, Match
+from voice_coach.exercise import Exercise, ExerciseConfig
+from voice_coach.exercise_config import MINUTES_MAX
 from voice_coach.giver import Giver
 from voice_coach.picker import VariantPicker
 from voice_coach.store import Memory
 
-if TYPE_CHECKING:
-    from voice_coach.exercise import Exercise
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -122,10 +122,6 @@ class Coach:
                        names: tuple[str, str] | None = None, reflect_s: float | None = None,
                        first: str | None = None, checkin: bool = True) -> list[Action]:
         """Begin the listening exercise (from a voice request or the ``exercise`` command)."""
-        try:
-            from voice_coach.exercise import Exercise, ExerciseConfig
-        except ImportError:
-            return self._remember_said([self._say("exercise_unavailable")])
         config = ExerciseConfig(
             minutes=minutes if minutes is not None else self.exercise_defaults.minutes,
             rounds=rounds if rounds is not None else self.exercise_defaults.rounds,
@@ -191,9 +187,7 @@ class Coach:
                                            first=str(speaker) if speaker else None)
             except UsageError:
                 # A spoken length out of range ("for zero minutes", "for two hours") gets the range, not a crash.
-                from voice_coach.exercise_config import MINUTES_MAX
-
-                return [Say(f"Each turn can be up to {MINUTES_MAX:g} minutes. How many minutes would you like?")]
+                return [self._say("minutes_out_of_range", minutes=f"{MINUTES_MAX:g} minutes")]
         if intent == "stop":
             return [StateChange("stopped_speaking")]
         if intent in EXERCISE_INTENTS:
