@@ -127,6 +127,8 @@ def by_keywords(words: list[str], marked: list[str], query: list[str], reading: 
         tip += 1  # a problem told to the coach ("coach, he never opens up", "she gets defensive")
     if about_us:
         tip += 1
+    if reading.topic is not None and "we" in words and not second_person:
+        tip += 1  # a problem of the two of them ("we both get heated during arguments")
     if reading.category is not None:
         starter += 1
     if reading.depth is not None and any(w in _DEPTH_NOUNS for w in words):

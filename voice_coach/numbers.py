@@ -35,6 +35,8 @@ _UNIT_OR_MIDDLE = set(_UNIT_MINUTES) | _MIDDLE
 # After a bare number (no unit), these words still make it an amount of time: "ten each", "three no five".
 _BARE_FOLLOW = {"each", "more", "apiece", "per", "please", "no", "or", "sorry", "i", "actually", "wait",
                 "make", "and", "then", "for", "a", "on", "okay", "ok", "rather", "extra"}
+# Before a lone "minute", these make it no amount ("the last minute", "this minute").
+_NOT_ONE = {"the", "this", "that", "last", "every", "each", "per", "any", "what", "which"}
 # Self-correction words between a number taken back and the one meant ("one no two minutes").
 _TAKE_BACK = {"no", "sorry", "actually", "wait", "or", "rather", "mean", "nope"}
 NUMBER_WORDS = frozenset(_SMALL) | frozenset(_TENS) | frozenset(_UNIT_MINUTES) | {
@@ -82,6 +84,10 @@ def find_minutes(words: list[str]) -> Amount | None:
         mentions.append((value, i, end))
         i = end
     if not mentions:
+        # "add minute": the recogniser dropped the "a"; a lone singular unit is one of it
+        for i, word in enumerate(words):
+            if word == "minute" and (i == 0 or words[i - 1] not in _NOT_ONE):
+                return Amount(minutes=1.0, start=i, end=i + 1)
         return None
     value = round(mentions[-1][0], 4)
     start = mentions[0][1]

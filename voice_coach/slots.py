@@ -31,6 +31,9 @@ _ABOUT = {"about", "on", "regard", "regarding", "around", "concerning"}
 _JOINERS = {"and", "or", "plus", "n"}
 _NEGATIONS = {"not", "nothing", "without", "never", "less"}
 _NAME_RE = re.compile(r"^[a-z][a-z\-]+$")
+# Words that may sit inside a phrase without changing it.
+_SOFT_ADVERBS = {"finally", "really", "actually", "just", "even", "ever", "eventually", "totally", "completely",
+                 "very", "truly", "properly", "genuinely", "honestly", "sometimes", "usually", "often"}
 # Before a starter category, these make it the subject not wanted ("not about work, something about family").
 _NOT_THIS = {"not", "nothing", "except", "besides"}
 SITUATION_WORDS = 3
@@ -115,10 +118,12 @@ class SlotReader:
         elsewhere = list(stems)  # a category said in a situation is where they are going ("to my mum's")
         for span in situations:
             elsewhere[span.start:span.end] = ["~"] * (span.end - span.start)
+        # adverbs never break a phrase: "when she finally opens up" is "when she opens up"
+        kept = [i for i, w in enumerate(words) if w not in _SOFT_ADVERBS]
         return SlotReading(
             depth=self._depth(masked),
-            topic=self._best(stems, "topic"),
-            category=self._best(elsewhere, "category"),
+            topic=_back(self._best([stems[i] for i in kept], "topic"), kept),
+            category=_back(self._best([elsewhere[i] for i in kept], "category"), kept),
             minutes=find_minutes(masked),
             speaker=self._speaker(words, original),
             names=self._names(words),
@@ -173,8 +178,8 @@ class SlotReader:
 
     @staticmethod
     def _after_about(stems: list[str], start: int) -> bool:
-        """True when a lexicon hit follows "about", "on", "regarding" (a word like "our" may sit between)."""
-        return any(stems[k] in _ABOUT for k in range(max(0, start - 2), start))
+        """True when a lexicon hit follows "about", "on", "regarding" (words like "our", "how to" may sit between)."""
+        return any(stems[k] in _ABOUT for k in range(max(0, start - 3), start))
 
     def _depth(self, stems: list[str]) -> Found | None:
         """Depth words; a negated one flips ("nothing too heavy" is light), both negated is medium.
@@ -258,6 +263,13 @@ def _spoken_case(name: str, original: str) -> str:
     if match and match.group(0) != match.group(0).lower():
         return match.group(0)
     return name.capitalize()
+
+
+def _back(found: Found | None, kept: list[int]) -> Found | None:
+    """A span found among the kept words, as a span of all the words."""
+    if found is None:
+        return None
+    return Found(found.value, kept[found.start], kept[found.end - 1] + 1)
 
 
 def overlaps(a: Found | Amount | None, b: Found | Amount | None) -> bool:
