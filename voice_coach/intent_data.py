@@ -129,13 +129,16 @@ class Intents:
         self.coach_things = frozenset(w for p in lists["coach_things"] for w in self.normalizer.words(p))
         self.exercise_intents = {name for name, d in self.intents.items() if d.exercise}
         self._choice_sets: dict[str, tuple[list[str], list[str]]] = {}
+        self._choice_lengths: dict[str, list[int]] = {}
+        self._choice_index: dict[str, dict[str, list[int]]] = {}
         words_of: dict[str, set[str]] = {}
         for choice, name in zip(self.choices, self.choice_intents):
             words_of.setdefault(name, set()).update(choice.split())
         self.intent_words: dict[str, frozenset[str]] = {name: frozenset(ws) for name, ws in words_of.items()}
         """Every word of each intent's templates: a word the intent knows is never "unmatched"."""
         for mode in ("normal", "pending", "turn"):
-            self.choice_set(mode)
+            self.choice_lengths(mode)
+            self.choice_index(mode)
 
     def _cue_forms(self, cues: list[str], dropped: bool) -> list[tuple[list[str], int]]:
         """Each cue as said (and, for commands, as scored: fillers dropped), with its length in words as said."""
@@ -159,16 +162,39 @@ class Intents:
         return words[:found.start] + [SLOT_TOKENS["minutes"]] + words[found.end:]
 
     def choice_set(self, mode: str) -> tuple[list[str], list[str]]:
-        """(choices, intent of each) for a context: "normal" (no yes/no), "pending" (all), "turn" (exercise only)."""
+        """(choices, intent of each) for a context: "normal" (no yes/no), "pending" (all), "turn" (exercise only).
+
+        Choices come shortest first, so a scorer can look only at the lengths that could reach its cutoff.
+        """
         cached = self._choice_sets.get(mode)
         if cached is None:
             def keep(name: str) -> bool:
                 if mode == "turn":
                     return name in self.exercise_intents
                 return mode == "pending" or name not in ("yes", "no")
-            pairs = [(c, n) for c, n in zip(self.choices, self.choice_intents) if keep(n)]
+            pairs = sorted(((c, n) for c, n in zip(self.choices, self.choice_intents) if keep(n)),
+                           key=lambda pair: len(pair[0]))
             cached = ([c for c, _ in pairs], [n for _, n in pairs])
             self._choice_sets[mode] = cached
+        return cached
+
+    def choice_index(self, mode: str) -> dict[str, list[int]]:
+        """Word key (see index_key) -> positions in choice_set(mode) of the choices that use such a word."""
+        cached = self._choice_index.get(mode)
+        if cached is None:
+            cached = {}
+            for i, choice in enumerate(self.choice_set(mode)[0]):
+                for key in {index_key(w) for w in choice.split()}:
+                    cached.setdefault(key, []).append(i)
+            self._choice_index[mode] = cached
+        return cached
+
+    def choice_lengths(self, mode: str) -> list[int]:
+        """Length of each choice of choice_set(mode), ascending."""
+        cached = self._choice_lengths.get(mode)
+        if cached is None:
+            cached = [len(c) for c in self.choice_set(mode)[0]]
+            self._choice_lengths[mode] = cached
         return cached
 
     @classmethod
@@ -221,6 +247,15 @@ class Intents:
     def vocabulary(self) -> set[str]:
         """Every word the matcher knows (templates, lexicons, fillers, wake words, numbers)."""
         return set(self.known_words)
+
+
+def index_key(word: str) -> str:
+    """What a word is indexed by: its first letters, so "slowly" meets "slower" and "slow"."""
+    return word[:INDEX_KEY_LETTERS]
+
+
+INDEX_KEY_LETTERS = 4
+"""Letters of a word that its index key keeps."""
 
 
 def load_intents(path: Path | None = None) -> Intents:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 import logging
+import math
 from collections.abc import Sequence
 
 from rapidfuzz import fuzz, process
 
-from voice_coach.intent_data import SLOT_TOKENS, Intents
+from voice_coach.intent_data import SLOT_TOKENS, Intents, index_key
 from voice_coach.normalize import sorted_words
 from voice_coach.numbers import Amount
 from voice_coach.slots import Found, SlotReading, overlaps
@@ -32,6 +34,8 @@ MAX_CORRECTED_WORDS = 3
 """Only utterances this short are corrected word by word."""
 FUNCTION_ONLY_PENALTY = 25.0
 """Points off a near match when the utterance is nothing but small words."""
+INDEXED_QUERY_WORDS = 2
+"""Requests with this many content words are scored only against sentences that share a word with them."""
 WORD_SIMILARITY = 75.0
 """Two words this similar (rapidfuzz ratio) count as the same word misheard."""
 
@@ -137,14 +141,28 @@ def query_words(words: list[str], intents: Intents) -> list[str]:
 def score_intents(queries: list[list[str]], intents: Intents, mode: str) -> dict[str, float]:
     """Best score per intent over the queries: token-sorted ratio, less a penalty per unmatched word."""
     choices, names = intents.choice_set(mode)
+    lengths = intents.choice_lengths(mode)
     scores: dict[str, float] = {}
     for query in {tuple(q) for q in queries if q}:
         content = [w for w in query if w not in _FUNCTION_WORDS and w not in _PLACEHOLDERS]
         barred = {name for name, needed in intents.requires.items() if not _says_any(query, needed)}
-        found = process.extract(sorted_words(query), choices, scorer=fuzz.ratio, processor=None,
+        text = sorted_words(query)
+        # ratio = 2 * common / (len a + len b): only lengths within these bounds can reach the floor
+        share = SCORE_FLOOR / (200.0 - SCORE_FLOOR)
+        lo = bisect.bisect_left(lengths, math.floor(len(text) * share))
+        hi = bisect.bisect_right(lengths, math.ceil(len(text) / share))
+        if len(content) >= INDEXED_QUERY_WORDS:
+            # a request of several words: only sentences sharing the start of one of its words (or a slot)
+            # come close enough to count
+            index = intents.choice_index(mode)
+            keys = {index_key(w) for w in content} | (_PLACEHOLDERS & set(query))
+            picked = sorted(i for i in set().union(*(index.get(k, ()) for k in keys)) if lo <= i < hi)
+        else:
+            picked = range(lo, hi)
+        found = process.extract(text, [choices[i] for i in picked], scorer=fuzz.ratio, processor=None,
                                 limit=CANDIDATES, score_cutoff=SCORE_FLOOR)
         for choice, score, index in found:
-            name = names[index]
+            name = names[picked[index]]
             if name in barred:
                 continue
             if content:
