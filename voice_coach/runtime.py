@@ -38,6 +38,8 @@ __all__ = ["Ears", "Heard", "Runtime", "TypedEars", "build_coach", "load_content
 
 LOOP_TICK_S = 0.05
 """Longest the loop waits for input before checking deadlines again."""
+DEVICE_GRACE_S = 1.5
+"""A microphone gone for less than this (a stream reopened at once after a hiccup) is not announced."""
 
 
 Recognize = Callable[[str, Coach], Match | None]
@@ -105,6 +107,7 @@ class Runtime:
         self.done = False
         self._awaiting_speech = False
         self._device_lost = False
+        self._lost_since: float | None = None
 
     def step(self) -> None:
         """One pass: wait for an utterance (or the next deadline), act on it, fire due timers."""
@@ -121,11 +124,13 @@ class Runtime:
 
     def _check_device(self) -> None:
         """Tell the coach once when the microphone goes away and once when it is back."""
-        lost = bool(getattr(self.ears, "device_lost", False))
+        now = self.clock.now()
+        gone = bool(getattr(self.ears, "device_lost", False))
+        self._lost_since = (self._lost_since if self._lost_since is not None else now) if gone else None
+        lost = self._lost_since is not None and now - self._lost_since >= DEVICE_GRACE_S
         if lost == self._device_lost:
             return
         self._device_lost = lost
-        now = self.clock.now()
         self.events.write("state", name="device_lost" if lost else "device_back")
         self.execute(self.coach.device_lost(now) if lost else self.coach.device_back(now))
 
