@@ -100,8 +100,10 @@ WHY = {
     "Peak RSS": "**Memory** — the default voice (hibari-tts, a neural model) is loaded into the coach's process; "
                 "with the pyttsx3 voice the same engine stays under the goal (comparison row). Closing it: load the "
                 "natural voice in its own worker process, or only when first needed.",
-    "Start-up": "**Start-up** — most of it is loading the voice and building the recognizer's language model "
-                "from every example sentence; both could happen after the microphone is already listening.",
+    "Start-up": "**Start-up** — loading the voice and the speech model (the Korean vosk model is 253 MB on disk, "
+                "the small English one about 40 MB) and building pocketsphinx's language model from every example "
+                "sentence; on a busy machine that crosses 2 s. Closing it: load the voice after the microphone is "
+                "already listening, and cache the built language model.",
     "False actions": "**False actions** — see the events listed in bench_results/false_triggers.json.",
 }
 """Why a goal can be missed, shown under the table for the rows that miss."""
@@ -209,8 +211,13 @@ def block() -> str:
     lines = [BEGIN, "", "| What | Goal | Measured | |", "|---|---|---|---|"]
     lines += [f"| {what} | {goal} | {measured} | {_verdict(ok)} |" for what, goal, measured, ok in rows]
     when = max(dates) if dates else "never"
+    loads = [d["load_avg_1m"] for n in ("latency", "footprint", "accuracy", "false_triggers")
+             if (d := load(n)) and "load_avg_1m" in d]
+    busy = (f" The machine was shared with other work while measuring (1-minute load average "
+            f"{min(loads):.1f}–{max(loads):.1f} on 2 cores), which mostly affects start-up times."
+            if loads and max(loads) >= 1.0 else "")
     lines += ["", f"Measured {when} on a {machine_line()}, by `scripts/bench_all.py` (each figure a median "
-              "over its runs or commands; details in `bench_results/*.json`)."]
+              f"over its runs or commands; details in `bench_results/*.json`).{busy}"]
     missed = [what for what, _goal, _measured, ok in rows if ok is False]
     if missed:
         lines += ["", f"**Goals missed: {len(missed)}** (the rows marked miss). Why, and what would close them:", ""]
