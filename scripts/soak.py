@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Soak: the real `voice-coach run` loop for an hour on the PulseAudio rig, with periodic spoken commands.
 
-Every --interval-s a command (synthesised with hibari-tts) is played into the virtual microphone; the
-coach's process tree RSS is sampled throughout. Reports RSS growth after warm-up, errors (error events,
-tracebacks, warnings, a dead process), how many commands were understood, and how fast it exits on
-Ctrl-C at the end. Target: < 10 MB growth, 0 errors.
+Every --interval-s, once the coach has been quiet for a second, a command (synthesised with hibari-tts)
+is played into the virtual microphone; the coach's process tree RSS is sampled throughout. Reports RSS
+growth after warm-up, errors (error events, tracebacks, a dead process), warnings (counted apart), state
+changes (device_lost, paused, ...), how many commands were understood, and how fast it exits on Ctrl-C.
+Target: < 10 MB growth, 0 errors.
 
     .venv/bin/python scripts/soak.py               # one hour
     .venv/bin/python scripts/soak.py --minutes 2   # smoke run
@@ -44,7 +45,10 @@ COMMANDS = [
 """Played in a cycle: starters, tips, follow-ups and a whole exercise with its commands."""
 WARMUP_S = 120.0
 """RSS growth is measured from the first sample after this long (models, caches and voices settle)."""
-ERROR_MARKERS = ("Traceback", "ERROR", "WARNING", "Exception")
+ERROR_MARKERS = ("Traceback", "ERROR", "CRITICAL", "Exception")
+WARNING_MARKERS = ("WARNING",)
+QUIET_BEFORE_COMMAND_S = 1.0
+"""A command is spoken once the coach has been quiet this long (as a person would wait), up to the interval."""
 
 
 def tree_rss_kib(pid: int) -> tuple[int, int]:
@@ -80,7 +84,14 @@ def _pump(stream: IO[str], sink: list[str]) -> None:
         sink.append(line.rstrip("\n"))
 
 
-def run_soak(minutes: float, interval_s: float, engine: str, typed: bool, sample_s: float) -> dict[str, Any]:
+def _coach_quiet(rig: Any) -> bool:
+    now = time.monotonic()
+    spans = rig.speaker.sound_spans(since_s=now - 30)
+    return not spans or now - spans[-1][1] >= QUIET_BEFORE_COMMAND_S
+
+
+def run_soak(minutes: float, interval_s: float, engine: str, typed: bool, sample_s: float,
+             voice_engine: str | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="voice-coach-soak-") as folder, audio_rig() as rig:
         home = Path(folder)
         events = home / "events.jsonl"
@@ -91,6 +102,8 @@ def run_soak(minutes: float, interval_s: float, engine: str, typed: bool, sample
             synth = Synth(home / "wav")
             wavs = [synth.wav(synth.hibari(text)) for text in COMMANDS]
         args = [*VOICE_COACH, "run", "--engine", "text" if typed else engine, "--events", str(events)]
+        if voice_engine:
+            args += ["--voice-engine", voice_engine]
         proc = subprocess.Popen(args, env=cli_env(rig, home), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
         assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
@@ -112,7 +125,7 @@ def run_soak(minutes: float, interval_s: float, engine: str, typed: bool, sample
             if now >= next_sample:
                 samples.append((now - start, *tree_rss_kib(proc.pid)))
                 next_sample += sample_s
-            if now >= next_command:
+            if now >= next_command and (typed or _coach_quiet(rig) or now >= next_command + interval_s / 2):
                 text = COMMANDS[sent % len(COMMANDS)]
                 if typed:
                     proc.stdin.write(text + "\n")
@@ -120,7 +133,7 @@ def run_soak(minutes: float, interval_s: float, engine: str, typed: bool, sample
                 else:
                     rig.play(wavs[sent % len(wavs)])
                 sent += 1
-                next_command += interval_s
+                next_command = time.monotonic() + interval_s
             time.sleep(0.05)
         died = proc.poll()
         exit_s = float("nan")
@@ -148,6 +161,11 @@ def summarise(minutes: float, sent: int, samples: list[tuple[float, int, int]], 
     first, last = (warm[0], warm[-1]) if warm else ((0.0, 0, 0), (0.0, 0, 0))
     errors = [f"event: {r.get('message', r)}" for r in records if r.get("type") == "error"]
     errors += [f"stderr: {line}" for line in err_lines if any(m in line for m in ERROR_MARKERS)]
+    warnings = [line for line in err_lines if any(m in line for m in WARNING_MARKERS)]
+    states: dict[str, int] = {}
+    for r in records:
+        if r.get("type") == "state":
+            states[str(r.get("name"))] = states.get(str(r.get("name")), 0) + 1
     if died is not None:
         errors.append(f"the coach exited by itself with code {died}")
     intents = [r for r in records if r.get("type") == "intent"]
@@ -164,6 +182,8 @@ def summarise(minutes: float, sent: int, samples: list[tuple[float, int, int]], 
         "tree_rss_growth_mib": round((last[2] - first[2]) / 1024, 2),
         "rss_peak_mib": round(max((s[1] for s in samples), default=0) / 1024, 1),
         "errors": errors,
+        "warnings": warnings,
+        "states": states,
         "exit_code_on_ctrl_c": returncode if died is None else None,
         "exit_s_on_ctrl_c": round(exit_s, 3),
         "rss_samples": [(round(t, 1), rss, tree) for t, rss, tree in samples],
@@ -178,21 +198,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample-s", type=float, default=10.0, help="seconds between RSS samples (default 10)")
     parser.add_argument("--engine", default="pocketsphinx", help="recognizer for the spoken loop (default pocketsphinx)")
     parser.add_argument("--typed", action="store_true", help="type the commands on stdin instead of speaking them")
+    parser.add_argument("--voice-engine", help="speech output engine for the coach (auto, natural, pyttsx3)")
     parser.add_argument("--out", type=Path, help="where to write the JSON result (default bench_results/soak.json)")
     args = parser.parse_args(argv)
-    result = run_soak(args.minutes, args.interval_s, args.engine, args.typed, args.sample_s)
+    result = run_soak(args.minutes, args.interval_s, args.engine, args.typed, args.sample_s, args.voice_engine)
     result["mode"] = "typed" if args.typed else f"spoken ({args.engine})"
     path = write_json("soak", result, args.out)
     print(f"soak: {args.minutes:g} min, {result['mode']}, {machine_line()}")
     print(table(
         ["commands", "intents", "understood", "replies", "RSS start MiB", "RSS end MiB", "growth MiB",
-         "tree growth MiB", "errors", "Ctrl-C exit"],
+         "tree growth MiB", "errors", "warnings", "Ctrl-C exit"],
         [[result["commands_sent"], result["intents_heard"], result["understood"], result["replies"],
           result["rss_start_mib"], result["rss_end_mib"], result["rss_growth_mib"], result["tree_rss_growth_mib"],
-          len(result["errors"]), f"{result['exit_code_on_ctrl_c']} in {result['exit_s_on_ctrl_c']:.2f} s"]],
+          len(result["errors"]), len(result["warnings"]), f"{result['exit_code_on_ctrl_c']} in {result['exit_s_on_ctrl_c']:.2f} s"]],
     ))
     for error in result["errors"][:10]:
         print(f"  error: {error}")
+    for warning in sorted(set(result["warnings"]))[:5]:
+        print(f"  warning ({result['warnings'].count(warning)}x): {warning}")
+    print("states: " + ", ".join(f"{k} {v}" for k, v in sorted(result["states"].items())))
     print(f"written to {path}")
     ok = not result["errors"] and result["rss_growth_mib"] < 10 and result["exit_code_on_ctrl_c"] == 130
     return 0 if ok else 1
