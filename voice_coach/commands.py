@@ -214,10 +214,9 @@ def model(settings: Settings, action: str, name: str | None, dest: Path | None, 
             bar.finish()
         print(path)
         return 0
-    from voice_coach.doctor import model_source
 
     dirs = models.search_dirs(settings.data_dir)
-    source = model_source(settings)
+    source = models.model_source(settings.sources)
     requested = None if settings.engine in ("auto", "text") else settings.engine
     engine = models.resolve_engine(requested, settings.model, None, dirs=dirs, explicit_source=source)
     if engine.error is not None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from voice_coach.config import Settings, config_path
 from voice_coach.errors import VoiceCoachError
-from voice_coach.models import FETCH_HINT, resolve_engine, search_dirs
+from voice_coach.models import FETCH_HINT, model_source, resolve_engine, search_dirs
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -91,12 +91,6 @@ def format_checks(checks: list[Check]) -> str:
 def exit_code(checks: list[Check]) -> int:
     """1 when something the coach needs is broken, else 0."""
     return 1 if any(not check.ok and check.needed for check in checks) else 0
-
-
-def model_source(settings: Settings) -> str:
-    """Where settings.model came from, as users would name it: --model, file:line or env:NAME."""
-    source = settings.sources.get("model", "--model")
-    return "--model" if source == "flag" else source
 
 
 # --- the checks ------------------------------------------------------------------------------
@@ -195,7 +189,7 @@ def _check_voice(settings: Settings) -> Check:
 
 def _check_model(settings: Settings, model_dirs: list[tuple[str, Path]] | None) -> Check:
     requested = None if settings.engine == "auto" else settings.engine
-    source = model_source(settings)
+    source = model_source(settings.sources)
     try:
         dirs = model_dirs if model_dirs is not None else search_dirs(settings.data_dir)
         choice = resolve_engine(requested, settings.model, None, dirs=dirs, explicit_source=source)

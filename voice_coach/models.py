@@ -88,6 +88,12 @@ class EngineChoice:
         return self.engine
 
 
+def model_source(sources: Mapping[str, str]) -> str:
+    """Where the model setting came from, as users would name it: --model, file:line or env:NAME."""
+    source = sources.get("model", "--model")
+    return "--model" if source == "flag" else source
+
+
 def has_model_files(path: Path) -> bool:
     """True when ``path`` holds a vosk model's acoustic model, config and decoding graph."""
     try:

@@ -195,8 +195,8 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
     first_mic = open_mic()
     try:
         requested = None if settings.engine == "auto" else settings.engine
-        choice = models.resolve_engine(requested, settings.model, None,
-                                       dirs=models.search_dirs(settings.data_dir))
+        choice = models.resolve_engine(requested, settings.model, None, dirs=models.search_dirs(settings.data_dir),
+                                       explicit_source=models.model_source(settings.sources))
         wake = wake_words_for(settings)
         if settings.wake_word.strip().lower() not in ("", "coach"):
             intents.wake_words = wake  # the matcher rebuilds its wake-word check when this changes
