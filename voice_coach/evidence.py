@@ -31,6 +31,7 @@ _COUPLE = frozenset({"us", "we", "our", "ours", "ourselves", "partner", "husband
                      "dating", "lovers", "spouses", "partners"})
 _SOMETHING = frozenset({"something", "anything"})
 _REFUSALS = frozenset({"not", "never", "without"})
+_REQUEST_LEADS = frozenset({"give", "ask", "tell", "can", "could", "would", "got", "need", "want", "have"})
 _RELATIVES = frozenset({"where", "which", "who", "whereby"})
 _SUBJECT_PREPS = frozenset({"about", "on", "for", "regarding", "concerning", "around", "with"})
 SOUNDS_KNOWN = 85.0
@@ -69,6 +70,15 @@ def _sounds_known(word: str, intents: Intents) -> bool:
     """True when an unknown word is close to a known one (a recogniser slip, a plural)."""
     return process.extractOne(word, intents.spellings, scorer=fuzz.ratio, processor=None,
                               score_cutoff=SOUNDS_KNOWN) is not None
+
+
+def request_start(words: Sequence[str]) -> int:
+    """Where the request for a tip or question begins, after any story told first ("the kids are watching TV,
+    can you give us a question"); 0 when no kind is named."""
+    kind_at = next((i for i, w in enumerate(words) if w in _TIP_WORDS or w in _STARTER_WORDS), None)
+    if kind_at is None:
+        return 0
+    return max((i for i in range(kind_at) if words[i] in _REQUEST_LEADS), default=0)
 
 
 def has_any(words: Sequence[str], phrases: PhraseMap | None) -> bool:

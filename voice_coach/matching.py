@@ -21,6 +21,7 @@ from voice_coach.evidence import (
     has_any,
     named_kind,
     partner_talk,
+    request_start,
 )
 from voice_coach.intent_data import INTENTS_DIR, OUT_OF_SCOPE, Intents, load_intents
 from voice_coach.match import Context, Match, SlotValue
@@ -144,7 +145,8 @@ def _decide(scores: dict[str, float], words: list[str], plain: list[str], marked
         return None  # an out-of-scope template fits at least as well as any intent (and well, if we are talked about)
     if partner_talk(words, intents) and not (addressed and ctx.in_exercise and best in intents.exercise_intents):
         return None  # "tell me more about your day" is said to the partner
-    vetoed = has_any(veto_words(words, reading), intents.out_of_scope_words)
+    story = request_start(words)  # what they were doing before asking ("we've finished eating") vetoes nothing
+    vetoed = has_any(veto_words(["~"] * story + words[story:], reading), intents.out_of_scope_words)
     if best != OUT_OF_SCOPE and best_score >= ACCEPT_SCORE and (not vetoed or best_score >= 95):
         if best in CONTENT or (best in _FOLLOW_UP_INTENTS and not _ANOTHER_WORDS & set(words)
                                and named_kind(marked, intents)):

@@ -179,7 +179,7 @@ class SlotReader:
     @staticmethod
     def _after_about(stems: list[str], start: int) -> bool:
         """True when a lexicon hit follows "about", "on", "regarding" (words like "our", "how to" may sit between)."""
-        return any(stems[k] in _ABOUT for k in range(max(0, start - 3), start))
+        return any(stems[k] in _ABOUT for k in range(max(0, start - 3), start + 1))  # or "about us" itself
 
     def _depth(self, stems: list[str]) -> Found | None:
         """Depth words; a negated one flips ("nothing too heavy" is light), both negated is medium.
