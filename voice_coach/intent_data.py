@@ -41,7 +41,13 @@ from typing import Any
 import voice_coach
 from voice_coach.errors import ContentError
 from voice_coach.intent_files import LIST_KEYS, IntentDef, intent_def, merge, parse_yaml
-from voice_coach.normalize import Normalizer, PhraseMap, WakeWords, basic_words, sorted_words
+from voice_coach.normalize import (
+    Normalizer,
+    PhraseMap,
+    WakeWords,
+    basic_words,
+    sorted_words,
+)
 from voice_coach.numbers import NUMBER_WORDS, find_minutes
 from voice_coach.slots import SlotReader
 from voice_coach.templates import TemplateError, expand, parse

@@ -39,8 +39,9 @@ _NOT_THIS = {"not", "nothing", "except", "besides"}
 SITUATION_WORDS = 3
 """Words after a situation lead ("while", "on the drive") that still describe the situation."""
 # Words that start the request again after a situation clause ("while we cook give us a question").
-_REQUEST_WORDS = frozenset("give tell ask any something anything tip tips question questions advice starter help "
-                           "suggest what how can could would please coach and but so".split())
+_REQUEST_WORDS = frozenset({"give", "tell", "ask", "any", "something", "anything", "tip", "tips", "question", "questions",
+                           "advice", "starter", "help", "suggest", "what", "how", "can", "could", "would", "please",
+                           "coach", "and", "but", "so"})
 
 
 def stem(word: str) -> str:
