@@ -31,6 +31,7 @@ _COUPLE = frozenset({"us", "we", "our", "ours", "ourselves", "partner", "husband
                      "dating", "lovers", "spouses", "partners"})
 _SOMETHING = frozenset({"something", "anything"})
 _REFUSALS = frozenset({"not", "never", "without"})
+_QUALITIES = frozenset({"better", "good", "right", "open", "closed", "deeper", "more", "ended", "the", "real"})
 _REQUEST_LEADS = frozenset({"give", "ask", "tell", "can", "could", "would", "got", "need", "want", "have"})
 _RELATIVES = frozenset({"where", "which", "who", "whereby"})
 _SUBJECT_PREPS = frozenset({"about", "on", "for", "regarding", "concerning", "around", "with"})
@@ -89,13 +90,20 @@ def has_any(words: Sequence[str], phrases: PhraseMap | None) -> bool:
 def named_kind(marked: list[str], intents: Intents) -> str | None:
     """The kind of content named: the first one, or the last after a self-correction ("a tip, no, a question")."""
     kinds = [(i, w) for i, w in enumerate(marked) if (w in _TIP_WORDS or w in _STARTER_WORDS)
-             and not any(marked[k] in _REFUSALS for k in range(max(0, i - 4), i))]  # "don't give me a tip"
+             and not any(marked[k] in _REFUSALS for k in range(max(0, i - 4), i))  # "don't give me a tip"
+             and not _asking_skill(marked, i)]
     if not kinds:
         return None
     word = kinds[0][1]
     if len(kinds) > 1 and any(kinds[0][0] < start < kinds[-1][0] for start, _, _ in intents.corrections.find_all(marked)):
         word = kinds[-1][1]
     return "tip" if word in _TIP_WORDS else "conversation_starter"
+
+
+def _asking_skill(words: Sequence[str], i: int) -> bool:
+    """True for "ask better questions": asking questions as a skill, not asking for one."""
+    return (words[i] in ("question", "questions") and i >= 2 and words[i - 1] in _QUALITIES
+            and words[i - 2] in ("ask", "asking", "asks"))
 
 
 def content_kind(marked: list[str], reading: SlotReading, intents: Intents) -> str | None:
