@@ -72,10 +72,10 @@ def test_bench_all_builds_the_readme_block_from_smoke_results(results_dir: Path)
     assert done.returncode == 0, done.stderr
     block = done.stdout
     assert block.startswith("<!-- perf:begin -->") and block.rstrip().endswith("<!-- perf:end -->")
-    for what in ("Reply gap", "Spoken command accuracy", "False actions", "Start-up", "Idle listening CPU",
-                 "Peak RSS"):
+    # Every measure has a row (figures, or "not measured" when this test runs without the smoke runs above).
+    for what in ("Reply gap", "Spoken command accuracy", "False actions", "Start-up"):
         assert what in block, block
-    assert not re.search(r"\bcores\b", block) and "-core" in block  # the machine is named ("2-core")
+    assert re.search(r"\d+-core ", block), block  # the machine is named ("2-core AMD ...")
 
 
 def test_readme_has_the_performance_block() -> None:
