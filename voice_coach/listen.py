@@ -182,7 +182,8 @@ class MicEars:
         except AudioError as err:
             _LOGGER.info("microphone still unavailable: %s", err.one_line())
             return None
-        self.activity = "listening"
+        # Still "mic-lost" until the reopened stream delivers a block (_process updates activity): a
+        # stream that opens but stays silent must not count as back, or the lost state would flicker.
         return self._mic
 
     @property
