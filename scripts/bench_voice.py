@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Speech-output figures per engine: text to first audio sample, pocketsphinx intelligibility, memory.
 
-Usage: .venv/bin/python scripts/bench_voice.py [--runs N] [--out bench_results/voice.json]
+Usage: .venv/bin/python scripts/bench_voice.py [--runs N] [--smoke] [--out bench_results/voice.json]
 """
 
 from __future__ import annotations
@@ -104,10 +104,13 @@ def memory(engine: str) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9, help="timed renders per engine (median reported)")
+    parser.add_argument("--smoke", action="store_true", help="a few seconds: 2 renders, 2 lines (so the script can't rot)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench_results" / "voice.json")
     args = parser.parse_args()
 
-    lines = bench_lines()
+    if args.smoke:
+        args.runs = 2
+    lines = bench_lines(2 if args.smoke else 10)
     results: dict[str, Any] = {"tip": TIP_20_WORDS, "tip_words": len(words(TIP_20_WORDS)), "runs": args.runs,
                                "lines": lines, "engines": {}}
     for name in ENGINES:
