@@ -17,6 +17,10 @@ _LOGGER = logging.getLogger(__name__)
 _DOMAIN = "domain"
 _GRAMMAR = "grammar"
 _INSTALL_HINT = "install it with `pip install pocketsphinx` (version 5 or newer)"
+NBEST = 30
+"""Alternatives searched for a whole known sentence: one-word commands lose to near sounds ("stop", "steps")
+on the best path, but the known sentence is usually among the next few. Only in the open (domain) search:
+the speaking-turn grammars stay strict, so stray speech there is not pulled into a command."""
 
 
 def _import() -> Any:
@@ -64,11 +68,15 @@ class PocketsphinxRecognizer:
         self._background = list(background)
         self._grammars: dict[tuple[str, ...], str] = {}
         self._normal_search = "_default"
+        self._known: dict[str, frozenset[str]] = {}
+        self._search = "_default"
         if phrases:
             sentences = _with_wake_words(phrases, self._wake_words)
             self._add_lm(_DOMAIN, sentences, background=self._background)
             self._normal_search = _DOMAIN
-            self._decoder.activate_search(_DOMAIN)
+            self._activate(_DOMAIN)
+            # The bare wake word is a known sentence too: "coach" then a pause must stay "coach", not "coach no".
+            self._known[_DOMAIN] = frozenset([*(normalise(s) for s in sentences), *self._wake_words])
 
     # Recognizer protocol
 
@@ -92,7 +100,17 @@ class PocketsphinxRecognizer:
         self._decoder.end_utt()
         self._in_utt = False
         hyp = self._decoder.hyp()
-        return _clean(hyp.hypstr) if hyp is not None else ""
+        best = _clean(hyp.hypstr) if hyp is not None else ""
+        known = self._known.get(self._search)
+        if hyp is None or not known or best in known:
+            return best
+        for rank, alternative in enumerate(self._decoder.nbest()):
+            if rank >= NBEST or alternative is None:
+                break
+            text = _clean(alternative.hypstr)
+            if text in known:
+                return text
+        return best
 
     def reset(self) -> None:
         if self._in_utt:
@@ -102,14 +120,18 @@ class PocketsphinxRecognizer:
     def set_grammar(self, phrases: list[str] | None) -> None:
         self.reset()
         if phrases is None:
-            self._decoder.activate_search(self._normal_search)
+            self._activate(self._normal_search)
             return
         key = tuple(phrases)
         if key not in self._grammars:
             name = f"{_GRAMMAR}{len(self._grammars)}"
             self._add_lm(name, _with_wake_words(phrases, self._wake_words), background=self._background)
             self._grammars[key] = name
-        self._decoder.activate_search(self._grammars[key])
+        self._activate(self._grammars[key])
+
+    def _activate(self, search: str) -> None:
+        self._decoder.activate_search(search)
+        self._search = search
 
     # Building language models
 
