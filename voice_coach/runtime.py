@@ -126,7 +126,10 @@ class Runtime:
         """Tell the coach once when the microphone goes away and once when it is back."""
         now = self.clock.now()
         gone = bool(getattr(self.ears, "device_lost", False))
-        self._lost_since = (self._lost_since if self._lost_since is not None else now) if gone else None
+        if not gone:
+            self._lost_since = None
+        elif self._lost_since is None:
+            self._lost_since = now
         lost = self._lost_since is not None and now - self._lost_since >= DEVICE_GRACE_S
         if lost == self._device_lost:
             return
