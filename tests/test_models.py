@@ -16,10 +16,10 @@ from model_server import ServerState, free_port, model_server, model_zip, write_
 from voice_coach import download
 from voice_coach.download import ProgressBar
 from voice_coach.errors import ModelError
+from voice_coach.model_fetch import fetch_model
 from voice_coach.models import (
     DEFAULT_MODEL,
     EngineChoice,
-    fetch_model,
     find_model,
     install_dir,
     is_vosk_model,

@@ -206,10 +206,11 @@ def model(settings: Settings, action: str, name: str | None, dest: Path | None, 
 
     if action == "fetch":
         from voice_coach.download import ProgressBar
+        from voice_coach.model_fetch import fetch_model
 
         bar = ProgressBar(name or models.DEFAULT_MODEL.name)
         try:
-            path = models.fetch_model(name, dest or models.install_dir(settings.data_dir), bar, force=force)
+            path = fetch_model(name, dest or models.install_dir(settings.data_dir), bar, force=force)
         finally:
             bar.finish()
         print(path)

@@ -69,7 +69,7 @@ def _writable_dir(dest_dir: Path) -> None:
         ) from exc
 
 
-def fetch(
+def fetch_model(
     name_or_url: str | None = None,
     dest_dir: Path | None = None,
     progress: Progress | None = None,

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from voice_coach.download import Progress
 from voice_coach.errors import ModelError
 
 _LOGGER = logging.getLogger(__name__)
@@ -304,29 +303,4 @@ def resolve_engine(
         raise ModelError("no vosk model found", fix=FETCH_HINT)
     return EngineChoice(
         "pocketsphinx", note=f"Listening with the built-in pocketsphinx engine; {FETCH_HINT}."
-    )
-
-
-def fetch_model(
-    name_or_url: str | None = None,
-    dest_dir: Path | None = None,
-    progress: Progress | None = None,
-    base_url: str | None = None,
-    *,
-    expected_sha256: str | None = None,
-    force: bool = False,
-    env: Mapping[str, str] | None = None,
-) -> Path:
-    """Download, verify and atomically install a vosk model; returns the model folder."""
-    # Imported here: the fetch code needs this module's discovery helpers (one-way at load time).
-    from voice_coach.model_fetch import fetch
-
-    return fetch(
-        name_or_url,
-        dest_dir,
-        progress,
-        base_url,
-        expected_sha256=expected_sha256,
-        force=force,
-        env=env,
     )
