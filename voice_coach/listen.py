@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -164,7 +165,9 @@ class MicEars:
         now = self.clock.now()
         if self._mic is not None:
             _LOGGER.warning("the microphone stopped delivering audio; trying to reopen it")
-            self._mic.close()
+            # Closing a stream whose sound server died can block inside PortAudio/ALSA for a long time:
+            # do it off the main loop, which must keep time and notice the loss.
+            threading.Thread(target=self._mic.close, name="close-dead-mic", daemon=True).start()
             self._mic = None
             self._end_utterance()
             self._retry_at_s = now
