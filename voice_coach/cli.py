@@ -12,6 +12,7 @@ from pathlib import Path
 from voice_coach import __version__, commands
 from voice_coach.config import ENGINES, VOICE_ENGINES, Settings, load_settings
 from voice_coach.errors import ConfigError, UsageError, VoiceCoachError
+from voice_coach.exercise_config import MINUTES_MAX, MINUTES_MIN, ROUNDS_MAX
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -28,14 +29,14 @@ def _minutes(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a number of minutes (try 5 or 0.5)") from None
-    if not 0.2 <= value <= 20:
-        raise argparse.ArgumentTypeError(f"{value:g} minutes is outside 0.2 to 20")
+    if not MINUTES_MIN <= value <= MINUTES_MAX:
+        raise argparse.ArgumentTypeError(f"{value:g} minutes is outside {MINUTES_MIN:g} to {MINUTES_MAX:g}")
     return value
 
 
 def _rounds(text: str) -> int:
-    if text not in ("1", "2", "3"):
-        raise argparse.ArgumentTypeError(f"'{text}' rounds: use 1, 2 or 3")
+    if text not in [str(n) for n in range(1, ROUNDS_MAX + 1)]:
+        raise argparse.ArgumentTypeError(f"'{text}' rounds: use 1 to {ROUNDS_MAX}")
     return int(text)
 
 
