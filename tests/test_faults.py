@@ -440,7 +440,8 @@ def test_microphone_lost_mid_turn_pauses_keeps_the_time_and_recovers(pulse_rig: 
     synth = session_synth(tmp_path / "speech")
     resume = synth.wav(synth.hibari("coach, resume").padded(0.1, 0.1))
     events_path = tmp_path / "events.jsonl"
-    env = dict(pulse_rig.env, VOICE_COACH_HOME=str(tmp_path / "home"), XDG_CONFIG_HOME=str(tmp_path / "config"))
+    env = dict(pulse_rig.env, VOICE_COACH_HOME=str(tmp_path / "home"), XDG_CONFIG_HOME=str(tmp_path / "config"),
+               PYTHONFAULTHANDLER="1")
     out, err = (tmp_path / "out.txt").open("w"), (tmp_path / "err.txt").open("w")
     # --quiet: replies are printed, so the turn starts without minutes of briefing speech first.
     proc = subprocess.Popen([sys.executable, "-m", "voice_coach", "exercise", "--minutes", "1", "--no-checkin",
@@ -472,14 +473,18 @@ def test_microphone_lost_mid_turn_pauses_keeps_the_time_and_recovers(pulse_rig: 
         pulse_rig.play(resume)
         _wait_for(lambda: [e for e in state("speaking") if e.get("resumed")], "the turn to resume by voice")
         proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)  # PYTHONFAULTHANDLER: every thread's stack into err.txt
+            proc.wait(timeout=10)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
         out.close()
         err.close()
-    assert proc.returncode == 143
+    assert proc.returncode == 143, f"the coach did not stop on SIGTERM:\n{(tmp_path / 'err.txt').read_text()[-5000:]}"
     printed = (tmp_path / "out.txt").read_text()
     assert "microphone" in printed.lower() and "resume" in printed.lower()
     assert "Traceback" not in (tmp_path / "err.txt").read_text()

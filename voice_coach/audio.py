@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import logging
 import sys
@@ -54,6 +55,42 @@ def sounddevice() -> Any:
                          "install PortAudio (Debian: apt-get install libportaudio2) and `pip install sounddevice`") from None
     _quiet_alsa()
     return sd
+
+
+# --- streams whose device died -------------------------------------------------------------------
+
+
+_ABANDONED: list[threading.Thread] = []
+_ABANDONED_LOCK = threading.Lock()
+
+
+def abandon_stream(stream: Any, what: str) -> None:
+    """Close a stream whose device or sound server died, without waiting for it.
+
+    PortAudio/ALSA can block for good closing such a stream, so the close runs on a thread of its own.
+    If it is still stuck when the program exits, PortAudio is left unterminated (terminating would wait
+    on the same stream forever) and the operating system reclaims it.
+    """
+
+    def close() -> None:
+        try:
+            stream.abort()
+            stream.close()
+        except Exception as exc:  # noqa: BLE001 - a dead stream may fail to close in any way; it is dropped anyway
+            _LOGGER.debug("closing the dead %s stream: %s", what, exc)
+
+    closer = threading.Thread(target=close, name=f"close-dead-{what}", daemon=True)
+    with _ABANDONED_LOCK:
+        if not _ABANDONED:
+            atexit.register(_skip_terminate_if_stuck)  # registered later, so it runs before sounddevice's handler
+        _ABANDONED.append(closer)
+    closer.start()
+
+
+def _skip_terminate_if_stuck() -> None:
+    if any(closer.is_alive() for closer in _ABANDONED):
+        _LOGGER.debug("a dead audio stream never closed: exiting without terminating PortAudio")
+        atexit.unregister(sounddevice()._exit_handler)
 
 
 # --- devices ----------------------------------------------------------------------------------
@@ -260,11 +297,7 @@ class Player:
         if stream is None:
             return
         _LOGGER.warning("the speaker stopped playing (device or sound server gone); will reopen it")
-        try:
-            stream.abort()
-            stream.close()
-        except Exception as exc:  # noqa: BLE001 - a dead stream may fail to close in any way; it is dropped anyway
-            _LOGGER.debug("closing a dead output stream: %s", exc)
+        abandon_stream(stream, "speaker")
 
     def stop(self) -> None:
         """Cut playback now: the next block PortAudio asks for is silence."""

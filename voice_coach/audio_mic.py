@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from voice_coach.audio import BLOCK_S, Device, choose_device, sounddevice
+from voice_coach.audio import BLOCK_S, Device, abandon_stream, choose_device, sounddevice
 from voice_coach.audio_format import SPEECH, AudioFormat, convert
 from voice_coach.errors import AudioError
 
@@ -123,3 +123,9 @@ class Microphone:
                 stream.close()
             except self._sd.PortAudioError as exc:
                 _LOGGER.debug("closing the microphone: %s", exc)
+
+    def abandon(self) -> None:
+        """Let go of a stream whose device or sound server died, without waiting for it to close."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            abandon_stream(stream, "microphone")

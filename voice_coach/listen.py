@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -62,6 +61,7 @@ class MicSource(Protocol):
     @property
     def alive(self) -> bool: ...
     def close(self) -> None: ...
+    def abandon(self) -> None: ...
 
 
 class MicEars:
@@ -165,9 +165,9 @@ class MicEars:
         now = self.clock.now()
         if self._mic is not None:
             _LOGGER.warning("the microphone stopped delivering audio; trying to reopen it")
-            # Closing a stream whose sound server died can block inside PortAudio/ALSA for a long time:
-            # do it off the main loop, which must keep time and notice the loss.
-            threading.Thread(target=self._mic.close, name="close-dead-mic", daemon=True).start()
+            # Closing a stream whose sound server died can block inside PortAudio/ALSA for good: the
+            # main loop must keep time and notice the loss, so the stream is abandoned, not awaited.
+            self._mic.abandon()
             self._mic = None
             self._end_utterance()
             self._retry_at_s = now
