@@ -128,7 +128,9 @@ def run(settings: Settings, exercise: ExerciseRequest | None = None) -> int:
     from voice_coach import runtime
     from voice_coach.clock import MonotonicClock
     from voice_coach.events import EventLog
+    from voice_coach.memory import keep_memory_flat
 
+    keep_memory_flat()  # the loop runs for hours: its memory must not creep up reply by reply
     library = runtime.load_content(settings)
     store = runtime.open_store(settings)
     coach = runtime.build_coach(settings, library, store)

@@ -1,0 +1,34 @@
+"""Keep a long-running coach's memory flat: large short-lived buffers go back to the system when freed."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+
+_LOGGER = logging.getLogger(__name__)
+
+M_MMAP_THRESHOLD = -3
+"""glibc's mallopt() parameter number for the size from which an allocation gets its own mapping."""
+MMAP_THRESHOLD_BYTES = 256 * 1024
+"""Rendered speech, audio blocks and model outputs are mostly larger than this."""
+
+
+def keep_memory_flat() -> bool:
+    """Fix glibc's mmap threshold so big buffers are unmapped when freed; True when applied.
+
+    glibc raises the threshold each time a large mapped block is freed, after which buffers of that size
+    come from the heap and leave it fragmented: a coach that renders hundreds of replies grew by tens of
+    megabytes that way. Elsewhere (macOS, Windows, musl) this does nothing.
+    """
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        mallopt = getattr(libc, "mallopt", None)
+    except OSError:
+        mallopt = None
+    if mallopt is None:
+        return False
+    applied = bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
+    _LOGGER.debug("mmap threshold fixed at %d bytes: %s", MMAP_THRESHOLD_BYTES, applied)
+    return applied
