@@ -55,11 +55,17 @@ class PocketsphinxRecognizer:
             raise ModelError("pocketsphinx takes 16-bit mono audio", "convert with voice_coach.audio_format.convert")
         ps = _import()
         self._ps = ps
+        self._wake_words = [normalise(w) for w in wake_words]
+        self._background = list(background)
+        sentences = _with_wake_words(phrases, self._wake_words) if phrases else []
+        lean = _LeanDictionary(ps.get_model_path("en-us/cmudict-en-us.dict")) if phrases else None
         try:
             self._decoder = ps.Decoder(
                 hmm=ps.get_model_path("en-us/en-us"),
-                lm=ps.get_model_path("en-us/en-us.lm.bin"),
-                dict=ps.get_model_path("en-us/cmudict-en-us.dict"),
+                # With phrases, the general English model and the 135,000-word dictionary are never searched:
+                # only the words of our own models are loaded (about 85 MB and 0.2 s less at start-up).
+                lm=None if lean else ps.get_model_path("en-us/en-us.lm.bin"),
+                dict=lean.write([*sentences, *self._background]) if lean else ps.get_model_path("en-us/cmudict-en-us.dict"),
                 samprate=float(fmt.rate),
                 # Wider than the defaults (1e-48, 7e-29): the small models leave room, and on synthetic voices
                 # the right command was often pruned early (bench_accuracy espeak clean 60 % -> 62.5 %).
@@ -69,15 +75,16 @@ class PocketsphinxRecognizer:
             )
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"pocketsphinx could not load its model: {exc}", _INSTALL_HINT) from exc
-        self._wake_words = [normalise(w) for w in wake_words]
+        finally:
+            if lean is not None:
+                lean.remove()
+        self._lean = lean
         self._in_utt = False
-        self._background = list(background)
         self._grammars: dict[tuple[str, ...], str] = {}
         self._normal_search = "_default"
         self._known: dict[str, frozenset[str]] = {}
         self._search = "_default"
         if phrases:
-            sentences = _with_wake_words(phrases, self._wake_words)
             self._add_lm(_DOMAIN, sentences, background=self._background)
             self._normal_search = _DOMAIN
             self._activate(_DOMAIN)
@@ -145,6 +152,10 @@ class PocketsphinxRecognizer:
         """Write a trigram model of ``sentences`` to a temporary ARPA file and load it as search ``name``."""
         from pocketsphinx.lm import ArpaBoLM
 
+        sentences = list(sentences)
+        background = list(background)
+        if self._lean is not None:
+            self._lean.add_missing(self._decoder, [*sentences, *background])
         corpus: list[str] = []
         unknown: set[str] = set()
         for sentence in sentences:
@@ -169,6 +180,45 @@ class PocketsphinxRecognizer:
                 lm.write(out)
             self._decoder.add_lm_file(name, str(path))
         _LOGGER.debug("pocketsphinx %s model: %d sentences, %d words", name, len(corpus), len(lm.grams_1))
+
+
+class _LeanDictionary:
+    """The entries of pocketsphinx's pronouncing dictionary for just the words our models use."""
+
+    def __init__(self, full_path: str) -> None:
+        self.full_path = full_path
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+
+    def _entries(self, words: set[str]) -> list[str]:
+        """Dictionary lines for ``words``, alternate pronunciations ("word(2)") included."""
+        with open(self.full_path, encoding="utf-8") as full:
+            return [line for line in full if line.split(" ", 1)[0].split("(", 1)[0] in words]
+
+    def write(self, sentences: Iterable[str]) -> str:
+        """A dictionary file holding every word of ``sentences`` that pocketsphinx can pronounce."""
+        self._folder = tempfile.TemporaryDirectory(prefix="voice-coach-dict-")
+        path = Path(self._folder.name) / "lean.dict"
+        path.write_text("".join(self._entries(_words(sentences))), encoding="utf-8")
+        return str(path)
+
+    def remove(self) -> None:
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None
+
+    def add_missing(self, decoder: Any, sentences: Iterable[str]) -> None:
+        """Add the words of ``sentences`` the decoder does not know yet (a later grammar's new words)."""
+        missing = {w for w in _words(sentences) if decoder.lookup_word(w) is None}
+        if not missing:
+            return
+        entries = self._entries(missing)
+        for rank, line in enumerate(entries):
+            word, phones = line.split(" ", 1)
+            decoder.add_word(word, phones.split("#", 1)[0].strip(), rank == len(entries) - 1)
+
+
+def _words(sentences: Iterable[str]) -> set[str]:
+    return {word for sentence in sentences for word in normalise(sentence).split()}
 
 
 def _with_wake_words(phrases: Iterable[str], wake_words: Sequence[str]) -> list[str]:
