@@ -193,8 +193,9 @@ def test_doctor_command_reports_a_broken_config_file_as_a_line(tmp_path: Path) -
     lines = result.stdout.splitlines()
     assert lines[0] == f"✘ config: {config}:2: unknown key 'volum' — use one of " + lines[0].split("use one of ")[1]
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    # The other checks run on the defaults, since the file could not be read.
+    # The other checks run without the file, but with the flags: --engine text means no recognizer.
     assert [line.split(":")[0] for line in lines] == [
-        "✘ config", "✘ microphone", "✘ speaker", "✔ voice", "✔ speech model",
+        "✘ config", "✘ microphone (optional)", "✘ speaker (optional)", "✔ voice", "✔ speech model",
         "✔ data dir", lines[6].split(":")[0], lines[7].split(":")[0],
     ]
+    assert lines[4] == "✔ speech model: typed text (no recognizer)"

@@ -7,10 +7,11 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 from pathlib import Path
 
 from voice_coach import __version__, commands
-from voice_coach.config import ENGINES, VOICE_ENGINES, Settings, load_settings
+from voice_coach.config import ENGINES, VOICE_ENGINES, Settings, load_settings, load_settings_past_errors
 from voice_coach.errors import ConfigError, UsageError, VoiceCoachError
 from voice_coach.exercise_config import MINUTES_MAX, MINUTES_MIN, ROUNDS_MAX
 
@@ -99,12 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _flags(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings given as flags (None where a flag was not given)."""
     flag_names = ("engine", "model", "input_device", "output_device", "wake_word", "events", "quiet", "home", "voice_engine")
     flags = {name: getattr(args, name, None) for name in flag_names}
     if getattr(args, "command", None) == "exercise":
         flags.update(exercise_minutes=args.minutes, exercise_rounds=args.rounds, reflect_seconds=args.reflect_seconds)
-    return load_settings(flags)
+    return flags
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
@@ -136,13 +138,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(words)
         logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
         signal.signal(signal.SIGTERM, _on_sigterm)
-        try:
-            settings = _settings(args)
-        except ConfigError as err:
-            if args.command != "doctor":
-                raise
-            # doctor reports a broken config file as one of its lines and checks the rest on defaults.
-            settings, args.config_error = Settings(), err
+        if args.command == "doctor":
+            # doctor reports a broken config file as one of its lines and checks the rest without it.
+            settings, args.config_error = load_settings_past_errors(_flags(args))
+        else:
+            settings = load_settings(_flags(args))
         return COMMANDS[args.command](args, settings)
     except VoiceCoachError as err:
         if args is not None and getattr(args, "debug", False):

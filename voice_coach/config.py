@@ -169,9 +169,33 @@ def read_env(env: dict[str, str]) -> dict[str, tuple[Any, str]]:
 
 def load_settings(flags: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> Settings:
     """Build the effective settings; ``flags`` holds only the options given on the command line."""
+    return _build(flags, env, errors=None)
+
+
+def load_settings_past_errors(flags: dict[str, Any] | None = None,
+                              env: dict[str, str] | None = None) -> tuple[Settings, ConfigError | None]:
+    """Settings from every layer that can be read, and the first layer's error (for ``doctor``).
+
+    A broken config file (or environment variable) is reported, not fatal: the flags and the other
+    layers still apply, so ``doctor --engine text`` checks what was asked for.
+    """
+    errors: list[ConfigError] = []
+    settings = _build(flags, env, errors=errors)
+    return settings, (errors[0] if errors else None)
+
+
+def _build(flags: dict[str, Any] | None, env: dict[str, str] | None, errors: list[ConfigError] | None) -> Settings:
     env = dict(os.environ) if env is None else env
     path = config_path()
-    layers = [read_file(path), read_env(env), {k: (v, "flag") for k, v in (flags or {}).items() if v is not None}]
+    layers = []
+    for read in (lambda: read_file(path), lambda: read_env(env)):
+        try:
+            layers.append(read())
+        except ConfigError as err:
+            if errors is None:
+                raise
+            errors.append(err)
+    layers.append({k: (v, "flag") for k, v in (flags or {}).items() if v is not None})
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for layer in layers:
