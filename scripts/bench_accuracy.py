@@ -1,6 +1,11 @@
 #!/usr/bin/env python3
 """Spoken command accuracy: dev-set commands synthesised (hibari at 3 speeds, 3 espeak-ng voices), clean and in
-generated kitchen noise at 10 dB SNR, through the recognizer, then the matcher; plain rapidfuzz as the baseline.
+generated kitchen noise at 10 dB SNR, through the coach's own listener and recognizer, then the matcher; plain
+rapidfuzz on the same transcripts as the baseline.
+
+The recognizer is built by the same function as `voice-coach run` (voice_coach.asr.build) and hears the audio
+through the app's listener (listen.MicEars: voice activity, pre-roll, end of speech), on a fake clock.
+"split %": commands the listener cut into more than one utterance; "stray": actions heard in the room alone.
 
 Usage: .venv/bin/python scripts/bench_accuracy.py [--commands 80] [--engine pocketsphinx] [--jobs 2]
                                                   [--snr-db 10] [--out bench_results/accuracy.json] [--errors]
@@ -10,6 +15,7 @@ Smoke run (seconds): .venv/bin/python scripts/bench_accuracy.py --smoke
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import multiprocessing
 import subprocess
@@ -24,7 +30,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import RESULTS_DIR, ROOT, VOICE_COACH, median, table, write_json  # noqa: E402
-from kitchen_noise import NOISE_MAKERS, NOISES, speech_power, with_noise  # noqa: E402
+from kitchen_noise import NOISE_MAKERS, NOISES, speech_power  # noqa: E402
 
 from voice_coach.match import Context  # noqa: E402
 
@@ -33,12 +39,10 @@ HIBARI_SPEEDS = (0.85, 1.0, 1.2)
 ESPEAK_VOICES = ("en-us", "en-gb", "en-us+f3")
 BASELINE_CUTOFF = 75.0
 """Score (0-100) the plain nearest-example baseline needs, as in bench_intents.py."""
-CHUNK_S = 0.02
-"""Audio is fed in 20 ms blocks, as the microphone delivers it."""
-PAD_BEFORE_S = 0.3
-PAD_AFTER_S = 0.4
+GAP_S = 2.0
+"""Room sound after each command: longer than the listener's longest wait (1.5 s after a bare "coach")."""
 WARMUP_S = 2.0
-"""Room sound a recognizer hears before the first command of a block."""
+"""Room sound the listener hears before the first command (its noise floor and the recognizer settle)."""
 GOAL_CLEAN = 0.95
 GOAL_NOISY = 0.85
 
@@ -73,6 +77,11 @@ def voices() -> list[str]:
 
 
 # Decoding (one worker process per voice; the recognizer and the neural voice load once per process).
+#
+# The audio reaches the recognizer exactly as in the app: one continuous stream per condition (the room, then
+# each command followed by GAP_S of the room) goes through the coach's listener (listen.MicEars: voice
+# activity, pre-roll, its end-of-speech rule judged by the matcher), which hands the recognizer only what it
+# takes for speech. Every utterance it returns is put down to the command it ended after.
 
 _WORKER: dict[str, Any] = {}
 
@@ -80,8 +89,11 @@ _WORKER: dict[str, Any] = {}
 def _init_worker(engine: str, model: str | None) -> None:
     from synth import Synth
 
+    from voice_coach.matching import load_intents
+
     _WORKER["engine"] = (engine, Path(model) if model else None)
     _WORKER["synth"] = Synth(Path(tempfile.gettempdir()))  # only in-memory synthesis is used
+    _WORKER["intents"] = load_intents()
 
 
 def _speech(voice: str, text: str) -> Any:
@@ -90,53 +102,68 @@ def _speech(voice: str, text: str) -> Any:
     return synth.espeak(text, arg) if kind == "espeak" else synth.hibari(text, float(arg))
 
 
-def _feed(recognizer: Any, pcm: bytes) -> str:
-    from voice_coach.audio_format import SPEECH
+def _stream(commands: list[np.ndarray], condition: str, snr_db: float, rate: int) -> tuple[np.ndarray, list[int]]:
+    """The room (silence or one continuous noise) with every command in it, each at the same loudness (the
+    median of the voice's commands, so each stands exactly ``snr_db`` above the noise); start sample of each."""
+    powers = [speech_power(c, rate) for c in commands]
+    target = float(np.median(powers))
+    starts, at = [], int(WARMUP_S * rate)
+    for c in commands:
+        starts.append(at)
+        at += c.size + int(GAP_S * rate)
+    mix = np.zeros(at)
+    for c, p, start in zip(commands, powers, starts):
+        mix[start : start + c.size] += c.astype(np.float64) * np.sqrt(target / max(p, 1e-9))
+    if condition != "clean":
+        rng = np.random.default_rng(7 + NOISES.index(condition))
+        mix += NOISE_MAKERS[condition](rng, mix.size, rate) * np.sqrt(target / 10 ** (snr_db / 10))
+    return np.clip(mix, -32768, 32767).astype(np.int16), starts
 
-    chunk = int(SPEECH.rate * CHUNK_S) * SPEECH.width
-    for at in range(0, len(pcm), chunk):
-        recognizer.accept(pcm[at : at + chunk])
-    return str(recognizer.final())
 
-
-def _decode_voice(job: tuple[str, list[str], list[str], float]) -> list[dict[str, Any]]:
-    """Every command in one voice, under every condition: transcripts and decode times.
-
-    Each condition is a block, as in a room where the noise goes on: a fresh recognizer first hears
-    WARMUP_S of the room alone, so its running normalisation has settled, then every command in turn.
-    """
+def _decode_voice(job: tuple[str, list[str], list[Context], list[str], float]) -> list[dict[str, Any]]:
+    """Every command in one voice, under every condition: what the listener heard after each, and timing."""
     import benchlib
+    from voice_coach.asr.build import command_complete
     from voice_coach.audio_format import SPEECH, convert
 
-    voice, texts, conditions, snr_db = job
+    voice, texts, contexts, conditions, snr_db = job
+    intents = _WORKER["intents"]
+    commands = [np.frombuffer(convert(s.samples, s.rate, SPEECH), dtype=np.int16)
+                for s in (_speech(voice, text) for text in texts)]
     out = []
-    speeches = [_speech(voice, text).padded(PAD_BEFORE_S, PAD_AFTER_S) for text in texts]
     for condition in conditions:
-        recognizer = benchlib.recognizer(*_WORKER["engine"])
-        rate = speeches[0].rate
-        room = np.zeros(int(WARMUP_S * rate), dtype=np.int16)
-        if condition != "clean":
-            level = np.sqrt(median_speech_power(speeches) / 10 ** (snr_db / 10))
-            room = np.clip(NOISE_MAKERS[condition](np.random.default_rng(7), room.size, rate) * level,
-                           -32768, 32767).astype(np.int16)
-        _feed(recognizer, convert(room, rate, SPEECH))
-        for index, speech in enumerate(speeches):
-            samples = speech.samples if condition == "clean" else with_noise(
-                speech.samples, speech.rate, condition, snr_db, seed=index * 31 + NOISES.index(condition))
-            pcm = convert(samples, speech.rate, SPEECH)
-            start = time.perf_counter()
-            heard = _feed(recognizer, pcm)
-            out.append({"voice": voice, "condition": condition, "index": index, "heard": heard,
-                        "decode_s": time.perf_counter() - start, "audio_s": speech.duration_s})
+        samples, starts = _stream(commands, condition, snr_db, SPEECH.rate)
+        starts_s = [start / SPEECH.rate for start in starts]
+        now = {"index": 0}
+
+        def on_time(t_s: float, starts_s: list[float] = starts_s, now: dict[str, int] = now) -> None:
+            now["index"] = max(0, bisect.bisect_right(starts_s, t_s) - 1)
+
+        complete = command_complete(intents, lambda now=now: contexts[now["index"]])
+        recognizer = benchlib.coach_recognizer(*_WORKER["engine"], intents=intents)
+        started = time.perf_counter()
+        heard = benchlib.listen_to_stream(recognizer, samples.tobytes(), complete, on_time)
+        decode_s = time.perf_counter() - started
+        by_command: dict[int, list[str]] = defaultdict(list)
+        stray = []
+        for h in heard:
+            index = bisect.bisect_right(starts_s, h.end_s) - 1
+            (by_command[index].append(h.text) if index >= 0 else stray.append(h.text))
+        for index in range(len(texts)):
+            out.append({"voice": voice, "condition": condition, "index": index, "heard": by_command[index]})
+        out.append({"voice": voice, "condition": condition, "index": -1, "heard": stray,
+                    "decode_s": decode_s, "audio_s": samples.size / SPEECH.rate})
     return out
 
 
-def median_speech_power(speeches: list[Any]) -> float:
-    """Median speech power of the commands (sets the warm-up noise level)."""
-    return float(np.median([speech_power(s.samples, s.rate) for s in speeches]))
-
-
 # Scoring.
+
+def _judge(found: list[str | None], want: str) -> tuple[bool, bool]:
+    """(right, wrong) for the intents matched in the utterances heard after one command: right when the wanted
+    one is among them and nothing else was acted on; wrong when any other action was."""
+    wrong = any(f is not None and f != want for f in found)
+    return (want in found and not wrong), wrong
+
 
 def baseline_matcher() -> Any:
     """Plain nearest example: rapidfuzz extractOne over `voice-coach intents --json`, no normalisation or slots."""
@@ -184,9 +211,10 @@ def main() -> int:
     if args.wake:
         commands = [(with_wake_word(text), intent, ctx) for text, intent, ctx in commands]
     texts = [c[0] for c in commands]
+    contexts = [c[2] for c in commands]
 
     started = time.monotonic()
-    jobs = [(v, texts, conditions, args.snr_db) for v in voice_list]
+    jobs = [(v, texts, contexts, conditions, args.snr_db) for v in voice_list]
     if args.jobs > 1 and not args.smoke:
         with multiprocessing.get_context("spawn").Pool(args.jobs, _init_worker, (args.engine, model)) as pool:
             decoded = [row for rows in pool.imap(_decode_voice, jobs) for row in rows]
@@ -200,17 +228,22 @@ def main() -> int:
     cells: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     misses = []
     for row in decoded:
-        text, intent, ctx = commands[row["index"]]
-        match = recognize(row["heard"], intents, ctx)
-        ours = match.intent if match else None
         cell = cells[(row["voice"], row["condition"])]
+        if row["index"] < 0:  # heard in the room before the first command
+            cell["stray"] += sum(1 for h in row["heard"] if recognize(h, intents) is not None)
+            continue
+        text, intent, ctx = commands[row["index"]]
+        ours = [m.intent if (m := recognize(h, intents, ctx)) else None for h in row["heard"]]
+        right, wrong = _judge(ours, intent)
         cell["n"] += 1
-        cell["ours"] += ours == intent
-        cell["wrong"] += ours is not None and ours != intent  # a different action, worse than none
-        cell["baseline"] += baseline(row["heard"]) == intent
-        cell["verbatim"] += row["heard"] == benchlib.spoken(text)
-        if ours != intent:
-            misses.append(f"{row['voice']:14} {row['condition']:8} {text!r} heard {row['heard']!r} -> {ours}, want {intent}")
+        cell["ours"] += right
+        cell["wrong"] += wrong  # a different action, worse than none
+        cell["baseline"] += _judge([baseline(h) for h in row["heard"]], intent)[0]
+        cell["verbatim"] += " ".join(row["heard"]) == benchlib.spoken(text)
+        cell["split"] += len(row["heard"]) > 1
+        if not right:
+            misses.append(f"{row['voice']:14} {row['condition']:8} {text!r} heard {' | '.join(row['heard'])!r} "
+                          f"-> {ours}, want {intent}")
 
     def rate(keys: list[tuple[str, str]], what: str) -> float:
         n = sum(cells[k]["n"] for k in keys)
@@ -222,10 +255,11 @@ def main() -> int:
         noisy = [(voice, c) for c in conditions if c != "clean"]
         rows.append([voice, cells[clean[0]]["n"], 100 * rate(clean, "ours"), 100 * rate(clean, "baseline"),
                      *[100 * rate([(voice, c)], "ours") for c in conditions if c != "clean"],
-                     100 * rate(noisy, "ours"), 100 * rate(noisy, "baseline"), 100 * rate(clean, "verbatim")])
+                     100 * rate(noisy, "ours"), 100 * rate(noisy, "baseline"), 100 * rate(clean, "verbatim"),
+                     100 * rate(clean + noisy, "split"), sum(cells[k]["stray"] for k in clean + noisy)])
     noisy_names = [c for c in conditions if c != "clean"]
     headers = ["voice", "n", "clean %", "base clean %", *[f"{c} %" for c in noisy_names], "noisy %",
-               "base noisy %", "verbatim clean %"]
+               "base noisy %", "verbatim clean %", "split %", "stray"]
     summary: dict[str, Any] = {}
     for family, prefix in (("hibari", "hibari"), ("espeak", "espeak")):
         keys_clean = [(v, "clean") for v in voice_list if v.startswith(prefix)]
@@ -233,9 +267,11 @@ def main() -> int:
         summary[family] = {"clean": rate(keys_clean, "ours"), "noisy": rate(keys_noisy, "ours"),
                            "wrong_clean": rate(keys_clean, "wrong"), "wrong_noisy": rate(keys_noisy, "wrong"),
                            "baseline_clean": rate(keys_clean, "baseline"),
-                           "baseline_noisy": rate(keys_noisy, "baseline")}
+                           "baseline_noisy": rate(keys_noisy, "baseline"),
+                           "split": rate(keys_clean + keys_noisy, "split"),
+                           "stray_actions": sum(cells[k]["stray"] for k in keys_clean + keys_noisy)}
     elapsed_s = time.monotonic() - started
-    rtf = median([r["decode_s"] / r["audio_s"] for r in decoded])
+    rtf = median([r["decode_s"] / r["audio_s"] for r in decoded if "decode_s" in r])
 
     said = "with the wake word" if args.wake else "as written"
     print(f"spoken command accuracy, {args.engine}, {len(commands)} commands {said}, noise at {args.snr_db:g} dB SNR")
@@ -249,7 +285,7 @@ def main() -> int:
     if args.errors:
         print("\n".join(misses))
     path = write_json("accuracy", {
-        "engine": args.engine, "model": model, "wake_word": args.wake, "commands": len(commands), "snr_db": args.snr_db,
+        "engine": args.engine, "model": model, "listener": "MicEars", "wake_word": args.wake, "commands": len(commands), "snr_db": args.snr_db,
         "voices": voice_list, "conditions": conditions, "smoke": args.smoke,
         "summary": summary, "goals": {"clean": GOAL_CLEAN, "noisy": GOAL_NOISY},
         "text_accuracy": text_right / len(commands), "real_time_factor": rtf, "elapsed_s": elapsed_s,

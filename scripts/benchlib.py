@@ -158,27 +158,81 @@ def wait_for(predicate: Any, timeout_s: float, poll_s: float = 0.02) -> bool:
     return bool(predicate())
 
 
-# Recognizers as the coach builds them.
+# Recognizers and the listener exactly as the coach builds them.
 
-def coach_phrases() -> tuple[list[str], list[str]]:
-    """(phrases, background) for a recognizer: the matcher's example sentences and the coach's own content."""
+def coach_wake_words() -> list[str]:
+    """The wake words `voice-coach run` listens for with default settings ("coach", "hey coach")."""
+    from voice_coach.config import Settings
+    from voice_coach.voice_loop import wake_words_for
+
+    return wake_words_for(Settings())
+
+
+def coach_recognizer(engine: str, model: Path | None = None, intents: Any = None) -> Any:
+    """A recognizer for ``engine`` exactly as `voice-coach run` builds it (default settings)."""
+    from voice_coach.asr.build import coach_recognizer as build
     from voice_coach.content import load_library
     from voice_coach.matching import load_intents
 
-    examples = load_intents().examples()
-    phrases = [sentence for name in examples for sentence in examples[name]]
-    library = load_library()
-    background = [s.text for s in library.starters]
-    background += [part for tip in library.tips for part in (tip.text, tip.more, tip.try_)]
-    return phrases, background
+    return build(engine, intents or load_intents(), load_library(), wake_words=coach_wake_words(), model_path=model)
 
 
-def recognizer(engine: str, model: Path | None = None) -> Any:
-    """A recognizer for ``engine`` built from the coach's phrases (through the public factory)."""
-    from voice_coach.asr import make_recognizer
+class StreamMic:
+    """A microphone that plays a prepared stream (SPEECH bytes) block by block on a fake clock, then silence."""
 
-    phrases, background = coach_phrases()
-    return make_recognizer(engine, phrases=phrases, background=background, model_path=model)
+    def __init__(self, pcm: bytes) -> None:
+        from voice_coach.audio import BLOCK_S
+        from voice_coach.audio_format import SPEECH
+
+        self.block_s = BLOCK_S
+        self.block_bytes = int(SPEECH.rate * BLOCK_S) * SPEECH.width
+        self.pcm = pcm
+        self.at = 0
+        self.t = 0.0
+        """Fake clock: seconds of the stream delivered so far."""
+        self.alive = True
+
+    def now(self) -> float:
+        return self.t
+
+    def read(self, timeout_s: float) -> Any:
+        from voice_coach.audio_mic import MicBlock
+
+        block = self.pcm[self.at : self.at + self.block_bytes].ljust(self.block_bytes, b"\0")
+        self.at += self.block_bytes
+        self.t += self.block_s
+        return MicBlock(block, self.t)
+
+    def drain(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def abandon(self) -> None:
+        pass
+
+
+def listen_to_stream(recognizer: Any, pcm: bytes, complete: Any, on_time: Any = None) -> list[Any]:
+    """Everything the coach's listener (MicEars: voice activity, end-of-speech rule) hears in ``pcm``, as Heard
+    records stamped on the stream's clock (seconds from its start). ``complete`` is the end-of-command rule;
+    ``on_time(t_s)`` is told the clock before each step (to set the context the rule judges in)."""
+    from voice_coach.audio_format import SPEECH
+    from voice_coach.listen import MicEars
+
+    mic = StreamMic(pcm)
+    recognizer.set_grammar(None)
+    recognizer.reset()
+    ears = MicEars(recognizer, lambda: mic, wake_words=coach_wake_words(), complete=complete, clock=mic)
+    heard = []
+    end_s = len(pcm) / SPEECH.width / SPEECH.rate
+    while mic.t < end_s:
+        if on_time is not None:
+            on_time(mic.t)
+        got = ears.get(0.1)
+        if got is not None:
+            heard.append(got)
+    return heard
 
 
 def spoken(text: str) -> str:

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from voice_coach.asr import Recognizer, make_recognizer
-from voice_coach.asr.phrases import background_text, command_phrases, recognizer_phrases
+from voice_coach.asr import Recognizer
+from voice_coach.asr.build import coach_recognizer, command_complete
+from voice_coach.asr.phrases import command_phrases
 from voice_coach.clock import Clock
 from voice_coach.config import Settings
 from voice_coach.content import Library
@@ -185,7 +186,7 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
     """
     from voice_coach import models
     from voice_coach.audio_mic import Microphone
-    from voice_coach.matching import recognize, strip_wake_word
+    from voice_coach.matching import strip_wake_word
 
     def open_mic() -> Microphone:
         mic = Microphone(settings.input_device)
@@ -200,9 +201,8 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
         wake = wake_words_for(settings)
         if settings.wake_word.strip().lower() not in ("", "coach"):
             intents.wake_words = wake  # the matcher rebuilds its wake-word check when this changes
-        recognizer: Recognizer = make_recognizer(
-            choice.engine, phrases=recognizer_phrases(intents), wake_words=wake,
-            background=background_text(library), model_path=choice.model)
+        recognizer: Recognizer = coach_recognizer(choice.engine, intents, library, wake_words=wake,
+                                                  model_path=choice.model)
     except BaseException:
         first_mic.close()
         raise
@@ -211,12 +211,8 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
     def mic_source() -> Microphone:
         return next(mics, None) or open_mic()
 
-    def complete(text: str) -> bool:
-        _, rest = strip_wake_word(text, intents)
-        return bool(rest) and recognize(text, intents, coach.context()) is not None
-
     mic_ears = MicEars(recognizer, mic_source, commands=command_phrases(intents), wake_words=wake,
-                       complete=complete, clock=clock)
+                       complete=command_complete(intents, coach.context), clock=clock)
     gate = WakeGate(lambda text: strip_wake_word(text, intents)[0], settings.follow_up_s,
                     speaking_turn=lambda: bool(coach.speaking_turn))
     holder: list[GatedEars] = []
