@@ -12,7 +12,7 @@ from pathlib import Path
 
 from voice_coach import __version__, commands
 from voice_coach.config import ENGINES, VOICE_ENGINES, Settings, load_settings, load_settings_past_errors
-from voice_coach.errors import ConfigError, UsageError, VoiceCoachError
+from voice_coach.errors import UsageError, VoiceCoachError
 from voice_coach.exercise_config import MINUTES_MAX, MINUTES_MIN, ROUNDS_MAX
 
 _LOGGER = logging.getLogger(__name__)
