@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import queue
+import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +39,30 @@ class MicBlock:
     """Monotonic time (seconds) the block's last sample was captured."""
 
 
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Hide what PortAudio's ALSA layer prints on the process's stderr while opening a device.
+
+    While a device is missing, each retry would print half a dozen "Expression ... failed in
+    pa_linux_alsa.c" lines (PortAudio's debug hook is not exported); the coach says it in one line of
+    its own instead. sounddevice does the same around its own start-up.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 class Microphone:
     """A running input stream on one device; any device rate comes out as ``fmt`` through one converter."""
 
@@ -51,8 +79,9 @@ class Microphone:
 
     def _pick_rate(self) -> int:
         try:
-            self._sd.check_input_settings(device=self.device.index, samplerate=self.fmt.rate, channels=1,
-                                          dtype="int16")
+            with _native_stderr_silenced():
+                self._sd.check_input_settings(device=self.device.index, samplerate=self.fmt.rate, channels=1,
+                                              dtype="int16")
             return self.fmt.rate
         except (self._sd.PortAudioError, ValueError):
             return self.device.default_rate
@@ -60,12 +89,13 @@ class Microphone:
     def start(self) -> None:
         """Open and start the stream; AudioError when the device cannot be opened."""
         try:
-            self._stream = self._sd.InputStream(
-                device=self.device.index, samplerate=self.rate, channels=1, dtype="int16",
-                blocksize=int(self.rate * BLOCK_S), latency=INPUT_LATENCY_S, callback=self._on_block,
-                finished_callback=self._on_finished,
-            )
-            self._stream.start()
+            with _native_stderr_silenced():
+                self._stream = self._sd.InputStream(
+                    device=self.device.index, samplerate=self.rate, channels=1, dtype="int16",
+                    blocksize=int(self.rate * BLOCK_S), latency=INPUT_LATENCY_S, callback=self._on_block,
+                    finished_callback=self._on_finished,
+                )
+                self._stream.start()
         except self._sd.PortAudioError as exc:
             self._stream = None
             raise AudioError(f"cannot open the microphone {self.device.name!r} ({exc})",
