@@ -91,7 +91,8 @@ def test_intents_json_lists_examples_per_intent(env: dict[str, str]) -> None:
 
 @pytest.mark.parametrize(
     ("args", "code"),
-    [(["exercise", "--minutes", "abc"], 2), (["exercise", "--rounds", "7"], 2), (["fly"], 2), (["ask"], 2)],
+    [(["exercise", "--minutes", "abc"], 2), (["exercise", "--rounds", "7"], 2), (["fly"], 2), (["ask"], 2),
+     (["exercise", "--reflect-seconds", "901"], 2), (["doctor", "--listen", "-1"], 2)],
 )
 def test_bad_usage_is_one_line_with_a_fix(env: dict[str, str], args: list[str], code: int) -> None:
     result = vc(env, *args)

@@ -13,7 +13,7 @@ from pathlib import Path
 from voice_coach import __version__, commands
 from voice_coach.config import ENGINES, VOICE_ENGINES, Settings, load_settings, load_settings_past_errors
 from voice_coach.errors import UsageError, VoiceCoachError
-from voice_coach.exercise_config import MINUTES_MAX, MINUTES_MIN, ROUNDS_MAX
+from voice_coach.exercise_config import MINUTES_MAX, MINUTES_MIN, REFLECT_MAX_S, ROUNDS_MAX
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -41,14 +41,23 @@ def _rounds(text: str) -> int:
     return int(text)
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
-    if not 0 <= value <= 600:
-        raise argparse.ArgumentTypeError(f"{value:g} seconds is outside 0 to 600")
-    return value
+LISTEN_MAX_S = 600.0
+"""Longest microphone check ``doctor --listen`` takes."""
+
+
+def _seconds_up_to(max_s: float) -> Callable[[str], float]:
+    """An argparse type for a number of seconds from 0 to ``max_s``."""
+
+    def seconds(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+        if not 0 <= value <= max_s:
+            raise argparse.ArgumentTypeError(f"{value:g} seconds is outside 0 to {max_s:g}")
+        return value
+
+    return seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,11 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     exercise.add_argument("--minutes", type=_minutes, help="minutes per speaking turn (0.2 to 20; default 5)")
     exercise.add_argument("--rounds", type=_rounds, help="rounds, each partner speaks once per round (1 to 3)")
     exercise.add_argument("--names", nargs=2, metavar=("A", "B"), help="the partners' names, first speaker first")
-    exercise.add_argument("--reflect-seconds", type=_seconds, help="reflection time after each turn (default 90)")
+    exercise.add_argument("--reflect-seconds", type=_seconds_up_to(REFLECT_MAX_S), help="reflection time after each turn (default 90)")
     exercise.add_argument("--no-checkin", action="store_true", help="skip the check-in questions")
     sub.add_parser("devices", parents=[common], help="list audio devices")
     doctor = sub.add_parser("doctor", parents=[common, loop], help="check microphone, speaker, voice, models, config")
-    doctor.add_argument("--listen", type=_seconds, default=0.0, metavar="S",
+    doctor.add_argument("--listen", type=_seconds_up_to(LISTEN_MAX_S), default=0.0, metavar="S",
                         help="also record S seconds from the microphone and report its level")
     sub.add_parser("config", parents=[common], help="show the effective settings and where each came from")
     model = sub.add_parser("model", parents=[common], help="speech models: fetch, list, path")

@@ -24,6 +24,17 @@ class ExerciseRequest:
     checkin: bool = True
 
 
+LAST_WORDS_S = 30.0
+"""At most this long is spent finishing the last reply before the command exits."""
+
+
+def _let_it_finish(mouth: Any) -> None:
+    """Let the last reply be heard to its end (a printed-only mouth has nothing to wait for)."""
+    wait = getattr(mouth, "wait", None)
+    if wait is not None:
+        wait(LAST_WORDS_S)
+
+
 def ask(settings: Settings, text: str) -> int:
     """One request through the matcher and coach; the reply printed (and spoken unless quiet)."""
     from voice_coach import runtime
@@ -40,9 +51,7 @@ def ask(settings: Settings, text: str) -> int:
                            EventLog(None, clock), clock, on_setting=on_setting)
     try:
         loop.hear(runtime.Heard(text, clock.now()))
-        wait = getattr(mouth, "wait", None)
-        if wait is not None:
-            wait(30.0)
+        _let_it_finish(mouth)
     finally:
         mouth.close()
         store.close()
@@ -145,9 +154,7 @@ def run(settings: Settings, exercise: ExerciseRequest | None = None) -> int:
         if exercise is not None:
             loop.execute(coach.start_exercise(clock.now(), names=exercise.names, checkin=exercise.checkin))
         loop.run()
-        wait = getattr(mouth, "wait", None)
-        if wait is not None:
-            wait(30.0)
+        _let_it_finish(mouth)
     finally:
         ears.close()
         mouth.close()
