@@ -230,7 +230,9 @@ def main() -> int:
     for row in decoded:
         cell = cells[(row["voice"], row["condition"])]
         if row["index"] < 0:  # heard in the room before the first command
-            cell["stray"] += sum(1 for h in row["heard"] if recognize(h, intents) is not None)
+            acted = [(h, m.intent) for h in row["heard"] if (m := recognize(h, intents)) is not None]
+            cell["stray"] += len(acted)
+            misses += [f"{row['voice']:14} {row['condition']:8} the room alone heard {h!r} -> {i}" for h, i in acted]
             continue
         text, intent, ctx = commands[row["index"]]
         ours = [m.intent if (m := recognize(h, intents, ctx)) else None for h in row["heard"]]

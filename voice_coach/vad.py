@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -14,6 +15,8 @@ SPEECH_FLOOR_DBFS = -45.0
 """Blocks quieter than this are never speech."""
 SPEECH_ABOVE_NOISE_DB = 12.0
 """Speech stands this far above the tracked background noise."""
+QUIETEST_WINDOW_S = 1.5
+"""Speech dips below the speech level within this long (between words): unbroken "speech" this long is the room."""
 
 
 class Vad:
@@ -22,6 +25,9 @@ class Vad:
     def __init__(self, fmt: AudioFormat = SPEECH) -> None:
         self.fmt = fmt
         self.noise_dbfs = -70.0
+        self._recent: deque[tuple[float, float]] = deque()
+        """(level dBFS, seconds) of the blocks within the last QUIETEST_WINDOW_S, all taken for speech."""
+        self._recent_s = 0.0
 
     def level_dbfs(self, pcm: bytes) -> float:
         samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float64)
@@ -36,7 +42,23 @@ class Vad:
         if not speech:
             # Follow the room down at once, up slowly (a fan starting), never from speech itself.
             self.noise_dbfs = level if level < self.noise_dbfs else 0.98 * self.noise_dbfs + 0.02 * level
+        self._raise_floor(level if speech else None, self.fmt.seconds(len(pcm)))
         return speech
+
+    def _raise_floor(self, level: float | None, block_s: float) -> None:
+        """The floor learns only from blocks it calls quiet, so a room already louder than floor + margin (water
+        running when the coach starts) would be speech for ever. Unbroken "speech" for QUIETEST_WINDOW_S is
+        the room itself: the floor jumps to its quietest block. ``level`` None: a quiet block (starts afresh)."""
+        if level is None:
+            self._recent.clear()
+            self._recent_s = 0.0
+            return
+        self._recent.append((level, block_s))
+        self._recent_s += block_s
+        if self._recent_s >= QUIETEST_WINDOW_S - 1e-9:
+            self.noise_dbfs = max(self.noise_dbfs, min(lv for lv, _ in self._recent))
+            self._recent.clear()
+            self._recent_s = 0.0
 
 
 def barge_in_detector(wake_words: Sequence[str], commands: Sequence[str] = ("stop", "pause")) -> Callable[[str], bool]:
