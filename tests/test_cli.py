@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,14 +10,6 @@ from pathlib import Path
 import pytest
 
 from voice_coach.content import load_library
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    environ = dict(os.environ)
-    environ.update(VOICE_COACH_HOME=str(tmp_path / "home"), XDG_CONFIG_HOME=str(tmp_path / "config"))
-    environ.pop("VOICE_COACH_CONFIG", None)
-    return environ
 
 
 def vc(env: dict[str, str], *args: str, stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess[str]:

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 
 TURN_S = 12.0
 """--minutes 0.2"""
 TOLERANCE_S = 0.1
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    environ = dict(os.environ)
-    environ.update(VOICE_COACH_HOME=str(tmp_path / "home"), XDG_CONFIG_HOME=str(tmp_path / "config"))
-    environ.pop("VOICE_COACH_CONFIG", None)
-    return environ
 
 
 def test_a_typed_exercise_with_stdin_closed_runs_itself_to_the_end(env: dict[str, str], tmp_path: Path) -> None:
