@@ -28,6 +28,12 @@ set-default-source mic_feed.monitor
 set-default-sink speaker
 """
 
+_DAEMON_CONF = """\
+; A sink that goes away takes its streams with it. The default (yes) moves them to the default sink, so
+; an unloaded sink would never be a lost device: see PulseRig.unload_sink.
+rescue-streams = no
+"""
+
 
 class Recording:
     """A low-latency recorder on one PulseAudio source, with the monotonic time of every sample."""
@@ -140,11 +146,12 @@ class PulseRig:
         self.runtime_dir.chmod(0o700)
         (self.root / "client.conf").write_text("autospawn = no\n")
         (self.root / "default.pa").write_text(_DEFAULT_PA)
+        (self.root / "daemon.conf").write_text(_DAEMON_CONF)
         self._server = subprocess.Popen(
             ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no",
              "--disallow-exit", "-F", str(self.root / "default.pa"),
              "--log-target=file:" + str(self.root / "pulse.log")],
-            env=self.env,
+            env=dict(self.env, PULSE_CONFIG=str(self.root / "daemon.conf")),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -166,11 +173,17 @@ class PulseRig:
         A null sink renders up to 2 s ahead while nobody asks for low latency, and only notices a new
         request when that render is done: anything played in that window arrives late (DESIGN.md).
         """
-        for sink in ("mic_feed", "speaker"):
+        self._settle_sinks(("mic_feed", "speaker"))
+
+    def _settle_sinks(self, sinks: tuple[str, ...]) -> None:
+        for sink in sinks:
+            old = self._recordings.pop(sink, None)
+            if old is not None:
+                old.close()
             self._recordings[sink] = Recording(self.env, f"{sink}.monitor")
         warm = self.root / "warm.raw"
         warm.write_bytes(bytes(RECORD_RATE // 10 * 2))
-        for sink in ("mic_feed", "speaker"):
+        for sink in sinks:
             subprocess.run(["pacat", "--raw", "--format=s16le", f"--rate={RECORD_RATE}", "--channels=1",
                             "--latency-msec=10", "-d", sink, str(warm)], env=self.env, check=True, timeout=10)
         time.sleep(0.3)
@@ -209,6 +222,67 @@ class PulseRig:
     def play_async(self, wav: Path, sink: str = "mic_feed") -> subprocess.Popen[bytes]:
         return subprocess.Popen(["paplay", "--latency-msec=20", "-d", sink, str(wav)], env=self.env)
 
+    # --- unplugging a device ---------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[dict[str, str]]:
+        """Environment for a process under test that plays on ``speaker`` and hears ``mic_feed`` by name.
+
+        Meanwhile the defaults are a spare sink and its monitor. Whatever follows the default moves when
+        the default changes (even with rescue-streams off): with ``speaker`` as the default, unloading it
+        would move the coach's stream to ``mic_feed`` and reopening would land there too. Pinned, and with
+        the defaults elsewhere, an unloaded sink really is a lost device until it is loaded again.
+        """
+        self.pactl("load-module", "module-null-sink", "sink_name=spare", "sink_properties=device.description=spare")
+        self.pactl("set-default-sink", "spare")
+        self.pactl("set-default-source", "spare.monitor")
+        try:
+            yield {"PULSE_SINK": "speaker", "PULSE_SOURCE": "mic_feed.monitor"}
+        finally:
+            for sink in ("mic_feed", "speaker"):
+                if not self._module_of(sink):
+                    self.load_sink(sink)
+            self.pactl("set-default-sink", "speaker")
+            self.pactl("set-default-source", "mic_feed.monitor")
+            self.pactl("unload-module", self._module_of("spare"))
+
+    def unload_sink(self, sink: str) -> None:
+        """Unplug one null sink (``mic_feed`` or ``speaker``): its module is unloaded, its streams die with it."""
+        self.pactl("unload-module", self._module_of(sink))
+
+    def load_sink(self, sink: str) -> float:
+        """Plug it back: the same module line as at start; the rig's recorder on its monitor starts again.
+
+        Returns the monotonic time the sink was back (before the recorder was restarted).
+        """
+        self.pactl(*_sink_module_line(sink))
+        back_at_s = time.monotonic()
+        self._settle_sinks((sink,))
+        return back_at_s
+
+    def _module_of(self, sink: str) -> str:
+        """Index of the module that made ``sink`` ("" when there is none)."""
+        for line in self.pactl("list", "short", "modules").splitlines():
+            fields = line.split("\t")
+            if len(fields) > 2 and fields[1] == "module-null-sink" and f"sink_name={sink}" in fields[2].split():
+                return fields[0]
+        return ""
+
+    def streams_of(self, pid: int) -> dict[str, list[str]]:
+        """Where process ``pid``'s streams are: {"sink-inputs": [sink names], "source-outputs": [source names]}."""
+        names = {kind: dict(line.split("\t")[:2] for line in self.pactl("list", "short", kind).splitlines() if line)
+                 for kind in ("sinks", "sources")}
+        out: dict[str, list[str]] = {}
+        for kind, owner in (("sink-inputs", "Sink"), ("source-outputs", "Source")):
+            out[kind] = []
+            for block in self.pactl("list", kind).split("\n\n"):
+                if f'application.process.id = "{pid}"' not in block:
+                    continue
+                index = next(line.split(":", 1)[1].strip() for line in block.splitlines()
+                             if line.strip().startswith(f"{owner}:"))
+                out[kind].append(names["sinks" if owner == "Sink" else "sources"].get(index, index))
+        return out
+
     @contextlib.contextmanager
     def loopback(self) -> Iterator[None]:
         """Route the speaker back into the microphone, as a room would."""
@@ -237,9 +311,21 @@ class PulseRig:
             _rescan_portaudio()
 
 
+def _sink_module_line(sink: str) -> list[str]:
+    """The ``load-module module-null-sink sink_name=<sink> ...`` words of the rig's startup script."""
+    for line in _DEFAULT_PA.splitlines():
+        words = line.split()
+        if words[:2] == ["load-module", "module-null-sink"] and f"sink_name={sink}" in words:
+            return words
+    raise ValueError(f"the rig has no sink {sink!r}")
+
+
 def _rescan_portaudio() -> None:
     """PortAudio lists devices once at start; make it look again under the current environment."""
     sd = sys.modules.get("sounddevice")
+    streams = sys.modules.get("voice_coach.audio_streams")
+    if streams is not None and streams.stuck():
+        return  # terminating PortAudio under a stream stuck in it aborts the process (see audio_streams)
     if sd is not None:
         sd._terminate()
         sd._initialize()

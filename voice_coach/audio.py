@@ -1,11 +1,8 @@
-"""Sound devices: listing and choosing them, an interruptible player, and generated chimes."""
+"""Sound devices: listing and choosing them, an interruptible player that notices a lost speaker, and chimes."""
 
 from __future__ import annotations
 
-import atexit
-import ctypes
 import logging
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -14,9 +11,15 @@ from typing import Any, Literal
 import numpy as np
 
 from voice_coach.audio_format import AudioFormat, convert
+from voice_coach.audio_streams import abandon_stream, sounddevice, start_stream
 from voice_coach.errors import AudioError
 
 _LOGGER = logging.getLogger(__name__)
+
+__all__ = [
+    "BLOCK_S", "CHIME_KINDS", "Device", "Player", "abandon_stream", "chime_samples", "choose_device",
+    "format_devices", "list_devices", "sounddevice", "start_stream",
+]  # fmt: skip
 
 DeviceKind = Literal["input", "output"]
 
@@ -25,72 +28,13 @@ BLOCK_S = 0.02
 
 
 OUTPUT_LATENCY_S = 0.05
-PLAYER_STALL_S = 1.5
-"""An output stream whose callback has not run for this long while sound is queued has lost its device."""
 """Output buffer: enough to ride out a busy moment without clicks, short enough for a quick stop()."""
-
-_ALSA_QUIET: list[Any] = []
-
-
-def _quiet_alsa() -> None:
-    """Keep alsa-lib's own stderr chatter ("underrun occurred") off the user's terminal."""
-    if _ALSA_QUIET or not sys.platform.startswith("linux"):
-        return
-    try:
-        asound = ctypes.cdll.LoadLibrary("libasound.so.2")
-    except OSError:
-        return
-    handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p)
-    handler = handler_type(lambda *_args: None)
-    asound.snd_lib_error_set_handler(handler)
-    _ALSA_QUIET.append(handler)  # the C library keeps calling it: it must outlive this function
-
-
-def sounddevice() -> Any:
-    """The sounddevice module, or an AudioError saying how to get PortAudio."""
-    try:
-        import sounddevice as sd
-    except (ImportError, OSError) as exc:
-        raise AudioError(f"audio is unavailable ({exc})",
-                         "install PortAudio (Debian: apt-get install libportaudio2) and `pip install sounddevice`") from None
-    _quiet_alsa()
-    return sd
-
-
-# --- streams whose device died -------------------------------------------------------------------
-
-
-_ABANDONED: list[threading.Thread] = []
-_ABANDONED_LOCK = threading.Lock()
-
-
-def abandon_stream(stream: Any, what: str) -> None:
-    """Close a stream whose device or sound server died, without waiting for it.
-
-    PortAudio/ALSA can block for good closing such a stream, so the close runs on a thread of its own.
-    If it is still stuck when the program exits, PortAudio is left unterminated (terminating would wait
-    on the same stream forever) and the operating system reclaims it.
-    """
-
-    def close() -> None:
-        try:
-            stream.abort()
-            stream.close()
-        except Exception as exc:  # noqa: BLE001 - a dead stream may fail to close in any way; it is dropped anyway
-            _LOGGER.debug("closing the dead %s stream: %s", what, exc)
-
-    closer = threading.Thread(target=close, name=f"close-dead-{what}", daemon=True)
-    with _ABANDONED_LOCK:
-        if not _ABANDONED:
-            atexit.register(_skip_terminate_if_stuck)  # registered later, so it runs before sounddevice's handler
-        _ABANDONED.append(closer)
-    closer.start()
-
-
-def _skip_terminate_if_stuck() -> None:
-    if any(closer.is_alive() for closer in _ABANDONED):
-        _LOGGER.debug("a dead audio stream never closed: exiting without terminating PortAudio")
-        atexit.unregister(sounddevice()._exit_handler)
+PLAYER_STALL_S = 1.5
+"""An output stream whose callback has not run for this long has lost its device (it asks even while silent)."""
+SPEAKER_RETRY_S = 2.0
+"""Longest wait between attempts to reopen a speaker that went away (the wait doubles up to this)."""
+SPEAKER_FIRST_RETRY_S = 0.25
+"""First wait before reopening: a brief glitch recovers at once, a device that is gone is tried less often."""
 
 
 # --- devices ----------------------------------------------------------------------------------
@@ -204,7 +148,9 @@ class Player:
     """Plays mono sound on an output device; ``stop()`` silences it within one block.
 
     One output stream stays open, fed from a buffer by PortAudio's callback, so a reply starts without
-    the cost of opening a device.
+    the cost of opening a device. When the stream dies (device unplugged, sound server gone) the player
+    counts as lost until ``check()`` has reopened it and the new stream asks for audio. Everything but
+    ``stop()`` and ``device_lost`` belongs to one thread (the mouth's worker).
     """
 
     def __init__(self, device: str | int | None = None, rate: int | None = None) -> None:
@@ -219,22 +165,28 @@ class Player:
         self._idle = threading.Event()
         self._idle.set()
         self._stream: Any = None
+        self._opened_s = 0.0
         self._last_fill_s = time.monotonic()
+        self._lost = False
+        self._retry_at_s = 0.0
+        self._retry_wait_s = SPEAKER_FIRST_RETRY_S
         # Open now: a fresh stream takes a moment before its first sound, which a reply should not wait for.
         self._open()
 
     def _open(self) -> None:
         blocksize = int(self.rate * BLOCK_S)
         try:
-            self._stream = self._sd.OutputStream(device=self.device.index, samplerate=self.rate, channels=1,
-                                                 dtype="int16", blocksize=blocksize, latency=OUTPUT_LATENCY_S,
-                                                 callback=self._fill, finished_callback=self._idle.set)
-            self._stream.start()
-            self._last_fill_s = time.monotonic()
-        except self._sd.PortAudioError as exc:
+            self._stream = start_stream(
+                lambda: self._sd.OutputStream(device=self.device.index, samplerate=self.rate, channels=1, dtype="int16",
+                                              blocksize=blocksize, latency=OUTPUT_LATENCY_S, callback=self._fill,
+                                              finished_callback=self._idle.set),
+                "speaker")
+        except (self._sd.PortAudioError, TimeoutError) as exc:
             self._stream = None
+            self._lost = True
             raise AudioError(f"cannot play on {self.device.name!r} ({exc})",
                              "check `voice-coach devices` and --output-device") from None
+        self._opened_s = self._last_fill_s = time.monotonic()
 
     def _fill(self, out: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
         # PortAudio's thread: copy the next block and nothing else.
@@ -248,8 +200,42 @@ class Player:
         if finished:
             self._idle.set()
 
+    @property
+    def device_lost(self) -> bool:
+        """True from the moment the output stream died until a reopened one asks for audio."""
+        return self._lost
+
+    def check(self) -> bool:
+        """Notice a dead stream and, while the speaker is lost, try to reopen it; True when sound can be queued.
+
+        Reopening backs off (0.25, 0.5, 1, 2, 2 … s) so a missing device is not hammered, yet one that
+        returns is found again within SPEAKER_RETRY_S. Call it now and then while idle, from the thread that plays.
+        """
+        if self._stream is not None and self._gone():
+            self._drop_stream()
+        if self._stream is None:
+            now = time.monotonic()
+            if now < self._retry_at_s:
+                return False
+            self._retry_at_s = now + self._retry_wait_s
+            self._retry_wait_s = min(SPEAKER_RETRY_S, self._retry_wait_s * 2)
+            try:
+                self._open()
+            except AudioError as err:
+                _LOGGER.info("speaker still unavailable: %s", err.one_line())
+                return False
+        if self._lost and self._last_fill_s > self._opened_s:
+            # Back only once the new stream has asked for audio: one that opens and stalls is not a speaker.
+            self._lost = False
+            self._retry_wait_s = SPEAKER_FIRST_RETRY_S
+            _LOGGER.info("the speaker is back")
+        return True
+
     def play(self, samples: np.ndarray, rate: int) -> None:
-        """Start playing ``samples`` (mono, ``rate`` Hz) after whatever is playing now; returns at once."""
+        """Start playing ``samples`` (mono, ``rate`` Hz) after whatever is playing now; returns at once.
+
+        AudioError when there is no working stream and none can be opened.
+        """
         data = np.frombuffer(convert(samples, rate, self._fmt), dtype=np.int16)
         if data.size == 0:
             return
@@ -280,6 +266,9 @@ class Player:
                 return True
             if deadline_s is not None and time.monotonic() >= deadline_s:
                 return False
+        if self._stream is not None and self._gone():
+            self._drop_stream()  # it ended on its own (finished_callback): its device went away
+            return True
         if self._stream is not None:
             # The last block is still in the device's buffer when the callback hands it over.
             time.sleep(float(self._stream.latency))
@@ -291,12 +280,16 @@ class Player:
         return stream is None or not stream.active or time.monotonic() - self._last_fill_s > PLAYER_STALL_S
 
     def _drop_stream(self) -> None:
-        """Forget a dead stream (what was queued is lost); the next play() opens a fresh one."""
+        """Forget a dead stream (what was queued is lost); ``check()`` or the next play() opens a fresh one."""
         stream, self._stream = self._stream, None
         self.stop()
         if stream is None:
             return
-        _LOGGER.warning("the speaker stopped playing (device or sound server gone); will reopen it")
+        if not self._lost:
+            _LOGGER.warning("the speaker stopped playing (device or sound server gone); will reopen it")
+        self._lost = True
+        self._retry_at_s = time.monotonic() + SPEAKER_FIRST_RETRY_S
+        self._retry_wait_s = SPEAKER_FIRST_RETRY_S * 2
         abandon_stream(stream, "speaker")
 
     def stop(self) -> None:
@@ -307,11 +300,17 @@ class Player:
         self._idle.set()
 
     def close(self) -> None:
+        """Close the stream; one whose device died is abandoned instead (closing it could block for good)."""
         self.stop()
-        if self._stream is not None:
-            try:
-                self._stream.stop()
-                self._stream.close()
-            except self._sd.PortAudioError as exc:
-                _LOGGER.debug("closing the output stream: %s", exc)
-            self._stream = None
+        dead = self._stream is not None and self._gone()
+        stream, self._stream = self._stream, None
+        if stream is None:
+            return
+        if dead:
+            abandon_stream(stream, "speaker")
+            return
+        try:
+            stream.abort()  # nothing is left to play: no need to wait for the device's buffer to drain
+            stream.close()
+        except self._sd.PortAudioError as exc:
+            _LOGGER.debug("closing the output stream: %s", exc)

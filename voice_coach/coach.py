@@ -135,19 +135,23 @@ class Coach:
         self.last_intent = "start_exercise"
         return self._remember_said(self._after_exercise(self.exercise.start(now)))
 
-    def device_lost(self, now: float) -> list[Action]:
-        """The microphone went away: pause a running exercise (its time is kept) and say so once."""
+    def device_lost(self, now: float, device: str = "microphone") -> list[Action]:
+        """A device (microphone or speaker) went away: pause a running exercise (its time is kept) and say so once.
+
+        What is said is printed too, so a lost speaker is still announced.
+        """
         exercise = self._running()
-        actions: list[Action] = [self._say("mic_lost")]
+        actions: list[Action] = [self._say(_device_lines(device)[0])]
         if exercise is not None and exercise.state not in ("paused", "time_out"):
             actions += self._after_exercise(exercise.handle(Match("pause", {}), now))
         return self._remember_said(actions)
 
-    def device_back(self, now: float) -> list[Action]:
-        """The microphone is back: say so (a paused exercise waits for "coach, resume")."""
+    def device_back(self, now: float, device: str = "microphone") -> list[Action]:
+        """The device is back: say so (a paused exercise waits for "coach, resume")."""
         exercise = self._running()
         paused = exercise is not None and exercise.state in ("paused", "time_out")
-        return self._remember_said([self._say("mic_back_paused" if paused else "mic_back")])
+        _, back, back_paused = _device_lines(device)
+        return self._remember_said([self._say(back_paused if paused else back)])
 
     # ----- dialogue -----------------------------------------------------------------------------
     def _handle(self, match: Match | None, now: float) -> list[Action]:
@@ -255,6 +259,20 @@ class Coach:
         if said:
             self.last_said = said[-1] if len(said) == 1 else Say(" ".join(s.text for s in said), kind=said[-1].kind)
         return actions
+
+
+DEVICE_LINES: dict[str, tuple[str, str, str]] = {
+    "microphone": ("mic_lost", "mic_back", "mic_back_paused"),
+    "speaker": ("speaker_lost", "speaker_back", "speaker_back_paused"),
+}
+"""Device -> its coach lines: lost, back, back while the exercise waits paused."""
+
+
+def _device_lines(device: str) -> tuple[str, str, str]:
+    try:
+        return DEVICE_LINES[device]
+    except KeyError:
+        raise ValueError(f"unknown device {device!r}; expected one of {', '.join(DEVICE_LINES)}") from None
 
 
 def _text(value: Any) -> str | None:

@@ -8,9 +8,12 @@ import sys
 import threading
 from typing import Any, Callable, Protocol
 
-from voice_coach.errors import SpeechError
+from voice_coach.errors import AudioError, SpeechError
 
 _LOGGER = logging.getLogger(__name__)
+
+OUTPUT_CHECK_S = 0.1
+"""How often an idle mouth checks its speaker (a lost one is noticed, and retried, even when nothing is said)."""
 
 
 class Mouth(Protocol):
@@ -42,6 +45,11 @@ class PrintMouth:
             self.out(f"♪ ({kind} chime)")
 
     def busy(self) -> bool:
+        return False
+
+    @property
+    def device_lost(self) -> bool:
+        """Printing never loses its device."""
         return False
 
     def stop(self) -> None:
@@ -83,6 +91,11 @@ class SpokenMouth:
         with self._lock:
             return self._pending > 0
 
+    @property
+    def device_lost(self) -> bool:
+        """True while the speaker is gone (replies are printed only; the runtime pauses the coach and says so)."""
+        return bool(getattr(self.player, "device_lost", False))
+
     def stop(self) -> None:
         """Barge-in: drop queued speech and stop what is playing."""
         self._interrupt.set()
@@ -113,16 +126,25 @@ class SpokenMouth:
         self.stop()
         self._jobs.put(None)
         self._thread.join(timeout=2.0)
+        close = getattr(self.player, "close", None)
+        if close is not None and not self._thread.is_alive():  # the stream is the worker's until it has ended
+            close()
 
     def _run(self) -> None:
         while True:
-            job = self._jobs.get()
+            try:
+                job = self._jobs.get(timeout=OUTPUT_CHECK_S)
+            except queue.Empty:
+                self._check_output()
+                continue
             if job is None:
                 return
             self._interrupt.clear()
             kind, value = job
             try:
-                if kind == "chime":
+                if not self._check_output():
+                    _LOGGER.debug("speaker unavailable: %s not played", kind)
+                elif kind == "chime":
                     rate = getattr(self.player, "rate", 24000)
                     self.player.play(self.chime_samples(value, rate), rate)
                     self.player.wait()
@@ -130,16 +152,29 @@ class SpokenMouth:
                     self._speak(value)
             except SpeechError as err:
                 _LOGGER.warning("speech failed, text printed only: %s", err.one_line())
+            except AudioError as err:
+                _LOGGER.info("speaker unavailable, text printed only: %s", err.one_line())
             except Exception as err:  # noqa: BLE001 - playback must never take the loop down
                 _LOGGER.warning("audio output failed (%s); text printed only", err)
             finally:
                 with self._lock:
                     self._pending -= 1
 
+    def _check_output(self) -> bool:
+        """Let the player notice a dead speaker and retry a lost one; True when sound can be played."""
+        check = getattr(self.player, "check", None)
+        if check is None:
+            return True
+        try:
+            return bool(check())
+        except Exception as err:  # noqa: BLE001 - a failing check means: nothing to play on, try later
+            _LOGGER.debug("checking the speaker: %s", err)
+            return False
+
     def _speak(self, text: str) -> None:
         for rendered in self.voice.sentences(text):
-            if self._interrupt.is_set():
-                return
+            if self._interrupt.is_set() or not self._check_output():
+                return  # a speaker that died mid-reply: the rest is printed only
             self.player.play(rendered.samples, rendered.rate)
             self.player.wait()
 

@@ -39,7 +39,7 @@ __all__ = ["Ears", "Heard", "Runtime", "TypedEars", "build_coach", "load_content
 LOOP_TICK_S = 0.05
 """Longest the loop waits for input before checking deadlines again."""
 DEVICE_GRACE_S = 1.5
-"""A microphone gone for less than this (a stream reopened at once after a hiccup) is not announced."""
+"""A device gone for less than this (a stream reopened at once after a hiccup) is not announced."""
 
 
 Recognize = Callable[[str, Coach], Match | None]
@@ -106,8 +106,10 @@ class Runtime:
         self.on_setting = on_setting
         self.done = False
         self._awaiting_speech = False
-        self._device_lost = False
-        self._lost_since: float | None = None
+        self._lost: set[str] = set()
+        """Devices announced as lost (and not yet as back)."""
+        self._gone_since: dict[str, float] = {}
+        """Device -> when it was first reported gone (announced once gone for DEVICE_GRACE_S)."""
 
     def step(self) -> None:
         """One pass: wait for an utterance (or the next deadline), act on it, fire due timers."""
@@ -116,26 +118,32 @@ class Runtime:
         heard = self.ears.get(timeout_s)
         if heard is not None:
             self.hear(heard)
-        self._check_device()
+        self._check_devices()
         self.execute(self.coach.tick(self.clock.now()))
         if self._awaiting_speech and not self.mouth.busy():
             self._awaiting_speech = False
             self.execute(self.coach.speech_finished(self.clock.now()))
 
-    def _check_device(self) -> None:
-        """Tell the coach once when the microphone goes away and once when it is back."""
+    def _check_devices(self) -> None:
+        """Tell the coach once when a device (microphone, speaker) goes away and once when it is back."""
         now = self.clock.now()
-        gone = bool(getattr(self.ears, "device_lost", False))
-        if not gone:
-            self._lost_since = None
-        elif self._lost_since is None:
-            self._lost_since = now
-        lost = self._lost_since is not None and now - self._lost_since >= DEVICE_GRACE_S
-        if lost == self._device_lost:
-            return
-        self._device_lost = lost
-        self.events.write("state", name="device_lost" if lost else "device_back")
-        self.execute(self.coach.device_lost(now) if lost else self.coach.device_back(now))
+        for device, part in (("microphone", self.ears), ("speaker", self.mouth)):
+            if not getattr(part, "device_lost", False):  # parts without a device (typed, printed) never lose one
+                self._gone_since.pop(device, None)
+            else:
+                self._gone_since.setdefault(device, now)
+            lost = device in self._gone_since and now - self._gone_since[device] >= DEVICE_GRACE_S
+            if lost == (device in self._lost):
+                continue
+            _LOGGER.info("the %s is %s", device, "lost: the coach pauses" if lost else "back")
+            if lost:
+                self._lost.add(device)
+                self.events.write("state", name="device_lost", device=device)
+                self.execute(self.coach.device_lost(now, device))
+            else:
+                self._lost.discard(device)
+                self.events.write("state", name="device_back", device=device)
+                self.execute(self.coach.device_back(now, device))
 
     def hear(self, heard: Heard) -> None:
         """Match one utterance and act on it, keeping the speaker's words out of every log."""
