@@ -8,12 +8,18 @@ Usage: .venv/bin/python scripts/bench_latency.py [--commands 30] [--engine pocke
 Smoke run (seconds): .venv/bin/python scripts/bench_latency.py --smoke
 
 Beside ours, the same run measures the loop with a fixed 0.5 s end-of-speech silence (what Rhasspy and OVOS wait
-by default), through the listener's VOICE_COACH_FIXED_END_SILENCE_S setting.
+by default), through the listener's VOICE_COACH_FIXED_END_SILENCE_S setting. With --runs N each configuration is
+measured N times (a fresh coach each time) and p50/p95 are the medians of the runs' figures.
+
+The coach runs under scripts/latency_probes.py, which notes when each stage of the loop happened (never what was
+said), so every reply gap is also split into stages: capture, quiet wait, decide (final decode), coach, handoff,
+render, callback, output (see that file). Medians per stage go in the table and the JSON.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -21,7 +27,17 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import RESULTS_DIR, Coach, audio_rig, median, percentile, table, write_json  # noqa: E402
+import benchlib
+from benchlib import (
+    RESULTS_DIR,
+    Coach,
+    audio_rig,
+    median,
+    percentile,
+    table,
+    write_json,
+)
+from latency_probes import read_trace, stages
 
 COMMANDS = (
     "coach, give us a conversation starter", "coach, a tip about listening", "coach, another one",
@@ -64,6 +80,11 @@ def wait_quiet(speaker: Any, quiet_s: float, timeout_s: float) -> None:
         time.sleep(0.1)
 
 
+STAGES = ("capture", "quiet", "decide", "coach", "handoff", "render", "callback", "output")
+"""The parts a reply gap is split into (scripts/latency_probes.py); they add up to the gap."""
+PROBES = Path(__file__).resolve().parent / "latency_probes.py"
+
+
 def measure(rig: Any, speeches: list[Any], synth: Any, engine: str, model: Path | None,
             fixed_end_silence_s: float | None, smoke: bool = False) -> dict[str, Any]:
     """Play each command into the microphone and time the reply; the coach runs once for all of them."""
@@ -72,9 +93,15 @@ def measure(rig: Any, speeches: list[Any], synth: Any, engine: str, model: Path 
     # The rig keeps a low-latency recorder on each monitor from its start (the DESIGN.md null-sink pitfall).
     mic, speaker = rig.mic_feed, rig.speaker
     with tempfile.TemporaryDirectory(prefix="voice-coach-latency-") as folder:
+        trace_path = Path(folder) / "trace.jsonl"
         args = ["run", "--engine", engine] + (["--model", str(model)] if model else [])
         extra_env = {FIXED_END_SILENCE_ENV: f"{fixed_end_silence_s:g}"} if fixed_end_silence_s is not None else {}
-        coach = Coach(rig, args, Path(folder), extra_env=extra_env)
+        # The coach under the timing probes: `python scripts/latency_probes.py TRACE run ...` (same CLI, same code).
+        launcher, benchlib.VOICE_COACH = benchlib.VOICE_COACH, [sys.executable, str(PROBES), str(trace_path)]
+        try:
+            coach = Coach(rig, args, Path(folder), extra_env=extra_env)
+        finally:
+            benchlib.VOICE_COACH = launcher
         try:
             coach.wait_listening()
             wait_quiet(speaker, QUIET_S, 20.0)
@@ -90,12 +117,17 @@ def measure(rig: Any, speeches: list[Any], synth: Any, engine: str, model: Path 
                 window = reply_window(speaker, played_s, REPLY_MAX_S, whole=not smoke)
                 new = coach.events()[seen:]
                 intents = [e.get("intent") for e in new if e.get("type") == "intent"]
+                heard = [e.get("text") for e in new if e.get("type") == "heard" and "text" in e]
                 said = any(e.get("type") == "say" for e in new)
-                row: dict[str, Any] = {"command": speech.text, "intent": intents[0] if intents else None,
+                row: dict[str, Any] = {"command": speech.text, "heard": heard[0] if heard else None,
+                                       "intent": intents[0] if intents else None,
                                        "said": said, "speech_s": round(spoken[-1][1] - spoken[0][0], 3)}
                 if window is not None and window[0] > user_end_s:
                     row["gap_ms"] = round(1000 * (window[0] - user_end_s), 1)
                     gaps_ms.append(row["gap_ms"])
+                    split = stages(read_trace(trace_path), user_end_s, window[0])
+                    if split is not None:
+                        row["stages"] = split
                 elif window is not None:
                     row["overlap"] = True  # sound began before the user finished: not a reply to this command
                 rows.append(row)
@@ -108,12 +140,35 @@ def measure(rig: Any, speeches: list[Any], synth: Any, engine: str, model: Path 
     return {"fixed_end_silence_s": fixed_end_silence_s, "commands": len(rows), "replies": len(gaps_ms),
             "p50_ms": median(gaps_ms), "p95_ms": percentile(gaps_ms, 95),
             "min_ms": min(gaps_ms, default=float("nan")), "max_ms": max(gaps_ms, default=float("nan")),
-            "rows": rows}
+            "stages_p50_ms": stage_medians(rows), "rows": rows}
+
+
+def stage_medians(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """Median of each stage over the replies that have a split."""
+    split = [r["stages"] for r in rows if "stages" in r]
+    keys = [f"{s}_ms" for s in STAGES] + ["final_decode_ms", "match_ms", "lead_in_ms"]
+    return {k: round(median([s[k] for s in split if s.get(k) is not None]), 1) for k in keys}
+
+
+def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several runs of one configuration: p50/p95 are the medians of the runs' figures; rows and stages pooled."""
+    if len(runs) == 1:
+        return runs[0]
+    rows = [dict(row, run=i + 1) for i, run in enumerate(runs) for row in run["rows"]]
+    gaps = [r["gap_ms"] for r in rows if "gap_ms" in r]
+    return {"fixed_end_silence_s": runs[0]["fixed_end_silence_s"], "commands": len(rows), "replies": len(gaps),
+            "p50_ms": round(median([r["p50_ms"] for r in runs]), 1),
+            "p95_ms": round(median([r["p95_ms"] for r in runs]), 1),
+            "min_ms": min(gaps, default=float("nan")), "max_ms": max(gaps, default=float("nan")),
+            "pooled_p50_ms": median(gaps), "pooled_p95_ms": percentile(gaps, 95),
+            "runs": [{k: run[k] for k in ("commands", "replies", "p50_ms", "p95_ms", "max_ms")} for run in runs],
+            "stages_p50_ms": stage_medians(rows), "rows": rows}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commands", type=int, default=30, help="spoken commands per configuration (default 30)")
+    parser.add_argument("--runs", type=int, default=1, help="runs per configuration; p50/p95 are their medians")
     parser.add_argument("--engine", default="pocketsphinx")
     parser.add_argument("--model", type=Path, help="vosk model folder (an English one)")
     parser.add_argument("--speed", type=float, default=1.0, help="hibari speaking rate of the commands")
@@ -125,25 +180,41 @@ def main() -> int:
     from synth import Synth
 
     count = 1 if args.smoke else args.commands
+    runs = 1 if args.smoke else max(1, args.runs)
     configs: list[tuple[str, float | None]] = [("ours", None)]
     if not (args.smoke or args.no_compare):
         configs.append((f"fixed {FIXED_END_SILENCE_S:g} s silence", FIXED_END_SILENCE_S))
     results: dict[str, Any] = {}
+    loads: list[float] = []
     with tempfile.TemporaryDirectory(prefix="voice-coach-latency-wav-") as wav_dir, audio_rig() as rig:
         synth = Synth(Path(wav_dir))
         speeches = [synth.hibari(COMMANDS[i % len(COMMANDS)], args.speed) for i in range(count)]
-        for name, fixed in configs:
-            results[name] = measure(rig, speeches, synth, args.engine, args.model, fixed, args.smoke)
+        done: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in configs}
+        for _ in range(runs):  # interleaved, so a busy spell on the machine does not land on one configuration
+            for name, fixed in configs:
+                done[name].append(measure(rig, speeches, synth, args.engine, args.model, fixed, args.smoke))
+                loads.append(round(os.getloadavg()[0], 2))
+        results = {name: combine(found) for name, found in done.items()}
     rows = [[name, r["replies"], r["commands"], r["p50_ms"], r["p95_ms"], r["min_ms"], r["max_ms"]]
             for name, r in results.items()]
-    print(f"reply gap, {args.engine}: end of the user's speech -> first sound of the reply (ms)")
+    print(f"reply gap, {args.engine}: end of the user's speech -> first sound of the reply (ms)"
+          + (f", median of {runs} runs" if runs > 1 else ""))
     print(table(["listener", "replies", "commands", "p50", "p95", "min", "max"], rows))
-    print(f"goals: p50 <= {GOALS_MS['p50']:g} ms, p95 <= {GOALS_MS['p95']:g} ms")
+    print(f"goals: p50 <= {GOALS_MS['p50']:g} ms, p95 <= {GOALS_MS['p95']:g} ms; 1-min load average {loads}")
+    print("\nwhere the time goes (median ms per stage):")
+    print(table(["listener", *STAGES, "final decode"],
+                [[name, *(r["stages_p50_ms"][f"{s}_ms"] for s in STAGES), r["stages_p50_ms"]["final_decode_ms"]]
+                 for name, r in results.items()]))
+    slow = [r for r in results["ours"]["rows"] if r.get("gap_ms", 0) > GOALS_MS["p95"]]
+    for r in slow:
+        parts = ", ".join(f"{s} {r['stages'][f'{s}_ms']:g}" for s in STAGES) if "stages" in r else "no split"
+        print(f"slow: {r['command']!r} heard as {r['intent']}: {r['gap_ms']:g} ms "
+              f"({r.get('stages', {}).get('how', '?')}: {parts})")
     unanswered = [r["command"] for res in results.values() for r in res["rows"] if "gap_ms" not in r]
     if unanswered:
         print(f"no reply to {len(unanswered)}: {unanswered[:5]}")
-    path = write_json("latency", {"engine": args.engine, "goals_ms": GOALS_MS, "smoke": args.smoke,
-                                  "configs": results}, args.out)
+    path = write_json("latency", {"engine": args.engine, "goals_ms": GOALS_MS, "smoke": args.smoke, "runs": runs,
+                                  "load_avg_1m_per_run": loads, "configs": results}, args.out)
     print(f"wrote {path}")
     return 0
 

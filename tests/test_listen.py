@@ -14,7 +14,9 @@ from voice_coach.asr import Recognizer, make_recognizer
 from voice_coach.audio_format import SPEECH
 from voice_coach.audio_mic import MicBlock
 from voice_coach.errors import AudioError
+from voice_coach.endpoint import CERTAIN_SILENCE_S
 from voice_coach.listen import END_SILENCE_S, MUTE_TAIL_S, Heard, MicEars
+from voice_coach.match import Context
 from voice_coach.vad import Vad
 
 BLOCK_S = 0.02
@@ -229,26 +231,125 @@ def test_vad_follows_the_noise_floor() -> None:
     assert not vad.is_speech(bytes(640))
 
 
-def test_a_follow_up_is_taken_from_the_final_text_when_the_partial_lags(synth: Synth) -> None:
-    from voice_coach.content import load_library
-    from voice_coach.matching import load_intents, recognize
-    from voice_coach.asr.phrases import background_text, recognizer_phrases
+class CoachParts:
+    """The recognizer, intents and end-of-speech judge as `voice-coach run` builds them (default settings)."""
 
-    intents = load_intents()
-    recognizer = make_recognizer("pocketsphinx", phrases=recognizer_phrases(intents),
-                                 background=background_text(load_library()))
-    clock = FakeClock()
-    mic = FakeMic(clock)
-    ears = MicEars(recognizer, lambda: mic, clock=clock,
-                   complete=lambda text: recognize(text, intents) is not None)
-    rig = Rig.__new__(Rig)
-    rig.clock, rig.mic, rig.ears = clock, mic, ears
+    def __init__(self) -> None:
+        from voice_coach.asr.build import coach_recognizer
+        from voice_coach.content import load_library
+        from voice_coach.matching import load_intents
+
+        self.intents = load_intents()
+        self.recognizer = Counting(coach_recognizer("pocketsphinx", self.intents, load_library(),
+                                                    wake_words=["coach", "hey coach"]))
+
+    def rig(self) -> Rig:
+        from voice_coach.endpoint import coach_endpointer
+
+        clock = FakeClock()
+        mic = FakeMic(clock)
+        self.recognizer.set_grammar(None)
+        self.recognizer.reset()
+        rig = Rig.__new__(Rig)
+        rig.clock, rig.mic = clock, mic
+        rig.ears = MicEars(self.recognizer, lambda: mic, clock=clock,  # type: ignore[arg-type]
+                           endpoint=coach_endpointer(self.intents, Context, ["coach", "hey coach"]))
+        return rig
+
+    def intent(self, text: str) -> str | None:
+        from voice_coach.matching import recognize
+
+        match = recognize(text, self.intents)
+        return match.intent if match else None
+
+
+class Counting:
+    """A recognizer that counts its final() calls (each one ends the utterance inside the engine)."""
+
+    def __init__(self, inner: Recognizer) -> None:
+        self.inner = inner
+        self.finals = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def final(self) -> str:
+        self.finals += 1
+        return self.inner.final()
+
+
+@pytest.fixture(scope="module")
+def coach() -> CoachParts:
+    return CoachParts()
+
+
+def trimmed(speech: Speech) -> Speech:
+    """The speech without the voice's own lead-in and tail of silence (so a pause between parts is exact)."""
+    loud = np.flatnonzero(np.abs(speech.samples.astype(np.int32)) > 500)
+    margin = int(0.03 * speech.rate)
+    return Speech(speech.text, speech.voice, speech.samples[max(0, loud[0] - margin): loud[-1] + margin], speech.rate)
+
+
+def test_a_follow_up_is_taken_from_the_final_text_when_the_partial_lags(coach: CoachParts, synth: Synth) -> None:
+    rig = coach.rig()
     for speed in (0.9, 1.0, 1.15):
-        mic.silence(0.3)
+        rig.mic.silence(0.3)
         rig.speak(synth.hibari("another one", speed))
-        mic.silence(1.5)
+        rig.mic.silence(1.5)
         heard = rig.listen(3.0)
         assert len(heard) == 1
-        match = recognize(heard[0][0].text, intents)
-        assert match is not None and match.intent == "another"
+        assert coach.intent(heard[0][0].text) == "another"
+        # "another one" can go on ("another one like that"): the usual quarter second.
         assert heard[0][1] - heard[0][0].end_s == pytest.approx(END_SILENCE_S, abs=2 * BLOCK_S)
+
+
+def test_a_certain_command_ends_sooner_than_one_a_detail_could_still_change(coach: CoachParts, synth: Synth) -> None:
+    rig = coach.rig()
+    waited = {}
+    for command, intent in (("coach, what can you do", "help"),
+                            ("coach, give us a conversation starter", "conversation_starter")):
+        rig.mic.silence(0.3)
+        rig.speak(synth.hibari(command))
+        rig.mic.silence(1.5)
+        heard = rig.listen(4.0)
+        assert [coach.intent(h.text) for h, _ in heard] == [intent]
+        waited[intent] = heard[0][1] - heard[0][0].end_s
+    assert waited["help"] == pytest.approx(CERTAIN_SILENCE_S, abs=2 * BLOCK_S)
+    # "... about family" could still follow and change it: the usual quarter second.
+    assert waited["conversation_starter"] == pytest.approx(END_SILENCE_S, abs=2 * BLOCK_S)
+
+
+@pytest.mark.parametrize("first, pause_s, rest, intent", [
+    ("coach, tell me", 0.5, "more about that", "tell_more"),  # "coach, tell me" alone is no command: wait for it
+    ("coach, what can you", 0.4, "do", "help"),  # half of "what can you do" (the matcher alone says repeat)
+    ("coach, a tip about", 0.4, "empathy", "tip"),
+])
+def test_half_a_command_is_waited_out(coach: CoachParts, synth: Synth, first: str, pause_s: float, rest: str,
+                                      intent: str) -> None:
+    rig = coach.rig()
+    rig.mic.silence(0.3)
+    rig.speak(trimmed(synth.hibari(first)))
+    rig.mic.silence(pause_s)
+    rig.speak(trimmed(synth.hibari(rest)))
+    rig.mic.silence(1.5)
+    heard = [h.text for h, _ in rig.listen(4.0)]
+    assert len(heard) == 1, heard  # one utterance: nothing was acted on before the rest came
+    assert coach.intent(heard[0]) == intent
+
+
+def test_speech_going_on_after_the_early_final_is_heard_whole(coach: CoachParts, synth: Synth) -> None:
+    """The final text is decoded early in the quiet; when the speaker goes on, the whole utterance is heard."""
+    from voice_coach.matching import recognize
+
+    rig = coach.rig()
+    rig.mic.silence(0.3)
+    rig.speak(trimmed(synth.hibari("coach, give us a conversation starter")))
+    rig.mic.silence(0.15)  # longer than EARLY_FINAL_S, shorter than END_SILENCE_S
+    rig.speak(trimmed(synth.hibari("about family")))
+    rig.mic.silence(1.5)
+    finals = coach.recognizer.finals
+    heard = [h.text for h, _ in rig.listen(4.0)]
+    assert len(heard) == 1, heard
+    match = recognize(heard[0], coach.intents)
+    assert match is not None and (match.intent, match.slots.get("topic")) == ("conversation_starter", "family")
+    assert coach.recognizer.finals - finals >= 2  # the early final, then the whole utterance's

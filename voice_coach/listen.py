@@ -15,17 +15,24 @@ from voice_coach.audio_format import SPEECH, AudioFormat
 from voice_coach.audio_mic import MicBlock
 from voice_coach.clock import Clock, MonotonicClock
 from voice_coach.ears import Heard
+from voice_coach.endpoint import (
+    END_SILENCE_S,
+    INCOMPLETE_SILENCE_S,
+    WAIT_S,
+    WAKE_PAUSE_S,
+    Endpointer,
+    Verdict,
+)
 from voice_coach.errors import AudioError
 from voice_coach.vad import Vad, barge_in_detector
 
 _LOGGER = logging.getLogger(__name__)
 
-END_SILENCE_S = 0.25
-"""Quiet after a complete command before acting on it."""
-INCOMPLETE_SILENCE_S = 0.8
-"""Quiet after words that are not (yet) a command: the speaker may go on."""
-WAKE_PAUSE_S = 1.5
-"""Quiet allowed after a bare "coach": people pause before the request."""
+__all__ = ["END_SILENCE_S", "INCOMPLETE_SILENCE_S", "MUTE_TAIL_S", "WAKE_PAUSE_S", "Heard", "MicEars"]
+
+EARLY_FINAL_S = 0.08
+"""Quiet after a command before its final text is decoded, while the quiet is still being checked: the decode
+(20-40 ms) is then done by the time the utterance ends. Speech going on after it is heard again from the start."""
 MAX_UTTERANCE_S = 12.0
 """Longest stretch of speech taken as one utterance."""
 PRE_ROLL_S = 0.3
@@ -48,9 +55,6 @@ def _fixed_end_silence_s() -> float | None:
     except ValueError:
         return None
 
-
-_FILLERS = frozenset({"a", "the", "uh", "um", "er", "oh", "and", "so", "okay", "ok"})
-"""Words a recognizer puts after a bare wake word that do not make a request."""
 
 
 class MicSource(Protocol):
@@ -80,6 +84,7 @@ class MicEars:
         commands: Sequence[str] = (),
         wake_words: Sequence[str] = ("coach", "hey coach"),
         complete: Callable[[str], bool] | None = None,
+        endpoint: Endpointer | None = None,
         clock: Clock | None = None,
         fmt: AudioFormat = SPEECH,
     ) -> None:
@@ -87,8 +92,9 @@ class MicEars:
         self._open_mic = open_mic
         self.commands = list(commands)
         """Phrases for commands_only mode (exercise commands; the wake word is added by the engine)."""
-        self._wake = {" ".join(spoken_words(w)) for w in wake_words}
-        self._complete = complete or self._more_than_wake_word
+        self.endpoint = endpoint or Endpointer(wake_words, complete=complete)
+        """Judges the words so far (no command yet, half of one, a command, a certain one); ``complete`` is
+        its yes/no matcher when no ``endpoint`` is given."""
         self._barge_in = barge_in_detector(wake_words)
         self.clock = clock or MonotonicClock()
         self.fmt = fmt
@@ -113,8 +119,12 @@ class MicEars:
         self._utterance: list[bytes] = []
         """The current utterance's audio, to hear it again after a tentative final."""
         self._tried_final = False
-        self._judged: tuple[str, bool] = ("", False)
-        """The last partial text and whether it was a complete command."""
+        self._held: tuple[str, Verdict] | None = None
+        """The final text (and its verdict) decoded early, while the quiet is still being checked; the
+        recognizer is then idle and the utterance's audio is kept in _utterance."""
+        self._final_verdict: Verdict | None = None
+        """The verdict on the final text, when one was taken early and was no command: it stands until the
+        speaker goes on (the partial guess could still look like a command)."""
 
     # Ears protocol
 
@@ -197,22 +207,13 @@ class MicEars:
     def _is_muted(self, end_s: float) -> bool:
         return self._muted_since_s is not None or end_s < self._muted_until_s
 
-    def _wake_only(self, text: str) -> bool:
-        """Just the wake word so far ("coach", "hey coach uh"): the request is probably still to come."""
-        words = spoken_words(text)
-        for wake in sorted(self._wake, key=len, reverse=True):
-            wake_words = wake.split()
-            if words[: len(wake_words)] == wake_words:
-                return all(w in _FILLERS for w in words[len(wake_words):])
-        return False
-
-    def _more_than_wake_word(self, text: str) -> bool:
-        return bool(text) and not self._wake_only(text)
-
     def _end_utterance(self) -> None:
         self.recognizer.reset()
         self._utterance = []
         self._tried_final = False
+        self._held = None
+        self._final_verdict = None
+        self.endpoint.forget()
         self._in_speech = False
         self._preroll.clear()
         self.partial_text = ""
@@ -237,51 +238,74 @@ class MicEars:
             self._preroll.clear()
         else:
             self._utterance.append(block.pcm)
-            self.recognizer.accept(block.pcm)
+            if self._held is None:
+                self.recognizer.accept(block.pcm)
         if voiced:
             self._last_voiced_s = block.end_s
             self._tried_final = False
+            self._final_verdict = None
+            if self._held is not None:
+                # The speaker went on after the early final: hear the whole utterance again, as if never ended.
+                self._held = None
+                self._hear_again()
         silence_s = block.end_s - self._last_voiced_s
         length_s = block.end_s - self._start_s
         if muted:
             return self._barge_in_check(silence_s, length_s)
-        if silence_s < END_SILENCE_S and length_s < MAX_UTTERANCE_S:
+        over_long = length_s >= MAX_UTTERANCE_S
+        if silence_s < EARLY_FINAL_S and not over_long:
             return None
-        partial = self.recognizer.partial()
-        if self.mode == "normal":
-            self.partial_text = partial
-        if partial != self._judged[0]:
-            # Judged once per new guess: asking the matcher on every quiet block would cost the loop.
-            self._judged = (partial, self._complete(partial))
-        wait_s = END_SILENCE_S if self._judged[1] else (WAKE_PAUSE_S if self._wake_only(partial) else INCOMPLETE_SILENCE_S)
-        if self.fixed_end_silence_s is not None:
-            wait_s = self.fixed_end_silence_s
-        if silence_s < wait_s and length_s < MAX_UTTERANCE_S:
-            if not self._judged[1] and not self._tried_final and self.fixed_end_silence_s is None:
-                return self._try_final(silence_s)
+        fixed_s = self.fixed_end_silence_s
+        fast = self.mode == "normal" and fixed_s is None
+        if self._held is None:
+            partial = self.recognizer.partial()
+            if self.mode == "normal":
+                self.partial_text = partial
+            verdict = self._final_verdict or self.endpoint.judge(partial, fast)
+            if (fixed_s is None and not over_long and not self._tried_final
+                    and (verdict.command or silence_s >= END_SILENCE_S)):
+                # A command so far (or a long enough pause): the final text now, while the quiet goes on.
+                heard = self._decode_final(silence_s, fast)
+                if heard is not None:
+                    return heard
+                verdict = self._held[1] if self._held is not None else self._final_verdict or verdict
+        else:
+            verdict = self._held[1]
+        wait_s = WAIT_S[verdict] if fixed_s is None else fixed_s
+        if silence_s < wait_s and not over_long:
             return None
-        text = self.recognizer.final()
+        text = self._held[0] if self._held is not None else self.recognizer.final()
         self._end_utterance()
-        _LOGGER.debug("utterance ended: %d words, %.2f s, %.0f ms after the last speech", len(text.split()),
-                      length_s, 1000 * silence_s)
+        _LOGGER.debug("utterance ended (%s): %d words, %.2f s, %.0f ms after the last speech", verdict.value,
+                      len(text.split()), length_s, 1000 * silence_s)
         return Heard(text, self._last_voiced_s) if text else None
 
-    def _try_final(self, silence_s: float) -> Heard | None:
-        """The partial guess lags the final one ("another ones" then "another one"): ask for the final now.
+    def _decode_final(self, silence_s: float, fast: bool) -> Heard | None:
+        """The final text of the utterance so far: the partial guess lags it ("another ones", then "another one").
 
-        A command is returned at once; otherwise the utterance is heard again from its start, and the
-        wait for more speech goes on as if nothing had happened.
+        A command is returned once the quiet after it is long enough for its kind, and held until then. Anything
+        else (half a command, no command) is heard again from the start, and the wait for more speech goes on
+        as if nothing had happened, the final text's verdict standing until the speaker goes on.
         """
         self._tried_final = True
         text = self.recognizer.final()
-        if text and self._complete(text):
-            self._end_utterance()
-            _LOGGER.debug("utterance ended: %d words, %.0f ms after the last speech (final text)",
-                          len(text.split()), 1000 * silence_s)
-            return Heard(text, self._last_voiced_s)
+        verdict = self.endpoint.judge(text, fast)
+        if verdict.command:
+            if silence_s >= WAIT_S[verdict]:
+                self._end_utterance()
+                _LOGGER.debug("utterance ended (%s): %d words, %.0f ms after the last speech (final text)",
+                              verdict.value, len(text.split()), 1000 * silence_s)
+                return Heard(text, self._last_voiced_s)
+            self._held = (text, verdict)
+            return None
+        self._final_verdict = verdict
+        self._hear_again()
+        return None
+
+    def _hear_again(self) -> None:
+        """Feed the utterance so far to the recognizer again (its final text was taken early)."""
         for pcm in self._utterance:
             self.recognizer.accept(pcm)
-        return None
 
     def _barge_in_check(self, silence_s: float, length_s: float) -> Heard | None:
         """While the coach talks: act the moment the partial text ends in "coach, stop"; drop the rest."""

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from voice_coach.asr import Recognizer
-from voice_coach.asr.build import coach_recognizer, command_complete
+from voice_coach.asr.build import coach_recognizer
 from voice_coach.asr.phrases import command_phrases
 from voice_coach.clock import Clock
 from voice_coach.config import Settings
 from voice_coach.content import Library
+from voice_coach.endpoint import coach_endpointer
 from voice_coach.gate import WakeGate, is_own_echo
 from voice_coach.listen import Heard, MicEars
 from voice_coach.match import Match
@@ -219,7 +220,7 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
         return next(mics, None) or open_mic()
 
     mic_ears = MicEars(recognizer, mic_source, commands=command_phrases(intents), wake_words=wake,
-                       complete=command_complete(intents, coach.context), clock=clock)
+                       endpoint=coach_endpointer(intents, coach.context, wake), clock=clock)
     gate = WakeGate(lambda text: strip_wake_word(text, intents)[0], settings.follow_up_s,
                     speaking_turn=lambda: bool(coach.speaking_turn))
     holder: list[GatedEars] = []
