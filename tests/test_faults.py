@@ -568,7 +568,8 @@ def test_microphone_sink_unloaded_mid_turn_pauses_and_recovers(pulse_rig: PulseR
     resume = _resume_wav(tmp_path)
     with pulse_rig.pinned() as pinned, coach_process(pulse_rig, tmp_path, "--quiet", env=pinned) as coach:
         coach.wait_state("speaking", "the speaking turn", 60)
-        assert pulse_rig.streams_of(coach.proc.pid)["source-outputs"] == ["mic_feed.monitor"]
+        _wait_for(lambda: pulse_rig.streams_of(coach.proc.pid)["source-outputs"] == ["mic_feed.monitor"],
+                  "the coach to hear mic_feed")
         pulse_rig.unload_sink("mic_feed")
         assert pulse_rig.streams_of(coach.proc.pid)["source-outputs"] == [], "the stream died, it was not moved"
         lost = coach.wait_state("device_lost", "the coach to notice the microphone is gone")
@@ -602,7 +603,7 @@ def test_speaker_sink_unloaded_mid_turn_pauses_and_the_next_reply_is_heard(pulse
     with pulse_rig.pinned() as pinned, \
             coach_process(pulse_rig, tmp_path, "--voice-engine", "pyttsx3", env=pinned) as coach:
         started = coach.wait_state("speaking", "the speaking turn (after the spoken briefing)", 60)
-        assert pulse_rig.streams_of(coach.proc.pid)["sink-inputs"] == ["speaker"]
+        _wait_for(lambda: pulse_rig.streams_of(coach.proc.pid)["sink-inputs"] == ["speaker"], "the coach to play on speaker")
         assert pulse_rig.speaker.sound_spans(), "the briefing was heard"
         pulse_rig.unload_sink("speaker")
         assert pulse_rig.streams_of(coach.proc.pid)["sink-inputs"] == [], "the stream died, it was not moved"
