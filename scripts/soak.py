@@ -44,7 +44,10 @@ COMMANDS = [
 ]
 """Played in a cycle: starters, tips, follow-ups and a whole exercise with its commands."""
 WARMUP_S = 120.0
-"""RSS growth is measured from the first sample after this long (models, caches and voices settle)."""
+"""At least this long before RSS growth is measured (models, caches and voices settle)."""
+WARMUP_CYCLES = 1
+"""...and at least this many cycles of COMMANDS: each kind of command's one-off allocations (the speaking-turn
+grammar, the first exercise's lines) are start-up, not growth. Growth from WARMUP_S alone is reported too."""
 ERROR_MARKERS = ("Traceback", "ERROR", "CRITICAL", "Exception")
 WARNING_MARKERS = ("WARNING",)
 QUIET_BEFORE_COMMAND_S = 1.0
@@ -151,14 +154,26 @@ def run_soak(minutes: float, interval_s: float, engine: str, typed: bool, sample
             thread.join(timeout=2)
         records = [json.loads(line) for line in events.read_text(encoding="utf-8").splitlines() if line.strip()] \
             if events.exists() else []
-    return summarise(minutes, sent, samples, records, err_lines, died, proc.returncode, exit_s, out_lines)
+    warmup_s = max(WARMUP_S, WARMUP_CYCLES * len(COMMANDS) * interval_s)
+    return summarise(minutes, sent, samples, records, err_lines, died, proc.returncode, exit_s, out_lines, warmup_s)
+
+
+def _slope_per_hour(samples: list[tuple[float, int, int]]) -> float:
+    """Least-squares trend of RSS (KiB per hour): a leak shows as a steady slope, noise does not."""
+    if len(samples) < 3:
+        return 0.0
+    mean_t = sum(s[0] for s in samples) / len(samples)
+    mean_rss = sum(s[1] for s in samples) / len(samples)
+    spread = sum((s[0] - mean_t) ** 2 for s in samples)
+    return 3600 * sum((s[0] - mean_t) * (s[1] - mean_rss) for s in samples) / spread if spread else 0.0
 
 
 def summarise(minutes: float, sent: int, samples: list[tuple[float, int, int]], records: list[dict[str, Any]],
               err_lines: list[str], died: int | None, returncode: int, exit_s: float,
-              out_lines: list[str]) -> dict[str, Any]:
-    warm = [s for s in samples if s[0] >= min(WARMUP_S, minutes * 60 / 2)] or samples
+              out_lines: list[str], warmup_s: float = WARMUP_S) -> dict[str, Any]:
+    warm = [s for s in samples if s[0] >= min(warmup_s, minutes * 60 / 2)] or samples
     first, last = (warm[0], warm[-1]) if warm else ((0.0, 0, 0), (0.0, 0, 0))
+    early = next((s for s in samples if s[0] >= min(WARMUP_S, minutes * 60 / 2)), first)
     errors = [f"event: {r.get('message', r)}" for r in records if r.get("type") == "error"]
     errors += [f"stderr: {line}" for line in err_lines if any(m in line for m in ERROR_MARKERS)]
     warnings = [line for line in err_lines if any(m in line for m in WARNING_MARKERS)]
@@ -178,7 +193,10 @@ def summarise(minutes: float, sent: int, samples: list[tuple[float, int, int]], 
         "printed_lines": len(out_lines),
         "rss_start_mib": round(first[1] / 1024, 1),
         "rss_end_mib": round(last[1] / 1024, 1),
+        "warmup_s": warmup_s,
         "rss_growth_mib": round((last[1] - first[1]) / 1024, 2),
+        "rss_growth_from_warmup_s_mib": round((last[1] - early[1]) / 1024, 2),
+        "rss_slope_mib_per_hour": round(_slope_per_hour(warm) / 1024, 2),
         "tree_rss_growth_mib": round((last[2] - first[2]) / 1024, 2),
         "rss_peak_mib": round(max((s[1] for s in samples), default=0) / 1024, 1),
         "errors": errors,
@@ -204,12 +222,14 @@ def main(argv: list[str] | None = None) -> int:
     result = run_soak(args.minutes, args.interval_s, args.engine, args.typed, args.sample_s, args.voice_engine)
     result["mode"] = "typed" if args.typed else f"spoken ({args.engine})"
     path = write_json("soak", result, args.out)
-    print(f"soak: {args.minutes:g} min, {result['mode']}, {machine_line()}")
+    print(f"soak: {args.minutes:g} min, {result['mode']}, {machine_line()}; growth measured from "
+          f"{result['warmup_s']:g} s (one cycle of commands)")
     print(table(
         ["commands", "intents", "understood", "replies", "RSS start MiB", "RSS end MiB", "growth MiB",
-         "tree growth MiB", "errors", "warnings", "Ctrl-C exit"],
+         f"growth from {WARMUP_S:g} s", "trend MiB/h", "tree growth MiB", "errors", "warnings", "Ctrl-C exit"],
         [[result["commands_sent"], result["intents_heard"], result["understood"], result["replies"],
-          result["rss_start_mib"], result["rss_end_mib"], result["rss_growth_mib"], result["tree_rss_growth_mib"],
+          result["rss_start_mib"], result["rss_end_mib"], result["rss_growth_mib"],
+          result["rss_growth_from_warmup_s_mib"], result["rss_slope_mib_per_hour"], result["tree_rss_growth_mib"],
           len(result["errors"]), len(result["warnings"]), f"{result['exit_code_on_ctrl_c']} in {result['exit_s_on_ctrl_c']:.2f} s"]],
     ))
     for error in result["errors"][:10]:
