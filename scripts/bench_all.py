@@ -199,6 +199,16 @@ def table_rows() -> tuple[list[Row], list[str]]:
         if shown:
             p95_us = max(files[n]["ours"]["p95_us"] for n in shown)
             rows.append(("Matcher time per utterance (p95)", "≤ 1 ms", _num(p95_us / 1000, "ms", 2), p95_us <= 1000))
+    soak = load("soak")
+    if soak and "warmup_s" in soak:
+        clean = not soak["errors"] and soak.get("exit_code_on_ctrl_c") == 130
+        rows.append((f"Soak (`scripts/soak.py`, not run by bench_all), {soak['minutes']:g} min of `run` with a spoken command every 20 s ({soak['mode']}): "
+                     f"RSS growth after one cycle of commands ({soak['warmup_s']:g} s); errors",
+                     "< 10 MB; 0",
+                     f"{soak['rss_growth_mib']:+.1f} MB (from 2 min: {soak['rss_growth_from_warmup_s_mib']:+.1f} MB; "
+                     f"trend {soak['rss_slope_mib_per_hour']:+.1f} MB/h); {len(soak['errors'])} errors, "
+                     f"{soak['understood']} of {soak['commands_sent']} commands understood",
+                     clean and soak["rss_growth_mib"] < 10))
     voice = load("voice")
     if voice:
         for engine, r in voice.get("engines", {}).items():
