@@ -137,10 +137,14 @@ def measure(rig: Any, speeches: list[Any], synth: Any, engine: str, model: Path 
                     raise RuntimeError(f"voice-coach exited: {coach.output()[-600:]}")
         finally:
             coach.stop()
+        trace = read_trace(trace_path)
+    # Glitches PortAudio reported (output underflow while playing, input overflow): lower latency must not buy clicks.
+    glitches = {kind: sum(1 for r in trace if r["stage"] == f"{kind}_status" and r.get("playing", True))
+                for kind in ("output", "input")}
     return {"fixed_end_silence_s": fixed_end_silence_s, "commands": len(rows), "replies": len(gaps_ms),
             "p50_ms": median(gaps_ms), "p95_ms": percentile(gaps_ms, 95),
             "min_ms": min(gaps_ms, default=float("nan")), "max_ms": max(gaps_ms, default=float("nan")),
-            "stages_p50_ms": stage_medians(rows), "rows": rows}
+            "stages_p50_ms": stage_medians(rows), "audio_glitches": glitches, "rows": rows}
 
 
 def stage_medians(rows: list[dict[str, Any]]) -> dict[str, float]:
@@ -161,7 +165,9 @@ def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
             "p95_ms": round(median([r["p95_ms"] for r in runs]), 1),
             "min_ms": min(gaps, default=float("nan")), "max_ms": max(gaps, default=float("nan")),
             "pooled_p50_ms": median(gaps), "pooled_p95_ms": percentile(gaps, 95),
-            "runs": [{k: run[k] for k in ("commands", "replies", "p50_ms", "p95_ms", "max_ms")} for run in runs],
+            "runs": [{k: run[k] for k in ("commands", "replies", "p50_ms", "p95_ms", "max_ms", "audio_glitches")}
+                     for run in runs],
+            "audio_glitches": {k: sum(run["audio_glitches"][k] for run in runs) for k in ("output", "input")},
             "stages_p50_ms": stage_medians(rows), "rows": rows}
 
 
@@ -201,6 +207,7 @@ def main() -> int:
           + (f", median of {runs} runs" if runs > 1 else ""))
     print(table(["listener", "replies", "commands", "p50", "p95", "min", "max"], rows))
     print(f"goals: p50 <= {GOALS_MS['p50']:g} ms, p95 <= {GOALS_MS['p95']:g} ms; 1-min load average {loads}")
+    print("audio glitches reported by PortAudio: " + ", ".join(f"{name} {r['audio_glitches']}" for name, r in results.items()))
     print("\nwhere the time goes (median ms per stage):")
     print(table(["listener", *STAGES, "final decode"],
                 [[name, *(r["stages_p50_ms"][f"{s}_ms"] for s in STAGES), r["stages_p50_ms"]["final_decode_ms"]]

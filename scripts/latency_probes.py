@@ -143,6 +143,9 @@ def install(trace: Trace) -> None:
             # PortAudio's thread: note only the first callback that copies newly queued sound.
             start = time.monotonic()
             original(self, out, frames, when, status)
+            if status:  # an underflow while sound is queued is a click; while idle it is silence anyway
+                idle = getattr(self, "_idle", None)
+                trace.note("output_status", flags=str(status), playing=idle is not None and not idle.is_set())
             if getattr(self, "_probe_armed", False) and self._pos > 0:
                 self._probe_armed = False
                 dac_s = None
@@ -151,6 +154,13 @@ def install(trace: Trace) -> None:
                 except (AttributeError, TypeError):
                     pass
                 trace.note("fill", t=start, dac_s=dac_s if dac_s and dac_s > 0 else None)
+        return probe
+
+    def mic_block(original: Callable[..., Any]) -> Callable[..., Any]:
+        def probe(self: Any, data: Any, frames: int, when: Any, status: Any) -> Any:
+            original(self, data, frames, when, status)
+            if status:
+                trace.note("input_status", flags=str(status))
         return probe
 
     def mic_start(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -171,6 +181,7 @@ def install(trace: Trace) -> None:
     _wrap(audio.Player, "play", play, trace)
     _wrap(audio.Player, "_fill", fill, trace)
     _wrap(audio_mic.Microphone, "start", mic_start, trace)
+    _wrap(audio_mic.Microphone, "_on_block", mic_block, trace)
 
 
 def read_trace(path: Path) -> list[dict[str, Any]]:

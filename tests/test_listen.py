@@ -353,3 +353,24 @@ def test_speech_going_on_after_the_early_final_is_heard_whole(coach: CoachParts,
     match = recognize(heard[0], coach.intents)
     assert match is not None and (match.intent, match.slots.get("topic")) == ("conversation_starter", "family")
     assert coach.recognizer.finals - finals >= 2  # the early final, then the whole utterance's
+
+
+def test_during_a_speaking_turn_no_command_ends_early(coach: CoachParts, synth: Synth) -> None:
+    """The exercise's commands-only mode keeps the usual quarter second: a partner's monologue is no place to
+    act sooner than before."""
+    from voice_coach.asr.phrases import command_phrases
+
+    rig = coach.rig()
+    rig.ears.commands = command_phrases(coach.intents)
+    waited = []
+    for mode in ("normal", "commands_only"):
+        rig.ears.set_mode(mode)
+        rig.mic.silence(0.3)
+        rig.speak(synth.hibari("coach, how much time is left"))
+        rig.mic.silence(1.5)
+        heard = rig.listen(4.0)
+        assert [coach.intent(h.text) for h, _ in heard] == ["time_left"]
+        waited.append(heard[0][1] - heard[0][0].end_s)
+    rig.ears.set_mode("normal")
+    assert waited[0] == pytest.approx(CERTAIN_SILENCE_S, abs=2 * BLOCK_S)
+    assert waited[1] == pytest.approx(END_SILENCE_S, abs=2 * BLOCK_S)
