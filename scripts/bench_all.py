@@ -86,10 +86,14 @@ def _verdict(ok: bool | None) -> str:
 
 Row = tuple[str, str, str, bool | None]
 WHY = {
-    "Reply gap": "**Reply gap** — the listener waits 0.25 s of quiet after words that already form a complete "
-                 "command (0.8 s when they do not: the slow tail is misheard commands), then recognition, matching "
-                 "and the first sound of the reply's voice take about 0.2 s more. Closing it: start rendering the "
-                 "reply from the partial result during the quiet wait, and a shorter wait for confident commands.",
+    "Reply gap": "**Reply gap** — after the last word the listener waits 0.15 s of quiet for a command matched "
+                 "word for word with every detail given (and no longer phrasing it could grow into), 0.25 s when "
+                 "more words could still change it, 0.8 s after half a command; the final text is decoded during "
+                 "the wait. Matching and the coach then take ~1 ms, the first sentence's voice ~30 ms and sound "
+                 "output ~100 ms (30 ms lead-in, device buffer). pocketsphinx mishears most benchmark requests "
+                 "slightly ('a tip' → 'add tip'), so most took the 0.25 s path. Closing it: a better recognizer; "
+                 "a 5 ms lead-in and a 25 ms output buffer (−40 ms p50 measured, but more underruns on a busy "
+                 "machine, so not taken).",
     "Spoken command accuracy": "**Spoken commands** — the recognizer is the limit, not the matcher: as text the same "
                                "commands are understood 100 %, and plain rapidfuzz on the same transcripts scores "
                                "within a few points of ours. pocketsphinx (the built-in engine; no English vosk "
