@@ -640,3 +640,25 @@ def _wait_quiet(rig: PulseRig, since_s: float, quiet_s: float = 1.0) -> None:
         return time.monotonic() - last_s >= quiet_s
 
     _wait_for(quiet, "the coach to finish talking")
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_cleanup_that_hangs_still_exits_with_the_signals_code(sig: signal.Signals, code: int) -> None:
+    # What a PortAudio close stuck on a dead sound server looks like to the process: a finally that never ends.
+    script = ("import signal, sys, time\n"
+              "from voice_coach.cli import _on_stop_signal\n"
+              "signal.signal(signal.SIGINT, _on_stop_signal)\n"
+              "signal.signal(signal.SIGTERM, _on_stop_signal)\n"
+              "try:\n    print('ready', flush=True)\n    time.sleep(60)\n"
+              "finally:\n    time.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        proc.send_signal(sig)
+        assert proc.wait(timeout=30) == code
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 from pathlib import Path
@@ -133,8 +135,24 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
 """Subcommand -> handler: turns the parsed arguments into the handler's typed options."""
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise SystemExit(143)
+EXIT_GRACE_S = 0.8
+"""After Ctrl-C or SIGTERM, cleanup (closing streams, the store) gets this long; then the process exits anyway."""
+
+
+def _on_stop_signal(signum: int, frame: object) -> None:
+    """Ctrl-C / SIGTERM: unwind and close everything, but never hang doing it.
+
+    Closing an audio stream can block inside PortAudio for good (a device or sound server that died),
+    so a watchdog ends the process with the right code if cleanup is not done in EXIT_GRACE_S. Nothing
+    is lost that way: the store commits each write as it happens.
+    """
+    code = 130 if signum == signal.SIGINT else 143
+    watchdog = threading.Timer(EXIT_GRACE_S, os._exit, args=(code,))
+    watchdog.daemon = True
+    watchdog.start()
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise SystemExit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -146,7 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             words.insert(0, "run")  # plain `voice-coach` (with run's flags) is the hands-free loop
         args = build_parser().parse_args(words)
         logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-        signal.signal(signal.SIGTERM, _on_sigterm)
+        signal.signal(signal.SIGTERM, _on_stop_signal)
+        signal.signal(signal.SIGINT, _on_stop_signal)
         if args.command == "doctor":
             # doctor reports a broken config file as one of its lines and checks the rest without it.
             settings, args.config_error = load_settings_past_errors(_flags(args))
