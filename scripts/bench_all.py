@@ -208,10 +208,11 @@ def table_rows() -> tuple[list[Row], list[str]]:
         clean = not soak["errors"] and soak.get("exit_code_on_ctrl_c") == 130
         rows.append((f"Soak (`scripts/soak.py`, not run by bench_all), {soak['minutes']:g} min of `run` with a spoken command every 20 s ({soak['mode']}): "
                      f"RSS growth after one cycle of commands ({soak['warmup_s']:g} s); errors",
-                     "< 10 MB; 0",
+                     "< 10 MB; 0; exit 130",
                      f"{soak['rss_growth_mib']:+.1f} MB (from 2 min: {soak['rss_growth_from_warmup_s_mib']:+.1f} MB; "
                      f"trend {soak['rss_slope_mib_per_hour']:+.1f} MB/h); {len(soak['errors'])} errors, "
-                     f"{soak['understood']} of {soak['commands_sent']} commands understood",
+                     f"{soak['understood']} of {soak['commands_sent']} commands understood; Ctrl-C: exit "
+                     f"{soak.get('exit_code_on_ctrl_c')} in {soak.get('exit_s_on_ctrl_c', 0):.1f} s",
                      clean and soak["rss_growth_mib"] < 10))
     voice = load("voice")
     if voice:
