@@ -34,10 +34,11 @@ from benchlib import (
     audio_rig,
     median,
     percentile,
+    read_events,
     table,
     write_json,
 )
-from latency_probes import read_trace, stages
+from latency_probes import stages
 
 COMMANDS = (
     "coach, give us a conversation starter", "coach, a tip about listening", "coach, another one",
@@ -125,7 +126,7 @@ def measure(rig: Any, speeches: list[Any], synth: Any, engine: str, model: Path 
                 if window is not None and window[0] > user_end_s:
                     row["gap_ms"] = round(1000 * (window[0] - user_end_s), 1)
                     gaps_ms.append(row["gap_ms"])
-                    split = stages(read_trace(trace_path), user_end_s, window[0])
+                    split = stages(read_events(trace_path), user_end_s, window[0])
                     if split is not None:
                         row["stages"] = split
                 elif window is not None:
@@ -137,7 +138,7 @@ def measure(rig: Any, speeches: list[Any], synth: Any, engine: str, model: Path 
                     raise RuntimeError(f"voice-coach exited: {coach.output()[-600:]}")
         finally:
             coach.stop()
-        trace = read_trace(trace_path)
+        trace = read_events(trace_path)
     # Glitches PortAudio reported (output underflow while playing, input overflow): lower latency must not buy clicks.
     glitches = {kind: sum(1 for r in trace if r["stage"] == f"{kind}_status" and r.get("playing", True))
                 for kind in ("output", "input")}

@@ -184,18 +184,6 @@ def install(trace: Trace) -> None:
     _wrap(audio_mic.Microphone, "_on_block", mic_block, trace)
 
 
-def read_trace(path: Path) -> list[dict[str, Any]]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return []
-    out = []
-    for line in lines:
-        try:
-            out.append(json.loads(line))
-        except ValueError:
-            continue
-    return out
 
 
 def stages(trace: list[dict[str, Any]], user_end_s: float, reply_s: float) -> dict[str, Any] | None:
