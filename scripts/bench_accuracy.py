@@ -186,6 +186,9 @@ def main() -> int:
     parser.add_argument("--commands", type=int, default=80, help="in-scope dev-set commands (default 80)")
     parser.add_argument("--engine", default="pocketsphinx", choices=("pocketsphinx", "vosk"))
     parser.add_argument("--model", help="vosk model folder (an English one; default: the one voice-coach finds)")
+    parser.add_argument("--offset", type=int, default=0,
+                        help="skip this many commands first (a different slice, to try ideas on other than the reported "
+                             "set)")
     parser.add_argument("--snr-db", type=float, default=10.0)
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "accuracy.json")
@@ -205,7 +208,7 @@ def main() -> int:
             print("bench_accuracy: no English vosk model installed; run `voice-coach model fetch` or pass --model",
                   file=sys.stderr)
             return 2
-    commands = pick_commands(3 if args.smoke else args.commands)
+    commands = pick_commands(args.offset + (3 if args.smoke else args.commands))[args.offset:]
     voice_list = ["hibari@1.0"] if args.smoke else voices()
     conditions = ["clean", "water"] if args.smoke else ["clean", *NOISES]
     if args.wake:

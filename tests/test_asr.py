@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from synth import (
     ADDRESSED_COMMANDS,
@@ -27,7 +28,10 @@ from voice_coach.content import load_library
 from voice_coach.errors import ModelError, UsageError
 from voice_coach.match import Context
 from voice_coach.matching import Intents, load_intents, recognize
-from voice_coach.asr.phrases import background_text, command_phrases, recognizer_phrases
+from voice_coach.asr.build import coach_recognizer, command_complete
+from voice_coach.asr.denoise import FRAME_S, Denoiser
+from voice_coach.asr.phrases import background_text, command_phrases
+from voice_coach.vad import QUIETEST_WINDOW_S, Vad
 
 CHUNK_BYTES = SPEECH.rate * SPEECH.width // 50
 """20 ms blocks, as the microphone delivers them."""
@@ -54,8 +58,7 @@ def sphinx() -> Iterator[Recognizer]:
 @pytest.fixture(scope="module")
 def coach_ears(intents: Intents) -> Iterator[Recognizer]:
     """pocketsphinx exactly as `voice-coach run` builds it: the matcher's phrases, the content as background."""
-    recognizer = make_recognizer("pocketsphinx", phrases=recognizer_phrases(intents),
-                                 background=background_text(load_library()))
+    recognizer = coach_recognizer("pocketsphinx", intents, load_library(), wake_words=["coach", "hey coach"])
     yield recognizer
     recognizer.set_grammar(None)
 
@@ -277,3 +280,73 @@ def test_vosk_model_folder_errors_say_how_to_fix_them(tmp_path: Path) -> None:
     with pytest.raises(ModelError) as empty:
         make_recognizer("vosk", model_path=tmp_path / "empty")
     assert "not a vosk model folder" in empty.value.one_line()
+
+
+# What the listener feeds the recognizer: steady noise taken out, voice activity in a noisy room.
+
+def _through(denoiser: Denoiser, pcm: bytes) -> np.ndarray:
+    out = b"".join(denoiser(pcm[at : at + CHUNK_BYTES]) for at in range(0, len(pcm), CHUNK_BYTES))
+    return np.frombuffer(out, dtype=np.int16).astype(np.float64)
+
+
+def test_denoiser_passes_speech_in_a_quiet_room_unchanged_half_a_frame_later(synth: Synth) -> None:
+    pcm = synth.hibari("coach, pause").padded(0.3, 0.3).pcm()
+    heard = _through(Denoiser(), pcm)
+    said = np.frombuffer(pcm, dtype=np.int16).astype(np.float64)
+    lag = int(SPEECH.rate * FRAME_S) // 2
+    assert heard.size == said.size
+    assert np.abs(heard[lag:] - said[:-lag]).max() <= 1.0
+
+
+def test_denoiser_takes_steady_noise_down_and_keeps_the_speech(synth: Synth) -> None:
+    said = np.frombuffer(synth.hibari("how much time is left").pcm(), dtype=np.int16).astype(np.float64)
+    power = float(np.mean(said**2))
+    start = 2 * SPEECH.rate
+    noise = np.random.default_rng(3).normal(0.0, np.sqrt(power / 10), start + said.size + SPEECH.rate)  # 10 dB SNR
+    mixed = noise.copy()
+    mixed[start : start + said.size] += said
+    heard = _through(Denoiser(), np.clip(mixed, -32768, 32767).astype(np.int16).tobytes())
+    lag = int(SPEECH.rate * FRAME_S) // 2
+    learnt = slice(start - SPEECH.rate // 2, start)  # the room alone, after 1.5 s of it
+    assert 10 * np.log10(np.mean(noise[learnt] ** 2) / np.mean(heard[learnt.start + lag : learnt.stop + lag] ** 2)) > 2
+    speech = heard[start + lag : start + lag + said.size]
+    assert abs(10 * np.log10(np.mean(speech**2) / power)) < 1.5
+    # ... and what is left of the noise around the speech is less than there was.
+    assert np.mean((speech - said) ** 2) < np.mean(noise[start : start + said.size] ** 2)
+
+
+def _noise_block(rng: np.random.Generator, dbfs: float) -> bytes:
+    return (rng.normal(0.0, 32768 * 10 ** (dbfs / 20), CHUNK_BYTES // 2)).astype(np.int16).tobytes()
+
+
+def test_voice_activity_takes_a_room_that_is_loud_from_the_start_for_the_room() -> None:
+    vad, rng = Vad(), np.random.default_rng(5)
+    assert not any(vad.is_speech(_noise_block(rng, -30.0)) for _ in range(100))  # running water, say
+    assert vad.is_speech(_noise_block(rng, -12.0))
+
+
+def test_voice_activity_learns_a_room_that_gets_loud() -> None:
+    vad, rng = Vad(), np.random.default_rng(6)
+    for _ in range(20):
+        vad.is_speech(_noise_block(rng, -60.0))
+    blocks = int(QUIETEST_WINDOW_S / 0.02)
+    loud = [vad.is_speech(_noise_block(rng, -30.0)) for _ in range(3 * blocks)]  # the fan goes on
+    assert all(loud[: blocks // 2])  # at first it may be speech ...
+    assert not any(loud[blocks + 5 :])  # ... but not for longer than the window
+
+
+def test_speech_goes_on_through_its_quieter_syllables() -> None:
+    vad, rng = Vad(), np.random.default_rng(7)
+    for _ in range(50):
+        vad.is_speech(_noise_block(rng, -40.0))
+    assert not vad.is_speech(_noise_block(rng, -32.0))  # 8 dB above the room does not start speech ...
+    assert vad.is_speech(_noise_block(rng, -20.0))
+    assert vad.is_speech(_noise_block(rng, -32.0))  # ... but carries it on
+
+
+def test_command_complete_is_the_matcher_on_more_than_the_wake_word(intents: Intents) -> None:
+    complete = command_complete(intents, lambda: None)
+    assert complete("coach how much time is left")
+    assert not complete("coach")
+    assert not complete("coach the weather was")
+

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from voice_coach.asr import Recognizer
+from voice_coach.asr.denoise import Denoiser
 from voice_coach.asr.text import spoken_words
 from voice_coach.audio_format import SPEECH, AudioFormat
 from voice_coach.audio_mic import MicBlock
@@ -99,6 +100,7 @@ class MicEars:
         self.clock = clock or MonotonicClock()
         self.fmt = fmt
         self.vad = Vad(fmt)
+        self._denoise = Denoiser(fmt)
         self.fixed_end_silence_s = _fixed_end_silence_s()
         self.mode = "normal"
         self.closed = False
@@ -219,6 +221,7 @@ class MicEars:
         self.partial_text = ""
 
     def _process(self, block: MicBlock) -> Heard | None:
+        block = MicBlock(self._denoise(block.pcm), block.end_s)  # steady room noise out before anything listens
         muted = self._is_muted(block.end_s)
         if muted != self._was_muted:
             # Speech never spans the gate: what came before belongs to the other side of it.

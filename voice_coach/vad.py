@@ -14,7 +14,10 @@ from voice_coach.audio_format import SPEECH, AudioFormat
 SPEECH_FLOOR_DBFS = -45.0
 """Blocks quieter than this are never speech."""
 SPEECH_ABOVE_NOISE_DB = 12.0
-"""Speech stands this far above the tracked background noise."""
+"""Speech starts this far above the tracked background noise."""
+SPEECH_GOES_ON_ABOVE_NOISE_DB = 6.0
+"""Once started, speech goes on while this far above the noise: the quieter syllables of a command said in a
+noisy kitchen (10 dB above the noise) stay in it instead of cutting it in two."""
 QUIETEST_WINDOW_S = 1.5
 """Speech dips below the speech level within this long (between words): unbroken "speech" this long is the room."""
 
@@ -25,6 +28,8 @@ class Vad:
     def __init__(self, fmt: AudioFormat = SPEECH) -> None:
         self.fmt = fmt
         self.noise_dbfs = -70.0
+        self._started = False
+        self._speech = False
         self._recent: deque[tuple[float, float]] = deque()
         """(level dBFS, seconds) of the blocks within the last QUIETEST_WINDOW_S, all taken for speech."""
         self._recent_s = 0.0
@@ -38,7 +43,15 @@ class Vad:
 
     def is_speech(self, pcm: bytes) -> bool:
         level = self.level_dbfs(pcm)
-        speech = level > max(SPEECH_FLOOR_DBFS, self.noise_dbfs + SPEECH_ABOVE_NOISE_DB)
+        if not self._started:
+            # The room is what the first block hears (nobody speaks in the first 20 ms of listening): starting
+            # from a guess, a loud room would be taken for speech until the floor caught up with it.
+            self._started = True
+            self.noise_dbfs = max(-120.0, level)
+            return False
+        above_db = SPEECH_GOES_ON_ABOVE_NOISE_DB if self._speech else SPEECH_ABOVE_NOISE_DB
+        speech = level > max(SPEECH_FLOOR_DBFS, self.noise_dbfs + above_db)
+        self._speech = speech
         if not speech:
             # Follow the room down at once, up slowly (a fan starting), never from speech itself.
             self.noise_dbfs = level if level < self.noise_dbfs else 0.98 * self.noise_dbfs + 0.02 * level
