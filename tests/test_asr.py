@@ -145,7 +145,10 @@ def test_reset_drops_the_utterance_in_progress(sphinx: Recognizer, synth: Synth)
     sphinx.accept(half[: len(half) // 2])
     sphinx.reset()
     assert sphinx.partial() == ""
-    assert _decode(sphinx, synth.hibari("coach, pause")) == "coach pause"
+    # Nothing of the dropped half may come back; the next command is heard on its own.
+    heard = _decode(sphinx, synth.hibari("coach, stop the exercise"))
+    assert heard.startswith("coach") and "stop" in heard
+    assert not {"give", "conversation", "starter"} & set(heard.split())
 
 
 def test_pocketsphinx_general_model_without_phrases(synth: Synth) -> None:
