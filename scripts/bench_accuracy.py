@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import RESULTS_DIR, ROOT, VOICE_COACH, median, table, write_json  # noqa: E402
 from kitchen_noise import NOISE_MAKERS, NOISES, speech_power  # noqa: E402
 
-from voice_coach.match import Context  # noqa: E402
+from voice_coach.understand.match import Context  # noqa: E402
 
 DEV_SET = ROOT / "tests" / "data" / "intents_dev.tsv"
 HIBARI_SPEEDS = (0.85, 1.0, 1.2)
@@ -89,7 +89,7 @@ _WORKER: dict[str, Any] = {}
 def _init_worker(engine: str, model: str | None) -> None:
     from synth import Synth
 
-    from voice_coach.matching import load_intents
+    from voice_coach.understand.matcher import load_intents
 
     _WORKER["engine"] = (engine, Path(model) if model else None)
     _WORKER["synth"] = Synth(Path(tempfile.gettempdir()))  # only in-memory synthesis is used
@@ -124,7 +124,7 @@ def _decode_voice(job: tuple[str, list[str], list[Context], list[str], float]) -
     """Every command in one voice, under every condition: what the listener heard after each, and timing."""
     import benchlib
     from voice_coach.asr.build import command_complete
-    from voice_coach.audio_format import SPEECH, convert
+    from voice_coach.audio.format import SPEECH, convert
 
     voice, texts, contexts, conditions, snr_db = job
     intents = _WORKER["intents"]
@@ -199,7 +199,7 @@ def main() -> int:
     args = parser.parse_args()
 
     import benchlib
-    from voice_coach.matching import load_intents, recognize
+    from voice_coach.understand.matcher import load_intents, recognize
 
     model = args.model
     if args.engine == "vosk":

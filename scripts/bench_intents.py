@@ -18,8 +18,8 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from voice_coach.match import Context
-from voice_coach.matching import load_intents, recognize
+from voice_coach.understand.match import Context
+from voice_coach.understand.matcher import load_intents, recognize
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"

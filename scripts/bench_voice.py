@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the pocketsphinx helper shared with t
 from speechlib import transcribe, word_recall, words  # noqa: E402
 
 from voice_coach.content.library import load_library  # noqa: E402
-from voice_coach.voice import Voice  # noqa: E402
+from voice_coach.speech.voice import Voice  # noqa: E402
 
 TIP_20_WORDS = (
     "When your partner opens up, put your phone down, turn toward them, "
@@ -46,7 +46,7 @@ def children():
         except OSError:
             pass
     return out
-from voice_coach.voice import Voice
+from voice_coach.speech.voice import Voice
 before = rss_mb()
 voice = Voice(sys.argv[1])
 voice.render("Warm up, then speak.")

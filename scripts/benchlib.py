@@ -163,7 +163,7 @@ def wait_for(predicate: Any, timeout_s: float, poll_s: float = 0.02) -> bool:
 def coach_wake_words() -> list[str]:
     """The wake words `voice-coach run` listens for with default settings ("coach", "hey coach")."""
     from voice_coach.config import Settings
-    from voice_coach.voice_loop import wake_words_for
+    from voice_coach.app.voice_parts import wake_words_for
 
     return wake_words_for(Settings())
 
@@ -172,7 +172,7 @@ def coach_recognizer(engine: str, model: Path | None = None, intents: Any = None
     """A recognizer for ``engine`` exactly as `voice-coach run` builds it (default settings)."""
     from voice_coach.asr.build import coach_recognizer as build
     from voice_coach.content import load_library
-    from voice_coach.matching import load_intents
+    from voice_coach.understand.matcher import load_intents
 
     return build(engine, intents or load_intents(), load_library(), wake_words=coach_wake_words(), model_path=model)
 
@@ -181,8 +181,8 @@ class StreamMic:
     """A microphone that plays a prepared stream (SPEECH bytes) block by block on a fake clock, then silence."""
 
     def __init__(self, pcm: bytes) -> None:
-        from voice_coach.audio import BLOCK_S
-        from voice_coach.audio_format import SPEECH
+        from voice_coach.audio.player import BLOCK_S
+        from voice_coach.audio.format import SPEECH
 
         self.block_s = BLOCK_S
         self.block_bytes = int(SPEECH.rate * BLOCK_S) * SPEECH.width
@@ -196,7 +196,7 @@ class StreamMic:
         return self.t
 
     def read(self, timeout_s: float) -> Any:
-        from voice_coach.audio_mic import MicBlock
+        from voice_coach.audio.mic import MicBlock
 
         block = self.pcm[self.at : self.at + self.block_bytes].ljust(self.block_bytes, b"\0")
         self.at += self.block_bytes
@@ -217,8 +217,8 @@ def listen_to_stream(recognizer: Any, pcm: bytes, complete: Any, on_time: Any = 
     """Everything the coach's listener (MicEars: voice activity, end-of-speech rule) hears in ``pcm``, as Heard
     records stamped on the stream's clock (seconds from its start). ``complete`` is the end-of-command rule;
     ``on_time(t_s)`` is told the clock before each step (to set the context the rule judges in)."""
-    from voice_coach.audio_format import SPEECH
-    from voice_coach.listen import MicEars
+    from voice_coach.audio.format import SPEECH
+    from voice_coach.listen.mic_ears import MicEars
 
     mic = StreamMic(pcm)
     recognizer.set_grammar(None)
@@ -244,7 +244,7 @@ def spoken(text: str) -> str:
 
 def english_vosk_model() -> str | None:
     """An installed English vosk model the coach would find, or None."""
-    from voice_coach.models import find_model
+    from voice_coach.speech_models.find import find_model
 
     try:
         choice = find_model()

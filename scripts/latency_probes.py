@@ -229,7 +229,7 @@ def stages(trace: list[dict[str, Any]], user_end_s: float, reply_s: float) -> di
 def main(argv: list[str]) -> int:
     trace = Trace(Path(argv[0]))
     install(trace)
-    from voice_coach.cli import main as cli_main
+    from voice_coach.cli.main import main as cli_main
 
     return cli_main(argv[1:])
 

@@ -9,8 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from voice_coach.match import Context  # noqa: E402
-from voice_coach.matching import load_intents, recognize  # noqa: E402
+from voice_coach.understand.match import Context  # noqa: E402
+from voice_coach.understand.matcher import load_intents, recognize  # noqa: E402
 
 DEV_SET = ROOT / "tests" / "data" / "intents_dev.tsv"
 

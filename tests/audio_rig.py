@@ -323,7 +323,7 @@ def _sink_module_line(sink: str) -> list[str]:
 def _rescan_portaudio() -> None:
     """PortAudio lists devices once at start; make it look again under the current environment."""
     sd = sys.modules.get("sounddevice")
-    streams = sys.modules.get("voice_coach.audio_streams")
+    streams = sys.modules.get("voice_coach.audio.streams")
     if streams is not None and streams.stuck():
         return  # terminating PortAudio under a stream stuck in it aborts the process (see audio_streams)
     if sd is not None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from voice_coach.audio_format import SPEECH, convert
+from voice_coach.audio.format import SPEECH, convert
 
 
 @lru_cache(maxsize=1)

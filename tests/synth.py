@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from voice_coach.audio_format import SPEECH, AudioFormat, convert
+from voice_coach.audio.format import SPEECH, AudioFormat, convert
 
 HIBARI_SPEEDS = (0.9, 1.0, 1.15)
 """Speaking rates for the neural voice (1.0 = its natural pace)."""

@@ -15,9 +15,9 @@ from audio_rig import PulseRig, pulse_rig  # noqa: F401 - fixture
 from synth import Synth, session_synth
 
 from voice_coach.asr import make_recognizer
-from voice_coach.audio import CHIME_KINDS, Player, chime_samples, choose_device, format_devices, list_devices
-from voice_coach.audio_format import SPEECH
-from voice_coach.audio_mic import Microphone
+from voice_coach.audio.player import CHIME_KINDS, Player, chime_samples, choose_device, format_devices, list_devices
+from voice_coach.audio.format import SPEECH
+from voice_coach.audio.mic import Microphone
 from voice_coach.errors import AudioError
 
 
@@ -171,7 +171,7 @@ def test_no_sound_server_means_a_clear_audio_error(tmp_path: Path) -> None:
     env = dict(os.environ, XDG_RUNTIME_DIR=str(tmp_path), PULSE_SERVER=f"unix:{tmp_path}/nothing",
                PULSE_CLIENTCONFIG=str(tmp_path / "client.conf"))
     (tmp_path / "client.conf").write_text("autospawn = no\n")
-    code = ("from voice_coach.audio_mic import Microphone\n"
+    code = ("from voice_coach.audio.mic import Microphone\n"
             "from voice_coach.errors import AudioError\n"
             "try:\n    Microphone().start()\nexcept AudioError as e:\n    print(e.one_line())\n")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)

@@ -7,10 +7,10 @@ import random
 import pytest
 
 from voice_coach.actions import EndSession, ForgetUsed, RecordHistory, SaveFavorite, SaveSetting, Say
-from voice_coach.coach import Coach
+from voice_coach.dialogue.coach import Coach
 from voice_coach.content import Library, Starter, Tip, load_library
-from voice_coach.match import Match
-from voice_coach.store import Memory
+from voice_coach.understand.match import Match
+from voice_coach.dialogue.memory import Memory
 
 
 @pytest.fixture(scope="module")
@@ -169,8 +169,8 @@ def test_every_line_the_coach_says_exists_with_variants(library: Library) -> Non
     import re
     from pathlib import Path
 
-    import voice_coach.coach as coach_module
-    import voice_coach.giver as giver_module
+    import voice_coach.dialogue.coach as coach_module
+    import voice_coach.dialogue.content_giver as giver_module
 
     source = Path(coach_module.__file__).read_text() + Path(giver_module.__file__).read_text()
     keys = set(re.findall(r'\.(?:_say|say)\("([a-z_]+)"', source)) | {"slower", "faster", "louder", "quieter", "help_examples"}

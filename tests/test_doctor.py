@@ -13,11 +13,11 @@ import pytest
 
 from audio_rig import PulseRig, pulse_rig  # noqa: F401 - pytest fixture
 from model_server import write_fake_model
-from voice_coach import voice as voice_module
+from voice_coach.speech import voice as voice_module
 from voice_coach.config import Settings
 from voice_coach.content import load_library
 from voice_coach.content.validate import validate
-from voice_coach.doctor import Check, exit_code, format_checks, run_checks
+from voice_coach.cli.doctor import Check, exit_code, format_checks, run_checks
 from voice_coach.errors import ConfigError, SpeechError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +72,7 @@ def test_no_audio_system_at_all_fails_without_a_traceback(tmp_path: Path) -> Non
     code = (
         "import sys\n"
         "from voice_coach.config import Settings\n"
-        "from voice_coach.doctor import run_checks, format_checks, exit_code\n"
+        "from voice_coach.cli.doctor import run_checks, format_checks, exit_code\n"
         "checks = run_checks(Settings(), only=('microphone', 'speaker'))\n"
         "print(format_checks(checks)); sys.exit(exit_code(checks))\n"
     )
@@ -147,7 +147,7 @@ def test_content_line_mirrors_the_validator(tmp_path: Path, monkeypatch: pytest.
 
 def test_config_error_and_crashing_check_become_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     error = ConfigError("config.toml:2: unknown key 'volum'", "use one of engine, model")
-    monkeypatch.setitem(sys.modules, "voice_coach.matching", None)  # importing it now fails
+    monkeypatch.setitem(sys.modules, "voice_coach.understand.matcher", None)  # importing it now fails
     checks = run_checks(Settings(home=tmp_path), config_error=error, only=("config", "intents"))
     assert [c.ok for c in checks] == [False, False]
     text = format_checks(checks)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from synth import ADDRESSED_COMMANDS
 
-from voice_coach.endpoint import WAIT_S, Endpointer, Verdict, coach_endpointer
-from voice_coach.match import Context
-from voice_coach.matching import Intents, load_intents, recognize
+from voice_coach.listen.endpoint import WAIT_S, Endpointer, Verdict, coach_endpointer
+from voice_coach.understand.match import Context
+from voice_coach.understand.matcher import Intents, load_intents, recognize
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ from fakes import FakeClock
 from voice_coach.actions import Action, Chime, Say, SaveSetting, SetListenMode, StateChange, TimerEvent
 from voice_coach.content import load_library
 from voice_coach.errors import UsageError
-from voice_coach.exercise import Exercise, ExerciseConfig
-from voice_coach.exercise_words import PromptPicker, fill, spoken_amount, spoken_duration
-from voice_coach.match import Match
+from voice_coach.exercise.session import Exercise, ExerciseConfig
+from voice_coach.exercise.words import PromptPicker, fill, spoken_amount, spoken_duration
+from voice_coach.understand.match import Match
 
 LIBRARY = load_library()
 SECRET = "my mother never once listened to me"
@@ -201,9 +201,9 @@ def test_picker_never_repeats_a_variant_twice_in_a_row() -> None:
 def test_every_prompt_key_the_exercise_uses_exists_with_three_variants() -> None:
     import inspect
 
-    import voice_coach.exercise as exercise_module
-    import voice_coach.exercise_base as base_module
-    import voice_coach.exercise_commands as commands_module
+    import voice_coach.exercise.session as exercise_module
+    import voice_coach.exercise.base as base_module
+    import voice_coach.exercise.commands as commands_module
     import re
 
     source = "".join(inspect.getsource(m) for m in (exercise_module, base_module, commands_module))

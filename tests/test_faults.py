@@ -22,15 +22,15 @@ import pytest
 
 from audio_rig import PulseRig, pulse_rig  # noqa: F401 - pytest fixture
 from fakes import FakeClock
-from voice_coach import runtime
+from voice_coach.app import runtime
 from voice_coach.asr import make_recognizer
-from voice_coach.audio_format import SPEECH
+from voice_coach.audio.format import SPEECH
 from voice_coach.clock import MonotonicClock
-from voice_coach.coach import SPEECH_LIMITS
+from voice_coach.dialogue.coach import SPEECH_LIMITS
 from voice_coach.config import Settings
-from voice_coach.events import EventLog
-from voice_coach.matching import load_intents, recognize
-from voice_coach.mouth import PrintMouth
+from voice_coach.app.events import EventLog
+from voice_coach.understand.matcher import load_intents, recognize
+from voice_coach.speech.mouth import PrintMouth
 from voice_coach.store import DB_NAME, Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -333,7 +333,7 @@ def test_broken_model_folder_is_one_line_naming_the_path(tmp_path: Path, damage:
 
 def test_broken_model_falls_back_to_pocketsphinx_when_allowed(tmp_path: Path) -> None:
     from voice_coach.errors import ModelError
-    from voice_coach.models import resolve_engine
+    from voice_coach.speech_models.find import resolve_engine
 
     model = tmp_path / "vosk-model-gone"
     choice = resolve_engine("auto", model, None, dirs=[])
@@ -358,7 +358,7 @@ def _tts_workers() -> list[int]:
         except OSError:
             continue
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == os.getpid() and b"voice_coach.tts_worker" in cmdline:
+        if ppid == os.getpid() and b"voice_coach.speech.pyttsx3_worker" in cmdline:
             pids.append(int(entry.name))
     return pids
 
@@ -366,9 +366,9 @@ def _tts_workers() -> list[int]:
 def test_tts_stall_prints_the_text_the_loop_goes_on_and_speech_resumes(
     pulse_rig: PulseRig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
 ) -> None:
-    from voice_coach.audio import Player, chime_samples
-    from voice_coach.mouth import SpokenMouth
-    from voice_coach.voice import Voice
+    from voice_coach.audio.player import Player, chime_samples
+    from voice_coach.speech.mouth import SpokenMouth
+    from voice_coach.speech.voice import Voice
 
     monkeypatch.setitem(sys.modules, "hibari", None)  # no natural voice to fall back on: the stall must be survived
     voice = Voice("pyttsx3", timeout_s=2.0)
@@ -418,7 +418,7 @@ def _wait_for(predicate: Any, what: str, timeout_s: float = 30.0) -> None:
 
 
 def test_speaker_lost_mid_playback_does_not_hang_and_comes_back(pulse_rig: PulseRig, tmp_path: Path) -> None:  # noqa: F811
-    from voice_coach.audio import Player
+    from voice_coach.audio.player import Player
 
     player = Player()
     tone = (8000 * np.sin(2 * np.pi * 440 * np.arange(5 * player.rate) / player.rate)).astype(np.int16)
@@ -646,7 +646,7 @@ def _wait_quiet(rig: PulseRig, since_s: float, quiet_s: float = 1.0) -> None:
 def test_a_cleanup_that_hangs_still_exits_with_the_signals_code(sig: signal.Signals, code: int) -> None:
     # What a PortAudio close stuck on a dead sound server looks like to the process: a finally that never ends.
     script = ("import signal, sys, time\n"
-              "from voice_coach.cli import _on_stop_signal\n"
+              "from voice_coach.cli.main import _on_stop_signal\n"
               "signal.signal(signal.SIGINT, _on_stop_signal)\n"
               "signal.signal(signal.SIGTERM, _on_stop_signal)\n"
               "try:\n    print('ready', flush=True)\n    time.sleep(60)\n"

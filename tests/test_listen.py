@@ -11,13 +11,13 @@ import pytest
 from synth import TEST_PHRASES, Speech, Synth, session_synth
 
 from voice_coach.asr import Recognizer, make_recognizer
-from voice_coach.audio_format import SPEECH
-from voice_coach.audio_mic import MicBlock
+from voice_coach.audio.format import SPEECH
+from voice_coach.audio.mic import MicBlock
 from voice_coach.errors import AudioError
-from voice_coach.endpoint import CERTAIN_SILENCE_S
-from voice_coach.listen import END_SILENCE_S, MUTE_TAIL_S, Heard, MicEars
-from voice_coach.match import Context
-from voice_coach.vad import Vad
+from voice_coach.listen.endpoint import CERTAIN_SILENCE_S
+from voice_coach.listen.mic_ears import END_SILENCE_S, MUTE_TAIL_S, Heard, MicEars
+from voice_coach.understand.match import Context
+from voice_coach.listen.vad import Vad
 
 BLOCK_S = 0.02
 BLOCK_BYTES = int(SPEECH.rate * BLOCK_S) * SPEECH.width
@@ -237,14 +237,14 @@ class CoachParts:
     def __init__(self) -> None:
         from voice_coach.asr.build import coach_recognizer
         from voice_coach.content import load_library
-        from voice_coach.matching import load_intents
+        from voice_coach.understand.matcher import load_intents
 
         self.intents = load_intents()
         self.recognizer = Counting(coach_recognizer("pocketsphinx", self.intents, load_library(),
                                                     wake_words=["coach", "hey coach"]))
 
     def rig(self) -> Rig:
-        from voice_coach.endpoint import coach_endpointer
+        from voice_coach.listen.endpoint import coach_endpointer
 
         clock = FakeClock()
         mic = FakeMic(clock)
@@ -257,7 +257,7 @@ class CoachParts:
         return rig
 
     def intent(self, text: str) -> str | None:
-        from voice_coach.matching import recognize
+        from voice_coach.understand.matcher import recognize
 
         match = recognize(text, self.intents)
         return match.intent if match else None
@@ -339,7 +339,7 @@ def test_half_a_command_is_waited_out(coach: CoachParts, synth: Synth, first: st
 
 def test_speech_going_on_after_the_early_final_is_heard_whole(coach: CoachParts, synth: Synth) -> None:
     """The final text is decoded early in the quiet; when the speaker goes on, the whole utterance is heard."""
-    from voice_coach.matching import recognize
+    from voice_coach.understand.matcher import recognize
 
     rig = coach.rig()
     rig.mic.silence(0.3)

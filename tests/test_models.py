@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from model_server import ServerState, free_port, model_server, model_zip, write_fake_model
-from voice_coach import download
-from voice_coach.download import ProgressBar
+from voice_coach.speech_models import download
+from voice_coach.speech_models.download import ProgressBar
 from voice_coach.errors import ModelError
-from voice_coach.model_fetch import fetch_model
-from voice_coach.models import (
+from voice_coach.speech_models.fetch import fetch_model
+from voice_coach.speech_models.find import (
     DEFAULT_MODEL,
     EngineChoice,
     find_model,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voice_coach.numbers import find_minutes, parse_minutes
+from voice_coach.understand.numbers import find_minutes, parse_minutes
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,7 @@ def test_a_built_wheel_holds_intents_and_content(tmp_path: Path) -> None:
 
 
 def test_readme_lists_what_you_can_say_for_every_intent() -> None:
-    from voice_coach.matching import load_intents
+    from voice_coach.understand.matcher import load_intents
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = readme.split("<!-- intents:begin -->")[1].split("<!-- intents:end -->")[0]

@@ -13,11 +13,11 @@ import pytest
 from fakes import FakeClock
 
 from voice_coach.clock import MonotonicClock
-from voice_coach.coach import DEVICE_LINES, Coach
+from voice_coach.dialogue.coach import DEVICE_LINES, Coach
 from voice_coach.content import load_library
-from voice_coach.events import EventLog
-from voice_coach.mouth import PrintMouth
-from voice_coach.runtime import Heard, Runtime, TypedEars, matcher
+from voice_coach.app.events import EventLog
+from voice_coach.speech.mouth import PrintMouth
+from voice_coach.app.runtime import Heard, Runtime, TypedEars, matcher
 from voice_coach.store import Store
 
 

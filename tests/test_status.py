@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from voice_coach.status import StatusLine, countdown
+from voice_coach.app.status import StatusLine, countdown
 
 
 class Terminal(io.StringIO):

@@ -15,10 +15,10 @@ import pytest
 
 from speechlib import transcribe, word_recall, words
 from voice_coach.errors import ConfigError, SpeechError
-from voice_coach.tts_pyttsx3 import Pyttsx3Engine
-from voice_coach.tts_types import Rendered, VoiceSettings, split_sentences, trim_silence
-from voice_coach.tts_worker import read_audio_file
-from voice_coach.voice import ENGINE_FACTORIES, Voice
+from voice_coach.speech.pyttsx3 import Pyttsx3Engine
+from voice_coach.speech.types import Rendered, VoiceSettings, split_sentences, trim_silence
+from voice_coach.speech.pyttsx3_worker import read_audio_file
+from voice_coach.speech.voice import ENGINE_FACTORIES, Voice
 
 # One line of each kind the coach says.
 LINES = {
@@ -131,7 +131,7 @@ def test_a_stalled_pyttsx3_falls_back_to_natural_and_recovers(
     speaker = Voice("pyttsx3", timeout_s=1.0)
     try:
         assert speaker.engine_name == "pyttsx3"
-        with caplog.at_level(logging.WARNING, logger="voice_coach.voice"):
+        with caplog.at_level(logging.WARNING, logger="voice_coach.speech.voice"):
             first = speaker.render(LINES["starter"])
             second = speaker.render(LINES["cue"])
         _assert_speech(first, LINES["starter"])

@@ -16,8 +16,8 @@ import pytest
 from audio_rig import PulseRig, pulse_rig  # noqa: F401 - fixture
 from synth import MONOLOGUE, Speech, Synth, concat, session_synth
 
-from voice_coach.listen import MUTE_TAIL_S
-from voice_coach.matching import load_intents, recognize
+from voice_coach.listen.mic_ears import MUTE_TAIL_S
+from voice_coach.understand.matcher import load_intents, recognize
 
 Event = dict[str, Any]
 

@@ -1,5 +1,5 @@
 """Run the command-line interface with ``python -m voice_coach``."""
 
-from voice_coach.cli import main
+from voice_coach.cli.main import main
 
 raise SystemExit(main())

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from voice_coach.dialogue.memory import Memory
 from voice_coach.errors import StoreError
 
 _LOGGER = logging.getLogger(__name__)
@@ -21,27 +21,6 @@ CREATE TABLE IF NOT EXISTS favorites (content_id TEXT PRIMARY KEY, at REAL NOT N
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS last (slot INTEGER PRIMARY KEY CHECK (slot = 1), kind TEXT, content_id TEXT, part TEXT, depth TEXT, topic TEXT, at REAL);
 """
-
-
-@dataclass
-class Memory:
-    """What the coach remembers between sessions (loaded once, then kept in step by actions)."""
-
-    used: set[str] = field(default_factory=set)
-    """Content ids given since their set was last used up."""
-    favorites: list[str] = field(default_factory=list)
-    """Favorite content ids, oldest first."""
-    settings: dict[str, float] = field(default_factory=dict)
-    """Speech settings: rate, volume."""
-    last_kind: str | None = None
-    last_id: str | None = None
-    last_part: str | None = None
-    last_depth: str | None = None
-    """Depth asked for with the last item, so "another" keeps it."""
-    last_topic: str | None = None
-    """Category or topic asked for with the last item."""
-    last_at: float | None = None
-    """Wall-clock time (epoch seconds) the last item was given."""
 
 
 class Store:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from voice_coach.audio_format import SPEECH, AudioFormat
+from voice_coach.audio.format import SPEECH, AudioFormat
 from voice_coach.errors import ModelError, UsageError
 
 ENGINES = ("vosk", "pocketsphinx", "text")

@@ -24,7 +24,7 @@ def coach_recognizer(engine: str, intents: Any, library: Library, *, wake_words:
 def command_complete(intents: Any, context: Callable[[], Any]) -> Callable[[str], bool]:
     """True for text that already is a request the matcher understands (in ``context()``): the listener then
     ends the utterance after a short quiet instead of waiting for more words."""
-    from voice_coach.matching import recognize, strip_wake_word
+    from voice_coach.understand.matcher import recognize, strip_wake_word
 
     def complete(text: str) -> bool:
         _, rest = strip_wake_word(text, intents)

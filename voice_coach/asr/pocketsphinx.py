@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from voice_coach.asr.text import normalise
-from voice_coach.audio_format import SPEECH, AudioFormat
+from voice_coach.audio.format import SPEECH, AudioFormat
 from voice_coach.errors import ModelError
 
 _LOGGER = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class PocketsphinxRecognizer:
         background: Iterable[str] = (),
     ) -> None:
         if fmt.width != 2 or fmt.channels != 1:
-            raise ModelError("pocketsphinx takes 16-bit mono audio", "convert with voice_coach.audio_format.convert")
+            raise ModelError("pocketsphinx takes 16-bit mono audio", "convert with voice_coach.audio.format.convert")
         ps = _import()
         self._ps = ps
         self._wake_words = [normalise(w) for w in wake_words]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from voice_coach.asr.text import normalise
-from voice_coach.audio_format import SPEECH, AudioFormat
+from voice_coach.audio.format import SPEECH, AudioFormat
 from voice_coach.errors import ModelError
 
 _LOGGER = logging.getLogger(__name__)

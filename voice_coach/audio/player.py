@@ -1,0 +1,316 @@
+"""Sound devices: listing and choosing them, an interruptible player that notices a lost speaker, and chimes."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from voice_coach.audio.format import AudioFormat, convert
+from voice_coach.audio.streams import abandon_stream, sounddevice, start_stream
+from voice_coach.errors import AudioError
+
+_LOGGER = logging.getLogger(__name__)
+
+__all__ = [
+    "BLOCK_S", "CHIME_KINDS", "Device", "Player", "abandon_stream", "chime_samples", "choose_device",
+    "format_devices", "list_devices", "sounddevice", "start_stream",
+]  # fmt: skip
+
+DeviceKind = Literal["input", "output"]
+
+BLOCK_S = 0.02
+"""Length of one audio block in seconds: what a stop() or a mic read waits for at most."""
+
+
+OUTPUT_LATENCY_S = 0.05
+"""Output buffer: enough to ride out a busy moment without clicks, short enough for a quick stop()."""
+PLAYER_STALL_S = 1.5
+"""An output stream whose callback has not run for this long has lost its device (it asks even while silent)."""
+SPEAKER_RETRY_S = 2.0
+"""Longest wait between attempts to reopen a speaker that went away (the wait doubles up to this)."""
+SPEAKER_FIRST_RETRY_S = 0.25
+"""First wait before reopening: a brief glitch recovers at once, a device that is gone is tried less often."""
+
+
+# --- devices ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Device:
+    """One sound device as PortAudio sees it."""
+
+    index: int
+    name: str
+    inputs: int
+    """Input channels (0: not a microphone)."""
+    outputs: int
+    """Output channels (0: not a speaker)."""
+    default_rate: int
+    """Hertz the device prefers."""
+    default_input: bool = False
+    default_output: bool = False
+
+
+def list_devices() -> list[Device]:
+    """Every device PortAudio can see (empty when there is no sound system)."""
+    sd = sounddevice()
+    try:
+        found = sd.query_devices()
+        default_in, default_out = _defaults(sd)
+    except sd.PortAudioError as exc:
+        _LOGGER.info("cannot list sound devices: %s", exc)
+        return []
+    return [
+        Device(int(d["index"]), str(d["name"]), int(d["max_input_channels"]), int(d["max_output_channels"]),
+               int(d["default_samplerate"]), int(d["index"]) == default_in, int(d["index"]) == default_out)
+        for d in found
+    ]
+
+
+def _defaults(sd: Any) -> tuple[int, int]:
+    pair = sd.default.device
+    return int(pair[0]), int(pair[1])
+
+
+def format_devices(devices: list[Device]) -> str:
+    """The listing printed by ``voice-coach devices``."""
+    if not devices:
+        return "No sound devices found. Is a sound server (PulseAudio/PipeWire) running?"
+    lines = []
+    for d in devices:
+        marks = ("<" if d.default_input else " ") + (">" if d.default_output else " ")
+        roles = ", ".join(r for r, n in (("in", d.inputs), ("out", d.outputs)) if n)
+        lines.append(f"{marks} {d.index:3d}  {d.name}  ({roles}; {d.default_rate} Hz)")
+    lines.append("< default microphone, > default speaker; choose with --input-device / --output-device NAME or INDEX")
+    return "\n".join(lines)
+
+
+def choose_device(wanted: str | int | None, kind: DeviceKind) -> Device:
+    """The device for ``kind``: by index, by (part of) its name, or the default when ``wanted`` is None."""
+    devices = [d for d in list_devices() if (d.inputs if kind == "input" else d.outputs) > 0]
+    flag = "--input-device" if kind == "input" else "--output-device"
+    what = "microphone" if kind == "input" else "speaker"
+    if not devices:
+        raise AudioError(f"no {what} found (is a sound server running?)",
+                         "check `voice-coach devices`, or use --engine text to type instead")
+    if wanted is None or (isinstance(wanted, str) and not wanted.strip()):
+        default = [d for d in devices if (d.default_input if kind == "input" else d.default_output)]
+        return default[0] if default else devices[0]
+    text = str(wanted).strip()
+    if text.isdigit():
+        hit = [d for d in devices if d.index == int(text)]
+    else:
+        hit = [d for d in devices if d.name.lower() == text.lower()] or \
+              [d for d in devices if text.lower() in d.name.lower()]
+    if not hit:
+        raise AudioError(f"no {what} matches {text!r}", f"list them with `voice-coach devices` and fix {flag}")
+    return hit[0]
+
+
+# --- chimes -----------------------------------------------------------------------------------
+
+_CHIMES: dict[str, tuple[tuple[float, float], ...]] = {
+    # (frequency Hz, seconds) per note; rising = start, a double high ping = cue, falling = end.
+    "start": ((523.25, 0.12), (783.99, 0.22)),
+    "cue": ((1046.5, 0.09), (0.0, 0.06), (1046.5, 0.09)),
+    "end": ((783.99, 0.14), (659.25, 0.14), (523.25, 0.30)),
+}
+CHIME_KINDS = tuple(_CHIMES)
+
+
+def chime_samples(kind: str, rate: int) -> np.ndarray:
+    """A short generated tone sequence for ``kind`` (start, cue, end) as mono int16 at ``rate`` Hz."""
+    if kind not in _CHIMES:
+        raise ValueError(f"unknown chime {kind!r}; expected one of {', '.join(CHIME_KINDS)}")
+    parts = []
+    for freq_hz, length_s in _CHIMES[kind]:
+        n = int(rate * length_s)
+        t = np.arange(n) / rate
+        if freq_hz <= 0:
+            parts.append(np.zeros(n))
+            continue
+        # A soft attack and an exponential decay: no click, sounds like a bell rather than a beep.
+        envelope = np.minimum(1.0, t / 0.008) * np.exp(-t * 6.0)
+        tone = np.sin(2 * np.pi * freq_hz * t) + 0.3 * np.sin(4 * np.pi * freq_hz * t)
+        parts.append(0.35 * envelope * tone / 1.3)
+    return (np.concatenate(parts) * 32767).astype(np.int16)
+
+
+# --- player -----------------------------------------------------------------------------------
+
+
+class Player:
+    """Plays mono sound on an output device; ``stop()`` silences it within one block.
+
+    One output stream stays open, fed from a buffer by PortAudio's callback, so a reply starts without
+    the cost of opening a device. When the stream dies (device unplugged, sound server gone) the player
+    counts as lost until ``check()`` has reopened it and the new stream asks for audio. Everything but
+    ``stop()`` and ``device_lost`` belongs to one thread (the mouth's worker).
+    """
+
+    def __init__(self, device: str | int | None = None, rate: int | None = None) -> None:
+        self._sd = sounddevice()
+        self.device = choose_device(device, "output")
+        self.rate = rate or self.device.default_rate
+        """Hertz the stream runs at; everything played is converted to it."""
+        self._fmt = AudioFormat(rate=self.rate)
+        self._lock = threading.Lock()
+        self._buffer = np.zeros(0, dtype=np.int16)
+        self._pos = 0
+        self._idle = threading.Event()
+        self._idle.set()
+        self._stream: Any = None
+        self._opened_s = 0.0
+        self._last_fill_s = time.monotonic()
+        self._lost = False
+        self._retry_at_s = 0.0
+        self._retry_wait_s = SPEAKER_FIRST_RETRY_S
+        # Open now: a fresh stream takes a moment before its first sound, which a reply should not wait for.
+        self._open()
+
+    def _open(self) -> None:
+        blocksize = int(self.rate * BLOCK_S)
+        try:
+            self._stream = start_stream(
+                lambda: self._sd.OutputStream(device=self.device.index, samplerate=self.rate, channels=1, dtype="int16",
+                                              blocksize=blocksize, latency=OUTPUT_LATENCY_S, callback=self._fill,
+                                              finished_callback=self._idle.set),
+                "speaker")
+        except (self._sd.PortAudioError, TimeoutError) as exc:
+            self._stream = None
+            self._lost = True
+            raise AudioError(f"cannot play on {self.device.name!r} ({exc})",
+                             "check `voice-coach devices` and --output-device") from None
+        self._opened_s = self._last_fill_s = time.monotonic()
+
+    def _fill(self, out: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
+        # PortAudio's thread: copy the next block and nothing else.
+        self._last_fill_s = time.monotonic()
+        with self._lock:
+            chunk = self._buffer[self._pos : self._pos + frames]
+            self._pos += chunk.size
+            finished = self._pos >= self._buffer.size
+        out[: chunk.size, 0] = chunk
+        out[chunk.size :, 0] = 0
+        if finished:
+            self._idle.set()
+
+    @property
+    def device_lost(self) -> bool:
+        """True from the moment the output stream died until a reopened one asks for audio."""
+        return self._lost
+
+    def check(self) -> bool:
+        """Notice a dead stream and, while the speaker is lost, try to reopen it; True when sound can be queued.
+
+        Reopening backs off (0.25, 0.5, 1, 2, 2 … s) so a missing device is not hammered, yet one that
+        returns is found again within SPEAKER_RETRY_S. Call it now and then while idle, from the thread that plays.
+        """
+        if self._stream is not None and self._gone():
+            self._drop_stream()
+        if self._stream is None:
+            now = time.monotonic()
+            if now < self._retry_at_s:
+                return False
+            self._retry_at_s = now + self._retry_wait_s
+            self._retry_wait_s = min(SPEAKER_RETRY_S, self._retry_wait_s * 2)
+            try:
+                self._open()
+            except AudioError as err:
+                _LOGGER.info("speaker still unavailable: %s", err.one_line())
+                return False
+        if self._lost and self._last_fill_s > self._opened_s:
+            # Back only once the new stream has asked for audio: one that opens and stalls is not a speaker.
+            self._lost = False
+            self._retry_wait_s = SPEAKER_FIRST_RETRY_S
+            _LOGGER.info("the speaker is back")
+        return True
+
+    def play(self, samples: np.ndarray, rate: int) -> None:
+        """Start playing ``samples`` (mono, ``rate`` Hz) after whatever is playing now; returns at once.
+
+        AudioError when there is no working stream and none can be opened.
+        """
+        data = np.frombuffer(convert(samples, rate, self._fmt), dtype=np.int16)
+        if data.size == 0:
+            return
+        if self._stream is not None and self._gone():
+            self._drop_stream()  # its device went away while idle; this reply gets a fresh stream
+        if self._stream is None:
+            self._open()
+        with self._lock:
+            rest = self._buffer[self._pos :]
+            self._buffer = np.concatenate([rest, data]) if rest.size else data
+            self._pos = 0
+            self._idle.clear()
+
+    def busy(self) -> bool:
+        if self._idle.is_set():
+            return False
+        if self._gone():
+            self._drop_stream()
+            return False
+        return True
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Block until playback ends (or ``timeout_s``); True when it has ended (or the device went away)."""
+        deadline_s = None if timeout_s is None else time.monotonic() + timeout_s
+        while not self._idle.wait(0.1 if deadline_s is None else max(0.0, min(0.1, deadline_s - time.monotonic()))):
+            if self._gone():
+                self._drop_stream()
+                return True
+            if deadline_s is not None and time.monotonic() >= deadline_s:
+                return False
+        if self._stream is not None and self._gone():
+            self._drop_stream()  # it ended on its own (finished_callback): its device went away
+            return True
+        if self._stream is not None:
+            # The last block is still in the device's buffer when the callback hands it over.
+            time.sleep(float(self._stream.latency))
+        return True
+
+    def _gone(self) -> bool:
+        """True when the stream stopped asking for audio: its device or the sound server went away."""
+        stream = self._stream
+        return stream is None or not stream.active or time.monotonic() - self._last_fill_s > PLAYER_STALL_S
+
+    def _drop_stream(self) -> None:
+        """Forget a dead stream (what was queued is lost); ``check()`` or the next play() opens a fresh one."""
+        stream, self._stream = self._stream, None
+        self.stop()
+        if stream is None:
+            return
+        if not self._lost:
+            _LOGGER.warning("the speaker stopped playing (device or sound server gone); will reopen it")
+        self._lost = True
+        self._retry_at_s = time.monotonic() + SPEAKER_FIRST_RETRY_S
+        self._retry_wait_s = SPEAKER_FIRST_RETRY_S * 2
+        abandon_stream(stream, "speaker")
+
+    def stop(self) -> None:
+        """Cut playback now: the next block PortAudio asks for is silence."""
+        with self._lock:
+            self._buffer = np.zeros(0, dtype=np.int16)
+            self._pos = 0
+        self._idle.set()
+
+    def close(self) -> None:
+        """Close the stream; one whose device died is abandoned instead (closing it could block for good)."""
+        self.stop()
+        dead = self._stream is not None and self._gone()
+        stream, self._stream = self._stream, None
+        if stream is None:
+            return
+        if dead:
+            abandon_stream(stream, "speaker")
+            return
+        try:
+            stream.abort()  # nothing is left to play: no need to wait for the device's buffer to drain
+            stream.close()
+        except self._sd.PortAudioError as exc:
+            _LOGGER.debug("closing the output stream: %s", exc)

@@ -1,0 +1,1 @@
+"""The command line: argument parsing (the only place), what each subcommand does, doctor."""

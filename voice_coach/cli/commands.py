@@ -1,0 +1,239 @@
+"""What each subcommand does, given the settings and its own typed options (cli.py parses)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from voice_coach.config import Settings, describe
+from voice_coach.errors import ConfigError
+
+MAX_LINE_CHARS = 10_000
+"""Longer input lines are cut before matching (a spoken request is never this long)."""
+
+
+@dataclass(frozen=True)
+class ExerciseRequest:
+    """Options of ``voice-coach exercise`` beyond the settings (minutes, rounds, reflection live there)."""
+
+    names: tuple[str, str] | None = None
+    checkin: bool = True
+
+
+LAST_WORDS_S = 30.0
+"""At most this long is spent finishing the last reply before the command exits."""
+
+
+def _let_it_finish(mouth: Any) -> None:
+    """Let the last reply be heard to its end (a printed-only mouth has nothing to wait for)."""
+    wait = getattr(mouth, "wait", None)
+    if wait is not None:
+        wait(LAST_WORDS_S)
+
+
+def ask(settings: Settings, text: str) -> int:
+    """One request through the matcher and coach; the reply printed (and spoken unless quiet)."""
+    from voice_coach.app import runtime
+    from voice_coach.clock import MonotonicClock
+    from voice_coach.app.events import EventLog
+
+    text = text[:MAX_LINE_CHARS]
+    library = runtime.load_content(settings)
+    store = runtime.open_store(settings)
+    coach = runtime.build_coach(settings, library, store)
+    mouth, on_setting = runtime.make_mouth(settings, coach.memory.settings)
+    clock = MonotonicClock()
+    loop = runtime.Runtime(coach, runtime.matcher(), runtime.TypedEars(_no_input(), clock), mouth, store,
+                           EventLog(None, clock), clock, on_setting=on_setting)
+    try:
+        loop.hear(runtime.Heard(text, clock.now()))
+        _let_it_finish(mouth)
+    finally:
+        mouth.close()
+        store.close()
+    return 0
+
+
+def _no_input() -> Any:
+    import io
+
+    return io.StringIO("")
+
+
+def parse(settings: Settings, utterances: Sequence[str]) -> int:
+    """One JSON line per utterance (arguments, or stdin lines when there are none)."""
+    from voice_coach.understand.matcher import load_intents, recognize
+
+    intents = load_intents()
+    lines: Iterable[str] = utterances if utterances else sys.stdin
+    for raw in lines:
+        text = raw.rstrip("\n")
+        match = recognize(text[:MAX_LINE_CHARS], intents, None)
+        record = {
+            "text": text,
+            "intent": match.intent if match else None,
+            "slots": match.slots if match else {},
+            "score": round(match.score, 1) if match else 0.0,
+        }
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+    return 0
+
+
+def content(settings: Settings, as_json: bool, check: bool) -> int:
+    """Print, export or validate the content library (with the user's packs)."""
+    from voice_coach.content import CATEGORIES, TOPICS, load_library
+
+    library = load_library(settings.config_dir / "content")
+    for message in library.rejected:
+        print(f"skipped content pack {message}", file=sys.stderr)
+    if check:
+        from voice_coach.content.validate import validate
+
+        problems = validate(library)  # includes rejected user packs
+        for problem in problems:
+            print(problem)
+        print(f"{len(library.starters)} starters, {len(library.tips)} tips, {len(library.prompts)} prompts: "
+              + ("valid" if not problems else f"{len(problems)} problem(s)"), file=sys.stderr)
+        return 4 if problems else 0
+    if as_json:
+        print(json.dumps(library.to_json(), ensure_ascii=False, indent=1))
+        return 0
+    for category, name in CATEGORIES.items():
+        print(f"\n## Conversation starters: {name}")
+        for starter in (s for s in library.starters if s.category == category):
+            print(f"- [{starter.depth}] {starter.text}")
+    for topic, name in TOPICS.items():
+        print(f"\n## Tips: {name}")
+        for tip in (t for t in library.tips if t.topic == topic):
+            print(f"- {tip.text}\n  More: {tip.more}\n  Try: {tip.try_}")
+    return 0
+
+
+def intents(settings: Settings, as_json: bool) -> int:
+    """The example sentences the matcher knows, per intent."""
+    from voice_coach.understand.matcher import load_intents
+
+    examples = load_intents().examples()
+    if as_json:
+        print(json.dumps(examples, ensure_ascii=False, indent=1))
+        return 0
+    for name, sentences in examples.items():
+        print(f"{name}: " + "; ".join(sentences[:5]))
+    return 0
+
+
+def config(settings: Settings) -> int:
+    """The effective settings and where each came from."""
+    print("\n".join(describe(settings)))
+    return 0
+
+
+def run(settings: Settings, exercise: ExerciseRequest | None = None) -> int:
+    """The hands-free loop (typed when there is no microphone); straight into the exercise when asked."""
+    from voice_coach.app import runtime
+    from voice_coach.clock import MonotonicClock
+    from voice_coach.app.events import EventLog
+    from voice_coach.app.malloc import keep_memory_flat
+
+    keep_memory_flat()  # the loop runs for hours: its memory must not creep up reply by reply
+    library = runtime.load_content(settings)
+    store = runtime.open_store(settings)
+    coach = runtime.build_coach(settings, library, store)
+    mouth, on_setting = runtime.make_mouth(settings, coach.memory.settings)
+    clock = MonotonicClock()
+    events = EventLog(settings.events, clock)
+    ears, gate, intents = _voice_or_typed(settings, coach, mouth, clock, library)
+    mouth = getattr(gate, "mouth", mouth)  # the voice loop's mouth also mutes the microphone
+    loop = runtime.Runtime(coach, runtime.matcher(intents), ears, mouth, store, events, clock, gate=gate,
+                           on_setting=on_setting)
+    try:
+        if exercise is not None:
+            loop.execute(coach.start_exercise(clock.now(), names=exercise.names, checkin=exercise.checkin))
+        loop.run()
+        _let_it_finish(mouth)
+    finally:
+        ears.close()
+        mouth.close()
+        events.close()
+        store.close()
+    return 0
+
+
+def _voice_or_typed(settings: Settings, coach: Any, mouth: Any, clock: Any, library: Any) -> tuple[Any, Any, Any]:
+    """(ears, gate, intents): the microphone loop, or typed input when asked for or when there is no microphone.
+
+    Without a microphone (no sound server, no device) one line says so and typing takes over; the exit
+    code is then that of the typed session (0 when it ends normally).
+    """
+    from voice_coach.app import runtime
+    from voice_coach.errors import AudioError
+    from voice_coach.understand.matcher import load_intents
+
+    intents = load_intents()
+    if settings.engine != "text":
+        from voice_coach.app.status import StatusLine
+        from voice_coach.app.voice_parts import open_voice
+
+        try:
+            voice = open_voice(settings, coach, mouth, clock, intents, library, StatusLine())
+        except AudioError as err:
+            print(f"voice-coach: {err.message} — typing instead: write a request and press Enter "
+                  "(--engine text skips the microphone)", file=sys.stderr)
+        else:
+            if voice.note:
+                print(voice.note, file=sys.stderr)
+            return voice.ears, voice.gate, intents
+    return runtime.TypedEars(sys.stdin, clock), None, intents
+
+
+def devices(settings: Settings) -> int:
+    """List input and output devices with the defaults marked."""
+    from voice_coach.audio.player import format_devices, list_devices
+
+    print(format_devices(list_devices()))
+    return 0
+
+
+def doctor(settings: Settings, listen_s: float | None, config_error: ConfigError | None) -> int:
+    """One checked line per part the coach needs; non-zero when a needed one is broken."""
+    from voice_coach.cli.doctor import exit_code, format_checks, run_checks
+
+    if listen_s:
+        print(f"Listening for {listen_s:g} s: say something…", file=sys.stderr)
+    checks = run_checks(settings, listen_s=listen_s, config_error=config_error)
+    print(format_checks(checks))
+    return exit_code(checks)
+
+
+def model(settings: Settings, action: str, name: str | None, dest: Path | None, force: bool) -> int:
+    """Fetch a vosk model, list installed ones, or print the one in use."""
+    from voice_coach.speech_models import find as models
+
+    if action == "fetch":
+        from voice_coach.speech_models.download import ProgressBar
+        from voice_coach.speech_models.fetch import fetch_model
+
+        bar = ProgressBar(name or models.DEFAULT_MODEL.name)
+        try:
+            path = fetch_model(name, dest or models.install_dir(settings.data_dir), bar, force=force)
+        finally:
+            bar.finish()
+        print(path)
+        return 0
+
+    dirs = models.search_dirs(settings.data_dir)
+    source = models.model_source(settings.sources)
+    requested = None if settings.engine in ("auto", "text") else settings.engine
+    engine = models.resolve_engine(requested, settings.model, None, dirs=dirs, explicit_source=source)
+    if engine.error is not None:
+        print(f"voice-coach: {engine.error.one_line()}", file=sys.stderr)
+    if action == "list":
+        infos = models.list_models(settings.model, None, dirs=dirs, explicit_source=source)
+        print(models.format_model_list(infos, engine))
+    else:
+        print(engine.describe())
+    return 0

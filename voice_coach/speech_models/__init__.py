@@ -1,0 +1,1 @@
+"""Speech models: finding them, choosing the engine, fetching and checking downloads."""

@@ -1,0 +1,1 @@
+"""Understanding: intents loaded from data, the matcher (wake word, fuzzy templates, slots, context)."""

@@ -1,0 +1,277 @@
+"""Load intents/ (files -> YAML -> dict) into templates expanded for matching, with errors naming file:line.
+
+Schema. Every ``*.yaml`` file in the intents folder may hold any of these top-level keys::
+
+    rules:                    # shared pieces, used as <name> in any template (names are global)
+      starter: "(question|conversation starter|topic)"
+    intents:
+      pause:                  # intent name, as the coach sees it in Match.intent
+        exercise: true        # optional: an exercise command, the only kind allowed in a speaking turn
+        sentences:            # templates: (a|b) alternatives, [optional], {slot}, <rule>
+          - "(pause|hold on) [the (timer|clock)]"
+        cues: [pause, hold on]  # optional: words that point at this intent inside a longer request
+        requires: [another, next] # optional: the intent is only considered when one of these words is said
+    out_of_scope:
+      sentences: ["what is the weather [today]"]   # matching these means "not for the coach" (null)
+    wake_words: [coach, hey coach]   # and wake_mishearings, wake_prefixes
+    replace: {pause: [paws, pours]}  # canonical spelling: variants (recogniser slips, British spelling)
+    drop: [um, please, can you]      # fillers removed before scoring
+    drop_leading: [can we, i want to]  # framing removed from the start of an utterance only
+    corrections: [no, i mean]        # self-correction markers: the kind or topic said after one wins
+    slots:                           # lexicons: slot -> value -> phrases
+      depth: {light: [light, easy]}
+      topic: {...}                   # tip topics; category: starter categories
+      speaker_me: [me, i]            # speaker_partner: [partner, my wife, ...]
+    out_of_scope_words: [weather, music]   # veto: a request with these is not for the coach
+    domain_words: [open up, partner]   # show a question is about the couple even without a topic
+    situations: [while, in the car]    # where the couple are: the words after these never veto a request
+    coach_things: [turn, voice]        # what may follow "your" in a request to the coach; else it is partner talk
+    not_slots: [listening exercise]    # phrases whose words are never slot values
+
+Slots usable in templates: {depth}, {topic} (a tip topic or a starter category), {minutes}, {speaker}.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import voice_coach
+from voice_coach.errors import ContentError
+from voice_coach.understand.intent_files import LIST_KEYS, IntentDef, intent_def, merge, parse_yaml
+from voice_coach.understand.normalize import (
+    Normalizer,
+    PhraseMap,
+    WakeWords,
+    basic_words,
+    sorted_words,
+)
+from voice_coach.understand.numbers import NUMBER_WORDS, find_minutes
+from voice_coach.understand.slots import SlotReader
+from voice_coach.understand.templates import TemplateError, expand, parse
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def _intents_dir() -> Path:
+    """Installed wheels ship the folder as voice_coach/intents; a checkout has it at the repo root."""
+    installed = Path(voice_coach.__file__).parent / "intents"
+    if installed.is_dir():
+        return installed
+    return Path(voice_coach.__file__).resolve().parent.parent / "intents"
+
+
+INTENTS_DIR: Path = _intents_dir()
+OUT_OF_SCOPE = "_out_of_scope"
+"""Internal intent name of out-of-scope templates; the matcher turns it into None."""
+SLOT_TOKENS: dict[str, str] = {"depth": "XDEPTH", "topic": "XTOPIC", "minutes": "XMIN", "speaker": "XWHO"}
+"""Placeholder word each slot becomes, in templates and in utterances alike (upper case: it shares no
+letters with the lower-case words, so only a placeholder matches a placeholder)."""
+_PLACEHOLDERS = set(SLOT_TOKENS.values())
+class Intents:
+    """Loaded intents: expanded, normalised templates ready for fuzzy matching, plus lexicons."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        lists = {key: [str(v) for v in data.get(key, [])] for key in LIST_KEYS}
+        self.wake_words: list[str] = lists["wake_words"] or ["coach"]
+        self.intents: dict[str, IntentDef] = data["intents"]
+        self.normalizer = Normalizer({str(k): [str(v) for v in vs] for k, vs in data.get("replace", {}).items()},
+                                     lists["drop"], lists["drop_leading"])
+        self.wake = WakeWords(self.wake_words, lists["wake_mishearings"], lists["wake_prefixes"])
+        self._not_slots = PhraseMap((self.normalizer.words(p), True) for p in lists["not_slots"])
+        self._raw: dict[str, list[tuple[str, ...]]] = {}
+        self.choices: list[str] = []
+        self.choice_intents: list[str] = []
+        seen: set[tuple[str, str]] = set()
+        rules: dict[str, Any] = data.get("rules", {})
+        for intent in list(self.intents.values()) + [IntentDef(OUT_OF_SCOPE, data.get("out_of_scope", []))]:
+            raw = self._raw.setdefault(intent.name, [])
+            for template in intent.sentences:
+                try:
+                    expanded = expand(parse(template), rules, SLOT_TOKENS)
+                except TemplateError as exc:
+                    raise ContentError(f"{getattr(template, 'where', '?')}: {exc}",
+                                       "fix the template in intents/") from exc
+                for words in expanded:
+                    raw.append(words)
+                    canonical = self._mark_minutes(self.normalizer.canonical(list(words)))
+                    choice = sorted_words(self.normalizer.drop(canonical) or canonical)
+                    if choice and (intent.name, choice) not in seen:
+                        seen.add((intent.name, choice))
+                        self.choices.append(choice)
+                        self.choice_intents.append(intent.name)
+        slots = data.get("slots", {})
+        self.lexicons: dict[str, dict[str, list[str]]] = {
+            name: {str(k): [str(p) for p in v] for k, v in slots.get(name, {}).items()}
+            for name in ("depth", "topic", "category")
+        }
+        vocab = {w for raws in self._raw.values() for words in raws for w in words if w not in _PLACEHOLDERS}
+        vocab |= {w for lex in self.lexicons.values() for ps in lex.values() for p in ps for w in basic_words(p)}
+        vocab |= {w for p in lists["drop"] + self.wake_words for w in basic_words(p)}
+        vocab |= NUMBER_WORDS
+        vocab |= self.wake.names
+        self._vocab = vocab
+        self.known_words: frozenset[str] = frozenset(vocab)
+        self.spellings = sorted(w for w in vocab if len(w) >= 4 and w.isalpha())
+        """Known words a misheard word may be corrected to ("pawse" -> "pause")."""
+        self.slot_reader = SlotReader(self.lexicons, [str(p) for p in slots.get("speaker_me", [])],
+                                      [str(p) for p in slots.get("speaker_partner", [])], vocab,
+                                      [self.normalizer.words(p) for p in lists["not_slots"]],
+                                      [self.normalizer.words(p) for p in lists["corrections"]],
+                                      [self.normalizer.words(p) for p in lists["situations"]])
+        self.cues: dict[str, PhraseMap] = {
+            name: PhraseMap(self._cue_forms(d.cues, dropped=name not in ("tip", "conversation_starter")))
+            for name, d in self.intents.items()
+        }
+        self.requires: dict[str, frozenset[str]] = {
+            name: frozenset(w for r in d.requires for w in self.normalizer.words(r))
+            for name, d in self.intents.items() if d.requires
+        }
+        self.out_of_scope_words = PhraseMap((self.normalizer.words(w), True) for w in lists["out_of_scope_words"])
+        self.corrections = PhraseMap((self.normalizer.words(w), True) for w in lists["corrections"])
+        self.domain_words = PhraseMap((self.normalizer.words(w), True) for w in lists["domain_words"])
+        self.coach_things = frozenset(w for p in lists["coach_things"] for w in self.normalizer.words(p))
+        self.exercise_intents = {name for name, d in self.intents.items() if d.exercise}
+        self._choice_sets: dict[str, tuple[list[str], list[str]]] = {}
+        self._choice_lengths: dict[str, list[int]] = {}
+        self._choice_index: dict[str, dict[str, list[int]]] = {}
+        words_of: dict[str, set[str]] = {}
+        for choice, name in zip(self.choices, self.choice_intents):
+            words_of.setdefault(name, set()).update(choice.split())
+        self.intent_words: dict[str, frozenset[str]] = {name: frozenset(ws) for name, ws in words_of.items()}
+        """Every word of each intent's templates: a word the intent knows is never "unmatched"."""
+        for mode in ("normal", "pending", "turn"):
+            self.choice_lengths(mode)
+            self.choice_index(mode)
+
+    def _cue_forms(self, cues: list[str], dropped: bool) -> list[tuple[list[str], int]]:
+        """Each cue as said (and, for commands, as scored: fillers dropped), with its length in words as said."""
+        forms: list[tuple[list[str], int]] = []
+        for cue in cues:
+            words = self.normalizer.words(cue)
+            forms.append((words, len(words)))
+            short = self.normalizer.drop(words)
+            if dropped and len(short) > 2 and short != words:
+                forms.append((short, len(short)))
+        return forms
+
+    def _mark_minutes(self, words: list[str]) -> list[str]:
+        """A template's amount of time as the placeholder, as it will be in utterances ("a minute to breathe")."""
+        masked = list(words)
+        for start, end, _ in self._not_slots.find_all(words):
+            masked[start:end] = ["~"] * (end - start)
+        found = find_minutes(masked)
+        if found is None:
+            return words
+        return words[:found.start] + [SLOT_TOKENS["minutes"]] + words[found.end:]
+
+    def choice_set(self, mode: str) -> tuple[list[str], list[str]]:
+        """(choices, intent of each) for a context: "normal" (no yes/no), "pending" (all), "turn" (exercise only).
+
+        Choices come shortest first, so a scorer can look only at the lengths that could reach its cutoff.
+        """
+        cached = self._choice_sets.get(mode)
+        if cached is None:
+            def keep(name: str) -> bool:
+                if mode == "turn":
+                    return name in self.exercise_intents
+                return mode == "pending" or name not in ("yes", "no")
+            pairs = sorted(((c, n) for c, n in zip(self.choices, self.choice_intents) if keep(n)),
+                           key=lambda pair: len(pair[0]))
+            cached = ([c for c, _ in pairs], [n for _, n in pairs])
+            self._choice_sets[mode] = cached
+        return cached
+
+    def choice_index(self, mode: str) -> dict[str, list[int]]:
+        """Word key (see index_key) -> positions in choice_set(mode) of the choices that use such a word."""
+        cached = self._choice_index.get(mode)
+        if cached is None:
+            cached = {}
+            for i, choice in enumerate(self.choice_set(mode)[0]):
+                for key in {index_key(w) for w in choice.split()}:
+                    cached.setdefault(key, []).append(i)
+            self._choice_index[mode] = cached
+        return cached
+
+    def choice_lengths(self, mode: str) -> list[int]:
+        """Length of each choice of choice_set(mode), ascending."""
+        cached = self._choice_lengths.get(mode)
+        if cached is None:
+            cached = [len(c) for c in self.choice_set(mode)[0]]
+            self._choice_lengths[mode] = cached
+        return cached
+
+    @classmethod
+    def from_files(cls, paths: Iterable[Path]) -> Intents:
+        """Load and merge intent files, in the order given."""
+        merged: dict[str, Any] = {}
+        for path in paths:
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ContentError(f"{path}: cannot read ({exc})", "check the file exists and is UTF-8") from exc
+            merge(merged, parse_yaml(text, str(path)), str(path))
+        return cls.from_dict(merged)
+
+    @classmethod
+    def from_yaml(cls, text: str, source: str = "<string>") -> Intents:
+        """Load intents from one YAML document."""
+        return cls.from_dict(merge({}, parse_yaml(text, source), source))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Intents:
+        """Build from merged data: intents as IntentDef (from_files/from_yaml) or as plain dicts."""
+        data = dict(data)
+        intents = data.get("intents") or {}
+        data["intents"] = {name: d if isinstance(d, IntentDef) else intent_def(str(name), d, "<dict>")
+                           for name, d in intents.items()}
+        if not data["intents"]:
+            raise ContentError("no intents found", f"add intent files to {INTENTS_DIR}")
+        rules: dict[str, Any] = {}
+        for name, template in (data.get("rules") or {}).items():
+            try:
+                rules[str(name)] = parse(str(template))
+            except TemplateError as exc:
+                raise ContentError(f"{getattr(template, 'where', '<dict>')}: rule <{name}>: {exc}",
+                                   "fix the rule template") from exc
+        data["rules"] = rules
+        if isinstance(data.get("out_of_scope"), dict):
+            data["out_of_scope"] = [str(s) for s in data["out_of_scope"].get("sentences", [])]
+        return cls(data)
+
+    def examples(self) -> dict[str, list[str]]:
+        """Example sentences per intent: every template expansion, with a sample slot value."""
+        sample = {"XDEPTH": "deep", "XTOPIC": "listening", "XMIN": "three minutes", "XWHO": "Sam goes first"}
+        out: dict[str, list[str]] = {}
+        for name in self.intents:
+            sentences = (" ".join(sample.get(w, w) for w in words) for words in self._raw.get(name, []))
+            out[name] = list(dict.fromkeys(sentences))
+        return out
+
+    def vocabulary(self) -> set[str]:
+        """Every word the matcher knows (templates, lexicons, fillers, wake words, numbers)."""
+        return set(self.known_words)
+
+
+def index_key(word: str) -> str:
+    """What a word is indexed by: its first letters, so "slowly" meets "slower" and "slow"."""
+    return word[:INDEX_KEY_LETTERS]
+
+
+INDEX_KEY_LETTERS = 4
+"""Letters of a word that its index key keeps."""
+
+
+def load_intents(path: Path | None = None) -> Intents:
+    """Load every *.yaml under `path` (a folder, or one file); default: the shipped intents/."""
+    path = path or INTENTS_DIR
+    if path.is_dir():
+        files = sorted(path.glob("*.yaml"))
+        if not files:
+            raise ContentError(f"{path}: no *.yaml intent files", "point to the intents/ folder")
+        return Intents.from_files(files)
+    if not path.exists():
+        raise ContentError(f"{path}: not found", "point to the intents/ folder or a .yaml file")
+    return Intents.from_files([path])

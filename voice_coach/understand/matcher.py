@@ -1,0 +1,238 @@
+"""Understand an utterance: wake word, fuzzy match over expanded templates, slots, context, out-of-scope.
+
+The core is a pure function, ``recognize(text, intents, context) -> Match | None``:
+normalise the words (normalize.py), strip the wake word, read slot values (slots.py, numbers.py),
+score against the expanded templates with rapidfuzz (scoring.py), weigh keyword evidence for longer
+requests (evidence.py), then apply the context: yes/no only when asked, exercise commands only
+during a speaking turn, short follow-ups by what the coach did last.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from voice_coach.understand.evidence import (
+    CONTENT,
+    answer,
+    by_command_cues,
+    by_keywords,
+    content_kind,
+    foreign_subject,
+    has_any,
+    named_kind,
+    partner_talk,
+    request_start,
+)
+from voice_coach.understand.intents import INTENTS_DIR, OUT_OF_SCOPE, Intents, load_intents
+from voice_coach.understand.match import Context, Match, SlotValue
+from voice_coach.understand.normalize import MAX_CHARS, WakeWords
+from voice_coach.understand.scoring import (
+    correct_words,
+    marked_words,
+    plain_words,
+    query_words,
+    replace_spans,
+    score_intents,
+    unknown_words,
+    veto_words,
+)
+from voice_coach.understand.slots import SlotReading, overlaps
+
+__all__ = ["INTENTS_DIR", "Intents", "load_intents", "recognize", "strip_wake_word"]
+
+_LOGGER = logging.getLogger(__name__)
+
+ACCEPT_SCORE = 80.0
+"""Fuzzy score (0-100) a template match needs; below it only keyword evidence can accept."""
+TURN_ACCEPT_SCORE = 88.0
+"""During a speaking turn the command must be essentially the whole utterance."""
+ANSWER_SCORE = 75.0
+"""Score for yes/no while the coach waits for an answer."""
+EXERCISE_MARGIN = 6.0
+"""In the exercise, an exercise command this close to the best match wins."""
+OUT_OF_SCOPE_SCORE = 70.0
+"""Matching an out-of-scope template this well means "not for the coach"."""
+WHOLE_COMMAND_SCORE = 95.0
+"""In a speaking turn, the words before a new clause must be a command this exactly."""
+MAX_PREFIX_WORDS = 4
+"""Longest command looked for before a new clause in a speaking turn."""
+MAX_WORDS = 40
+"""Words scored at most; commands are short and this bounds the time per utterance."""
+
+# Words that start a clause of its own after a command ("hang on, someone's at the door").
+_CLAUSE_STARTS = frozenset({"someone", "somebody", "i", "we", "he", "she", "they", "there", "my", "our", "phone",
+                            "baby", "kids", "dog", "doorbell"})
+# Commands that only mean something while the exercise runs; outside it they need the wake word or a template.
+_EXERCISE_ONLY = frozenset({"switch_turn", "time_left", "add_time", "time_out", "repeat_rules", "done"})
+_FOLLOW_UP_INTENTS = frozenset({"tell_more", "resume", "another"})
+# Words that make "another" more than a named kind ("another question" is not a new starter request).
+_ANOTHER_WORDS = frozenset({"another", "different", "next", "new", "else", "other", "more"})
+# Short follow-ups whose meaning depends on what the coach just did.
+# "One thing to try" asks for something new; "the thing to try" means the last tip's.
+_SOMETHING_NEW = frozenset({"one", "something", "anything", "a"})
+_FOLLOW_UPS = frozenset({"more", "next", "one more", "more please", "next one", "and", "again"})
+
+
+def strip_wake_word(text: str, intents: Intents) -> tuple[bool, str]:
+    """(addressed, rest): whether the text starts with the wake word, and the normalised words after it."""
+    addressed, rest = _wake(intents).strip(intents.normalizer.words(text[:MAX_CHARS] if isinstance(text, str) else ""))
+    return addressed, " ".join(rest)
+
+
+def recognize(text: str, intents: Intents, context: Context | None = None) -> Match | None:
+    """The intent and slots of `text`, or None when it is out of scope (or not allowed in `context`).
+
+    `context=None` means no dialogue state at all (``voice-coach parse``): every intent may match,
+    yes/no included. A Context without pending_question rules yes/no out.
+    """
+    ctx = context or Context()
+    original = text[:MAX_CHARS] if isinstance(text, str) else ""
+    addressed, words = _wake(intents).strip(intents.normalizer.words(original))
+    words = correct_words(words[:MAX_WORDS], intents)
+    if not words or (ctx.speaking_turn and not addressed):
+        return None  # nothing said, or the speaker's words, which are not for the coach
+    reading = intents.slot_reader.read(words, original)
+    marked = marked_words(words, reading)
+    plain = query_words(plain_words(words, reading), intents)
+    mode = "turn" if ctx.speaking_turn else ("pending" if ctx.pending_question or context is None else "normal")
+    queries = [plain, query_words(marked, intents)]
+    if reading.situations:  # also as said, so "what should we have for dinner" still meets its out-of-scope template
+        queries.append(query_words(replace_spans(words, [(reading.minutes, "minutes")]), intents))
+    scores = score_intents(queries, intents, mode)
+    intent = _decide(scores, words, plain, marked, reading, addressed, ctx, intents)
+    if (intent in _EXERCISE_ONLY and context is not None and not (ctx.in_exercise or addressed)
+            and scores.get(intent, 0.0) < ACCEPT_SCORE):
+        intent = None  # "I need more time to get ready": no exercise runs, a command word alone is not enough
+    if intent is None:
+        if not ctx.speaking_turn:  # never log what a speaker says during their turn
+            _LOGGER.debug("no match (best %s)", max(scores.items(), key=lambda kv: kv[1], default=None))
+        return None
+    intent = _follow_up(intent, " ".join(plain), ctx)
+    score = round(min(100.0, max(scores.get(intent, 0.0), 0.0)), 1)
+    return Match(intent=intent, slots=_slots(intent, reading), score=score,
+                 text=" ".join(words), addressed=addressed)
+
+
+def _wake(intents: Intents) -> WakeWords:
+    """The wake-word recogniser, rebuilt if someone changed intents.wake_words (--wake-word)."""
+    key = tuple(intents.wake_words)
+    cached = getattr(intents, "_wake_cache", None)
+    if cached is None or cached[0] != key:
+        wake = WakeWords(list(key), sorted(intents.wake.names - intents.wake.exact_names), sorted(intents.wake.prefixes))
+        intents._wake_cache = (key, wake)  # type: ignore[attr-defined]
+        return wake
+    return cached[1]  # type: ignore[no-any-return]
+
+
+def _decide(scores: dict[str, float], words: list[str], plain: list[str], marked: list[str], reading: SlotReading,
+            addressed: bool, ctx: Context, intents: Intents) -> str | None:
+    """Pick the intent from fuzzy scores, keyword evidence and context; None for out of scope."""
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1]) or [(OUT_OF_SCOPE, 0.0)]
+    best, best_score = ranked[0]
+    if ctx.speaking_turn:
+        ok = best in intents.exercise_intents and best_score >= TURN_ACCEPT_SCORE
+        return best if ok else _command_then_reason(words, intents)
+    if ctx.pending_question:
+        said = answer(words, intents) or max(("yes", "no"), key=lambda a: scores.get(a, 0.0))
+        if answer(words, intents) or scores.get(said, 0.0) >= max(ANSWER_SCORE, best_score - 5):
+            return said
+    if ctx.in_exercise and best not in intents.exercise_intents:
+        for name, score in ranked[1:]:
+            if name in intents.exercise_intents and score >= max(best_score - EXERCISE_MARGIN, ACCEPT_SCORE):
+                return name
+    about_us = reading.topic is not None or has_any(words, intents.domain_words)
+    if scores.get(OUT_OF_SCOPE, 0.0) >= max(best_score, OUT_OF_SCOPE_SCORE + 15 * about_us):
+        return None  # an out-of-scope template fits at least as well as any intent (and well, if we are talked about)
+    if partner_talk(words, intents) and not (addressed and ctx.in_exercise and best in intents.exercise_intents):
+        return None  # "tell me more about your day" is said to the partner
+    story = request_start(words)  # what they were doing before asking ("we've finished eating") vetoes nothing
+    vetoed = has_any(veto_words(["~"] * story + words[story:], reading), intents.out_of_scope_words)
+    if best != OUT_OF_SCOPE and best_score >= ACCEPT_SCORE and (not vetoed or best_score >= 95):
+        if best in CONTENT or (best in _FOLLOW_UP_INTENTS and not _ANOTHER_WORDS & set(words)
+                               and named_kind(marked, intents)):
+            if best_score < 95 and foreign_subject(words, reading, intents):
+                return None
+            return content_kind(marked, reading, intents) or best  # "go on, give us a question"
+        if best == "start_exercise" and ctx.in_exercise and not (reading.minutes or reading.speaker):
+            return "resume"  # "back to the exercise" while it runs
+        return best
+    query = query_words(marked, intents)
+    prefer = intents.exercise_intents if ctx.in_exercise else frozenset()
+    # topic words count against a command: "stop interrupting me" is no "stop"
+    command = by_command_cues(plain, intents, lambda name, ws: unknown_words(ws, name, intents), addressed, prefer)
+    if vetoed:
+        # "coach, pause, someone's at the door": a command to the coach in the exercise holds
+        if command and addressed and command[0] in prefer:
+            return command[0]
+        return None
+    if command and command[1] >= (3 if named_kind(marked, intents) else 2):
+        return command[0]  # "you're going too fast"; but "go on, give us a question" names the kind
+    content = by_keywords(words, marked, query, reading, addressed, intents)
+    if content and foreign_subject(words, reading, intents):
+        return None  # "any tips for a crispy roast potato"
+    return content or (command[0] if command else None)
+
+
+def _command_then_reason(words: list[str], intents: Intents) -> str | None:
+    """In a speaking turn, "coach, hang on, someone's at the door": a whole command, then a new clause.
+
+    The clause must start with its own subject, so "switch off the tv" or "pause and talk about ..." stay
+    the speaker's words.
+    """
+    for n in range(min(MAX_PREFIX_WORDS, len(words) - 1), 0, -1):
+        if words[n] not in _CLAUSE_STARTS:
+            continue
+        scores = score_intents([query_words(words[:n], intents)], intents, "turn")
+        best = max(scores.items(), key=lambda kv: kv[1], default=(None, 0.0))
+        if best[0] is not None and best[1] >= WHOLE_COMMAND_SCORE:
+            return best[0]
+    return None
+
+
+def _follow_up(intent: str, plain: str, ctx: Context) -> str:
+    """Resolve "more", "next", "again", "skip" by what the coach just did."""
+    if intent == "skip" and not ctx.in_exercise:
+        return "another"  # outside the exercise, skipping means "not this one"
+    if intent == "tell_more" and not ctx.last_kind and _SOMETHING_NEW & set(plain.split()) and "try" in plain:
+        return "tip"  # "give me one thing to try tonight", with nothing said before to tell more about
+    if intent == "resume" and not ctx.in_exercise and ctx.last_kind:
+        return "tell_more"  # "keep going" after a tip
+    if plain not in _FOLLOW_UPS or intent not in ("tell_more", "another", "repeat", "switch_turn"):
+        return intent
+    if plain == "again":
+        return "repeat"
+    if plain in ("more", "more please", "and"):
+        if ctx.in_exercise and not ctx.last_kind:
+            return "add_time"
+        return "another" if ctx.last_kind == "starter" else "tell_more"
+    if ctx.in_exercise and not ctx.last_kind and plain in ("next", "next one"):
+        return "switch_turn"
+    return "another"
+
+
+def _slots(intent: str, reading: SlotReading) -> dict[str, SlotValue]:
+    """The slot values this intent takes."""
+    slots: dict[str, SlotValue] = {}
+    if intent == "conversation_starter":
+        depth, category = reading.depth, reading.category
+        if depth and category and overlaps(depth, category):
+            # one phrase, two readings ("light hearted" is not about the heart): the longer one wins
+            if depth.end - depth.start >= category.end - category.start:
+                category = None
+            else:
+                depth = None
+        if depth:
+            slots["depth"] = depth.value
+        if category:
+            slots["topic"] = category.value
+    elif intent == "tip":
+        if reading.topic:
+            slots["topic"] = reading.topic.value
+    elif intent == "start_exercise":
+        if reading.minutes:
+            slots["minutes"] = reading.minutes.minutes
+        if reading.speaker:
+            slots["speaker"] = reading.speaker.value
+    elif intent == "add_time":
+        slots["minutes"] = reading.minutes.minutes if reading.minutes else 1.0
+    return slots
