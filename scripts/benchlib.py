@@ -163,7 +163,7 @@ def wait_for(predicate: Any, timeout_s: float, poll_s: float = 0.02) -> bool:
 def coach_wake_words() -> list[str]:
     """The wake words `voice-coach run` listens for with default settings ("coach", "hey coach")."""
     from voice_coach.config import Settings
-    from voice_coach.app.voice_parts import wake_words_for
+    from voice_coach.app.wiring import wake_words_for
 
     return wake_words_for(Settings())
 
@@ -181,7 +181,7 @@ class StreamMic:
     """A microphone that plays a prepared stream (SPEECH bytes) block by block on a fake clock, then silence."""
 
     def __init__(self, pcm: bytes) -> None:
-        from voice_coach.audio.player import BLOCK_S
+        from voice_coach.audio.devices import BLOCK_S
         from voice_coach.audio.format import SPEECH
 
         self.block_s = BLOCK_S

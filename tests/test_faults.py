@@ -22,7 +22,7 @@ import pytest
 
 from audio_rig import PulseRig, pulse_rig  # noqa: F401 - pytest fixture
 from fakes import FakeClock
-from voice_coach.app import runtime
+from voice_coach.app import runtime, wiring
 from voice_coach.asr import make_recognizer
 from voice_coach.audio.format import SPEECH
 from voice_coach.clock import MonotonicClock
@@ -224,12 +224,12 @@ def test_fuzzed_text_through_parse_and_ask_never_raises(tmp_path: Path) -> None:
     assert len(seen) >= 15, seen  # the mutations still reach most intents, not just out-of-scope
 
     settings = Settings(home=tmp_path / "home", quiet=True)
-    store = runtime.open_store(settings)
+    store = wiring.open_store(settings)
     said: list[str] = []
-    coach = runtime.build_coach(settings, runtime.load_content(settings), store, random.Random(FUZZ_SEED))
+    coach = wiring.build_coach(settings, wiring.load_content(settings), store, random.Random(FUZZ_SEED))
     clock = FakeClock()
     events = EventLog(tmp_path / "events.jsonl", clock)
-    loop = runtime.Runtime(coach, runtime.matcher(intents), runtime.TypedEars(_empty(), clock), PrintMouth(said.append),
+    loop = runtime.Runtime(coach, wiring.matcher(intents), runtime.TypedEars(_empty(), clock), PrintMouth(said.append),
                            store, events, clock)
     for text in texts[5_000:]:
         loop.hear(runtime.Heard(text, clock.now()))
@@ -366,7 +366,8 @@ def _tts_workers() -> list[int]:
 def test_tts_stall_prints_the_text_the_loop_goes_on_and_speech_resumes(
     pulse_rig: PulseRig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
 ) -> None:
-    from voice_coach.audio.player import Player, chime_samples
+    from voice_coach.audio.chimes import chime_samples
+    from voice_coach.audio.player import Player
     from voice_coach.speech.mouth import SpokenMouth
     from voice_coach.speech.voice import Voice
 
@@ -376,10 +377,10 @@ def test_tts_stall_prints_the_text_the_loop_goes_on_and_speech_resumes(
     printed: list[str] = []
     mouth = SpokenMouth(voice, player, chime_samples, printed.append)
     settings = Settings(home=tmp_path / "home")
-    store = runtime.open_store(settings)
-    coach = runtime.build_coach(settings, runtime.load_content(settings), store, random.Random(FUZZ_SEED))
+    store = wiring.open_store(settings)
+    coach = wiring.build_coach(settings, wiring.load_content(settings), store, random.Random(FUZZ_SEED))
     clock = MonotonicClock()
-    loop = runtime.Runtime(coach, runtime.matcher(), runtime.TypedEars(_empty(), clock), mouth, store,
+    loop = runtime.Runtime(coach, wiring.matcher(), runtime.TypedEars(_empty(), clock), mouth, store,
                            EventLog(None, clock), clock)
     try:
         (worker,) = _tts_workers()

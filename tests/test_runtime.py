@@ -17,7 +17,8 @@ from voice_coach.dialogue.coach import DEVICE_LINES, Coach
 from voice_coach.content import load_library
 from voice_coach.app.events import EventLog
 from voice_coach.speech.mouth import PrintMouth
-from voice_coach.app.runtime import Heard, Runtime, TypedEars, matcher
+from voice_coach.app.runtime import Heard, Runtime, TypedEars
+from voice_coach.app.wiring import matcher
 from voice_coach.store import Store
 
 

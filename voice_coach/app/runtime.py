@@ -1,10 +1,8 @@
-"""Wires the loop together: ears -> matcher -> coach -> actions (mouth, store, event log)."""
+"""The loop: ears -> matcher -> gate -> coach -> actions (mouth, store, event log); app/wiring.py builds it."""
 
 from __future__ import annotations
 
 import logging
-import random
-from dataclasses import replace
 from typing import Callable
 
 from voice_coach.actions import (
@@ -22,19 +20,17 @@ from voice_coach.actions import (
     TimerEvent,
 )
 from voice_coach.clock import Clock
-from voice_coach.dialogue.coach import Coach, ExerciseDefaults
-from voice_coach.config import Settings
-from voice_coach.content import Library, load_library
+from voice_coach.dialogue.coach import Coach
 from voice_coach.errors import StoreError
 from voice_coach.listen.ears import Ears, Heard, TypedEars
 from voice_coach.app.events import EventLog
 from voice_coach.understand.match import Match
-from voice_coach.speech.mouth import Mouth, PrintMouth, stderr_line
+from voice_coach.speech.mouth import Mouth, stderr_line
 from voice_coach.store import Store
 
 _LOGGER = logging.getLogger(__name__)
 
-__all__ = ["Ears", "Heard", "Runtime", "TypedEars", "build_coach", "load_content", "make_mouth", "matcher", "open_store"]
+__all__ = ["Ears", "Gate", "Heard", "Recognize", "Runtime", "TypedEars"]
 
 LOOP_TICK_S = 0.05
 """Longest the loop waits for input before checking deadlines again."""
@@ -47,37 +43,6 @@ Recognize = Callable[[str, Coach], Match | None]
 
 Gate = Callable[[Match | None, Heard], bool]
 """Decides whether an utterance was meant for the coach (wake word, follow-up window)."""
-
-
-def open_store(settings: Settings, warn: Callable[[str], None] = stderr_line) -> Store:
-    store = Store(settings.data_dir)
-    if store.warning:
-        warn(store.warning)
-    return store
-
-
-def build_coach(settings: Settings, library: Library, store: Store, rng: random.Random | None = None) -> Coach:
-    defaults = ExerciseDefaults(settings.exercise_minutes, settings.exercise_rounds, settings.reflect_seconds)
-    return Coach(library, store.load(), rng or random.Random(), defaults)
-
-
-def load_content(settings: Settings) -> Library:
-    library = load_library(settings.config_dir / "content")
-    for message in library.rejected:
-        stderr_line(f"skipped content pack {message}")
-    return library
-
-
-def matcher(intents: object | None = None) -> Recognize:
-    """The intent matcher bound to loaded intents."""
-    from voice_coach.understand.matcher import load_intents, recognize
-
-    loaded = intents if intents is not None else load_intents()
-
-    def run(text: str, coach: Coach) -> Match | None:
-        return recognize(text, loaded, coach.context())  # type: ignore[arg-type]
-
-    return run
 
 
 class Runtime:
@@ -212,30 +177,3 @@ class Runtime:
             self.step()
             if self.ears.closed and not self.coach.in_exercise and not self._awaiting_speech and not self.mouth.busy():
                 break
-
-
-def make_mouth(
-    settings: Settings, speech: dict[str, float], out: Callable[[str], None] | None = None
-) -> tuple[Mouth, Callable[[str, float], None] | None]:
-    """A mouth that speaks when speech output works here, else one that only prints.
-
-    ``speech`` holds the saved speech settings (rate, volume) from the store.
-    """
-    printer = out or (lambda text: print(text, flush=True))
-    if settings.quiet:
-        return PrintMouth(printer), None
-    try:
-        from voice_coach.audio.player import Player, chime_samples
-        from voice_coach.speech.mouth import SpokenMouth
-        from voice_coach.speech.voice import Voice, VoiceSettings
-
-        player = Player(device=settings.output_device)
-        voice = Voice(settings.voice_engine, VoiceSettings(**{k: v for k, v in speech.items() if k in ("rate", "volume")}))
-    except Exception as err:  # noqa: BLE001 - any audio or TTS failure means: print only
-        _LOGGER.info("speaking disabled: %s", err)
-        return PrintMouth(printer), None
-
-    def on_setting(key: str, value: float) -> None:
-        voice.set_settings(replace(voice.settings, **{key: value}))
-
-    return SpokenMouth(voice, player, chime_samples, printer), on_setting

@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-from voice_coach.asr import Recognizer
-from voice_coach.asr.build import coach_recognizer
-from voice_coach.asr.phrases import command_phrases
+from voice_coach.app.status import StatusLine, countdown
 from voice_coach.clock import Clock
-from voice_coach.config import Settings
-from voice_coach.content import Library
-from voice_coach.listen.endpoint import coach_endpointer
 from voice_coach.listen.gate import WakeGate, is_own_echo
 from voice_coach.listen.mic_ears import Heard, MicEars
 from voice_coach.understand.match import Match
-from voice_coach.app.status import StatusLine, countdown
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -76,12 +69,16 @@ class TrackedMouth:
 
 
 class GatedEars:
-    """MicEars for the runtime: muted while the mouth is busy; the follow-up window opens when it stops."""
+    """MicEars for the runtime: muted while the mouth is busy; the follow-up window opens when it stops.
 
-    def __init__(self, ears: MicEars, mouth: TrackedMouth, gate: WakeGate, clock: Clock,
+    It wraps the mouth itself (``self.mouth``, a TrackedMouth) so that anything said mutes the microphone
+    at once; the runtime speaks through that wrapped mouth.
+    """
+
+    def __init__(self, ears: MicEars, mouth: MouthLike, gate: WakeGate, clock: Clock,
                  status: StatusLine | None = None, remaining_s: Callable[[], float | None] = lambda: None) -> None:
         self.ears = ears
-        self.mouth = mouth
+        self.mouth = TrackedMouth(mouth, self.talk_started, status)
         self.gate = gate
         self.clock = clock
         self.status = status
@@ -167,75 +164,3 @@ class VoiceGate:
         if act and self.gate.last is not None and self.gate.last.reason == "barge_in":
             self.mouth.stop()
         return act
-
-
-@dataclass
-class VoiceParts:
-    """What ``open_voice`` builds for the runtime."""
-
-    ears: GatedEars
-    mouth: TrackedMouth
-    gate: VoiceGate
-    engine: str
-    note: str | None = None
-    """Say this once at start (why the engine was chosen)."""
-
-
-def wake_words_for(settings: Settings) -> list[str]:
-    word = settings.wake_word.strip().lower() or "coach"
-    return [word, f"hey {word}"]
-
-
-def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, intents: Any, library: Library,
-               status: StatusLine | None = None) -> VoiceParts:
-    """Open the microphone and the recognizer and join them to the mouth and the gate.
-
-    Raises AudioError (no microphone) before any slow model loading, ModelError for a missing engine.
-    """
-    from voice_coach.speech_models import find as models
-    from voice_coach.audio.mic import Microphone
-    from voice_coach.understand.matcher import strip_wake_word
-
-    def open_mic() -> Microphone:
-        mic = Microphone(settings.input_device)
-        mic.start()
-        return mic
-
-    first_mic = open_mic()
-    try:
-        requested = None if settings.engine == "auto" else settings.engine
-        choice = models.resolve_engine(requested, settings.model, None, dirs=models.search_dirs(settings.data_dir),
-                                       explicit_source=models.model_source(settings.sources))
-        wake = wake_words_for(settings)
-        if settings.wake_word.strip().lower() not in ("", "coach"):
-            intents.wake_words = wake  # the matcher rebuilds its wake-word check when this changes
-        recognizer: Recognizer = coach_recognizer(choice.engine, intents, library, wake_words=wake,
-                                                  model_path=choice.model)
-    except BaseException:
-        first_mic.close()
-        raise
-    mics = iter([first_mic])
-
-    def mic_source() -> Microphone:
-        return next(mics, None) or open_mic()
-
-    mic_ears = MicEars(recognizer, mic_source, commands=command_phrases(intents), wake_words=wake,
-                       endpoint=coach_endpointer(intents, coach.context, wake), clock=clock)
-    gate = WakeGate(lambda text: strip_wake_word(text, intents)[0], settings.follow_up_s,
-                    speaking_turn=lambda: bool(coach.speaking_turn))
-    holder: list[GatedEars] = []
-    tracked = TrackedMouth(mouth, lambda: holder[0].talk_started() if holder else None, status)
-    gate.coach_talking = tracked.busy
-    ears = GatedEars(mic_ears, tracked, gate, clock, status, remaining_s=lambda: _remaining(coach, clock))
-    holder.append(ears)
-    return VoiceParts(ears, tracked, VoiceGate(gate, tracked), choice.engine, choice.note)
-
-
-def _remaining(coach: Any, clock: Clock) -> float | None:
-    exercise = getattr(coach, "exercise", None)
-    if exercise is None or not coach.in_exercise:
-        return None
-    try:
-        return exercise.remaining_s(clock.now())  # type: ignore[no-any-return]
-    except (AttributeError, KeyError):
-        return None

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from voice_coach.audio.player import BLOCK_S, Device, abandon_stream, choose_device, sounddevice
+from voice_coach.audio.devices import BLOCK_S, Device, choose_device
+from voice_coach.audio.streams import abandon_stream, sounddevice
 from voice_coach.audio.format import SPEECH, AudioFormat, convert
 from voice_coach.errors import AudioError
 

@@ -1,30 +1,20 @@
-"""Sound devices: listing and choosing them, an interruptible player that notices a lost speaker, and chimes."""
+"""An interruptible player that notices a lost speaker and reopens it."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
+from voice_coach.audio.devices import BLOCK_S, choose_device
 from voice_coach.audio.format import AudioFormat, convert
 from voice_coach.audio.streams import abandon_stream, sounddevice, start_stream
 from voice_coach.errors import AudioError
 
 _LOGGER = logging.getLogger(__name__)
-
-__all__ = [
-    "BLOCK_S", "CHIME_KINDS", "Device", "Player", "abandon_stream", "chime_samples", "choose_device",
-    "format_devices", "list_devices", "sounddevice", "start_stream",
-]  # fmt: skip
-
-DeviceKind = Literal["input", "output"]
-
-BLOCK_S = 0.02
-"""Length of one audio block in seconds: what a stop() or a mic read waits for at most."""
 
 
 OUTPUT_LATENCY_S = 0.05
@@ -35,113 +25,6 @@ SPEAKER_RETRY_S = 2.0
 """Longest wait between attempts to reopen a speaker that went away (the wait doubles up to this)."""
 SPEAKER_FIRST_RETRY_S = 0.25
 """First wait before reopening: a brief glitch recovers at once, a device that is gone is tried less often."""
-
-
-# --- devices ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Device:
-    """One sound device as PortAudio sees it."""
-
-    index: int
-    name: str
-    inputs: int
-    """Input channels (0: not a microphone)."""
-    outputs: int
-    """Output channels (0: not a speaker)."""
-    default_rate: int
-    """Hertz the device prefers."""
-    default_input: bool = False
-    default_output: bool = False
-
-
-def list_devices() -> list[Device]:
-    """Every device PortAudio can see (empty when there is no sound system)."""
-    sd = sounddevice()
-    try:
-        found = sd.query_devices()
-        default_in, default_out = _defaults(sd)
-    except sd.PortAudioError as exc:
-        _LOGGER.info("cannot list sound devices: %s", exc)
-        return []
-    return [
-        Device(int(d["index"]), str(d["name"]), int(d["max_input_channels"]), int(d["max_output_channels"]),
-               int(d["default_samplerate"]), int(d["index"]) == default_in, int(d["index"]) == default_out)
-        for d in found
-    ]
-
-
-def _defaults(sd: Any) -> tuple[int, int]:
-    pair = sd.default.device
-    return int(pair[0]), int(pair[1])
-
-
-def format_devices(devices: list[Device]) -> str:
-    """The listing printed by ``voice-coach devices``."""
-    if not devices:
-        return "No sound devices found. Is a sound server (PulseAudio/PipeWire) running?"
-    lines = []
-    for d in devices:
-        marks = ("<" if d.default_input else " ") + (">" if d.default_output else " ")
-        roles = ", ".join(r for r, n in (("in", d.inputs), ("out", d.outputs)) if n)
-        lines.append(f"{marks} {d.index:3d}  {d.name}  ({roles}; {d.default_rate} Hz)")
-    lines.append("< default microphone, > default speaker; choose with --input-device / --output-device NAME or INDEX")
-    return "\n".join(lines)
-
-
-def choose_device(wanted: str | int | None, kind: DeviceKind) -> Device:
-    """The device for ``kind``: by index, by (part of) its name, or the default when ``wanted`` is None."""
-    devices = [d for d in list_devices() if (d.inputs if kind == "input" else d.outputs) > 0]
-    flag = "--input-device" if kind == "input" else "--output-device"
-    what = "microphone" if kind == "input" else "speaker"
-    if not devices:
-        raise AudioError(f"no {what} found (is a sound server running?)",
-                         "check `voice-coach devices`, or use --engine text to type instead")
-    if wanted is None or (isinstance(wanted, str) and not wanted.strip()):
-        default = [d for d in devices if (d.default_input if kind == "input" else d.default_output)]
-        return default[0] if default else devices[0]
-    text = str(wanted).strip()
-    if text.isdigit():
-        hit = [d for d in devices if d.index == int(text)]
-    else:
-        hit = [d for d in devices if d.name.lower() == text.lower()] or \
-              [d for d in devices if text.lower() in d.name.lower()]
-    if not hit:
-        raise AudioError(f"no {what} matches {text!r}", f"list them with `voice-coach devices` and fix {flag}")
-    return hit[0]
-
-
-# --- chimes -----------------------------------------------------------------------------------
-
-_CHIMES: dict[str, tuple[tuple[float, float], ...]] = {
-    # (frequency Hz, seconds) per note; rising = start, a double high ping = cue, falling = end.
-    "start": ((523.25, 0.12), (783.99, 0.22)),
-    "cue": ((1046.5, 0.09), (0.0, 0.06), (1046.5, 0.09)),
-    "end": ((783.99, 0.14), (659.25, 0.14), (523.25, 0.30)),
-}
-CHIME_KINDS = tuple(_CHIMES)
-
-
-def chime_samples(kind: str, rate: int) -> np.ndarray:
-    """A short generated tone sequence for ``kind`` (start, cue, end) as mono int16 at ``rate`` Hz."""
-    if kind not in _CHIMES:
-        raise ValueError(f"unknown chime {kind!r}; expected one of {', '.join(CHIME_KINDS)}")
-    parts = []
-    for freq_hz, length_s in _CHIMES[kind]:
-        n = int(rate * length_s)
-        t = np.arange(n) / rate
-        if freq_hz <= 0:
-            parts.append(np.zeros(n))
-            continue
-        # A soft attack and an exponential decay: no click, sounds like a bell rather than a beep.
-        envelope = np.minimum(1.0, t / 0.008) * np.exp(-t * 6.0)
-        tone = np.sin(2 * np.pi * freq_hz * t) + 0.3 * np.sin(4 * np.pi * freq_hz * t)
-        parts.append(0.35 * envelope * tone / 1.3)
-    return (np.concatenate(parts) * 32767).astype(np.int16)
-
-
-# --- player -----------------------------------------------------------------------------------
 
 
 class Player:

@@ -37,17 +37,17 @@ def _let_it_finish(mouth: Any) -> None:
 
 def ask(settings: Settings, text: str) -> int:
     """One request through the matcher and coach; the reply printed (and spoken unless quiet)."""
-    from voice_coach.app import runtime
+    from voice_coach.app import runtime, wiring
     from voice_coach.clock import MonotonicClock
     from voice_coach.app.events import EventLog
 
     text = text[:MAX_LINE_CHARS]
-    library = runtime.load_content(settings)
-    store = runtime.open_store(settings)
-    coach = runtime.build_coach(settings, library, store)
-    mouth, on_setting = runtime.make_mouth(settings, coach.memory.settings)
+    library = wiring.load_content(settings)
+    store = wiring.open_store(settings)
+    coach = wiring.build_coach(settings, library, store)
+    mouth, on_setting = wiring.make_mouth(settings, coach.memory.settings)
     clock = MonotonicClock()
-    loop = runtime.Runtime(coach, runtime.matcher(), runtime.TypedEars(_no_input(), clock), mouth, store,
+    loop = runtime.Runtime(coach, wiring.matcher(), runtime.TypedEars(_no_input(), clock), mouth, store,
                            EventLog(None, clock), clock, on_setting=on_setting)
     try:
         loop.hear(runtime.Heard(text, clock.now()))
@@ -134,21 +134,21 @@ def config(settings: Settings) -> int:
 
 def run(settings: Settings, exercise: ExerciseRequest | None = None) -> int:
     """The hands-free loop (typed when there is no microphone); straight into the exercise when asked."""
-    from voice_coach.app import runtime
+    from voice_coach.app import runtime, wiring
     from voice_coach.clock import MonotonicClock
     from voice_coach.app.events import EventLog
     from voice_coach.app.malloc import keep_memory_flat
 
     keep_memory_flat()  # the loop runs for hours: its memory must not creep up reply by reply
-    library = runtime.load_content(settings)
-    store = runtime.open_store(settings)
-    coach = runtime.build_coach(settings, library, store)
-    mouth, on_setting = runtime.make_mouth(settings, coach.memory.settings)
+    library = wiring.load_content(settings)
+    store = wiring.open_store(settings)
+    coach = wiring.build_coach(settings, library, store)
+    mouth, on_setting = wiring.make_mouth(settings, coach.memory.settings)
     clock = MonotonicClock()
     events = EventLog(settings.events, clock)
-    ears, gate, intents = _voice_or_typed(settings, coach, mouth, clock, library)
+    ears, gate, intents = wiring.voice_or_typed(settings, coach, mouth, clock, library)
     mouth = getattr(gate, "mouth", mouth)  # the voice loop's mouth also mutes the microphone
-    loop = runtime.Runtime(coach, runtime.matcher(intents), ears, mouth, store, events, clock, gate=gate,
+    loop = runtime.Runtime(coach, wiring.matcher(intents), ears, mouth, store, events, clock, gate=gate,
                            on_setting=on_setting)
     try:
         if exercise is not None:
@@ -163,36 +163,9 @@ def run(settings: Settings, exercise: ExerciseRequest | None = None) -> int:
     return 0
 
 
-def _voice_or_typed(settings: Settings, coach: Any, mouth: Any, clock: Any, library: Any) -> tuple[Any, Any, Any]:
-    """(ears, gate, intents): the microphone loop, or typed input when asked for or when there is no microphone.
-
-    Without a microphone (no sound server, no device) one line says so and typing takes over; the exit
-    code is then that of the typed session (0 when it ends normally).
-    """
-    from voice_coach.app import runtime
-    from voice_coach.errors import AudioError
-    from voice_coach.understand.matcher import load_intents
-
-    intents = load_intents()
-    if settings.engine != "text":
-        from voice_coach.app.status import StatusLine
-        from voice_coach.app.voice_parts import open_voice
-
-        try:
-            voice = open_voice(settings, coach, mouth, clock, intents, library, StatusLine())
-        except AudioError as err:
-            print(f"voice-coach: {err.message} — typing instead: write a request and press Enter "
-                  "(--engine text skips the microphone)", file=sys.stderr)
-        else:
-            if voice.note:
-                print(voice.note, file=sys.stderr)
-            return voice.ears, voice.gate, intents
-    return runtime.TypedEars(sys.stdin, clock), None, intents
-
-
 def devices(settings: Settings) -> int:
     """List input and output devices with the defaults marked."""
-    from voice_coach.audio.player import format_devices, list_devices
+    from voice_coach.audio.devices import format_devices, list_devices
 
     print(format_devices(list_devices()))
     return 0

@@ -106,7 +106,7 @@ def _check_config(settings: Settings, error: VoiceCoachError | None) -> Check:
 
 def _device(settings: Settings, kind: str) -> Any:
     """The device the coach would open for ``kind`` (the same choice as the audio module makes)."""
-    from voice_coach.audio.player import choose_device
+    from voice_coach.audio.devices import choose_device
 
     return choose_device(settings.input_device if kind == "input" else settings.output_device, kind)  # type: ignore[arg-type]
 
@@ -129,7 +129,7 @@ def _listen(device: Any, listen_s: float, needed: bool) -> Check:
     """Record ``listen_s`` seconds and judge the level; the callback only copies blocks."""
     import numpy as np
 
-    from voice_coach.audio.player import sounddevice
+    from voice_coach.audio.streams import sounddevice
 
     sd = sounddevice()
     blocks: list[Any] = []

@@ -1,0 +1,181 @@
+"""The one place that joins the stages: store, content, coach, matcher, mouth and ears into a Runtime."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from voice_coach.app.runtime import Recognize
+from voice_coach.app.status import StatusLine
+from voice_coach.app.voice_parts import GatedEars, MouthLike, TrackedMouth, VoiceGate
+from voice_coach.asr import Recognizer
+from voice_coach.asr.build import coach_recognizer
+from voice_coach.asr.phrases import command_phrases
+from voice_coach.clock import Clock
+from voice_coach.config import Settings
+from voice_coach.content import Library, load_library
+from voice_coach.dialogue.coach import Coach, ExerciseDefaults
+from voice_coach.listen.ears import TypedEars
+from voice_coach.listen.endpoint import coach_endpointer
+from voice_coach.listen.gate import WakeGate
+from voice_coach.listen.mic_ears import MicEars
+from voice_coach.speech.mouth import Mouth, PrintMouth, stderr_line
+from voice_coach.store import Store
+from voice_coach.understand.match import Match
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def open_store(settings: Settings, warn: Callable[[str], None] = stderr_line) -> Store:
+    store = Store(settings.data_dir)
+    if store.warning:
+        warn(store.warning)
+    return store
+
+
+def build_coach(settings: Settings, library: Library, store: Store, rng: random.Random | None = None) -> Coach:
+    defaults = ExerciseDefaults(settings.exercise_minutes, settings.exercise_rounds, settings.reflect_seconds)
+    return Coach(library, store.load(), rng or random.Random(), defaults)
+
+
+def load_content(settings: Settings) -> Library:
+    library = load_library(settings.config_dir / "content")
+    for message in library.rejected:
+        stderr_line(f"skipped content pack {message}")
+    return library
+
+
+def matcher(intents: object | None = None) -> Recognize:
+    """The intent matcher bound to loaded intents."""
+    from voice_coach.understand.matcher import load_intents, recognize
+
+    loaded = intents if intents is not None else load_intents()
+
+    def run(text: str, coach: Coach) -> Match | None:
+        return recognize(text, loaded, coach.context())  # type: ignore[arg-type]
+
+    return run
+
+
+def make_mouth(
+    settings: Settings, speech: dict[str, float], out: Callable[[str], None] | None = None
+) -> tuple[Mouth, Callable[[str, float], None] | None]:
+    """A mouth that speaks when speech output works here, else one that only prints.
+
+    ``speech`` holds the saved speech settings (rate, volume) from the store.
+    """
+    printer = out or (lambda text: print(text, flush=True))
+    if settings.quiet:
+        return PrintMouth(printer), None
+    try:
+        from voice_coach.audio.chimes import chime_samples
+        from voice_coach.audio.player import Player
+        from voice_coach.speech.mouth import SpokenMouth
+        from voice_coach.speech.voice import Voice, VoiceSettings
+
+        player = Player(device=settings.output_device)
+        voice = Voice(settings.voice_engine, VoiceSettings(**{k: v for k, v in speech.items() if k in ("rate", "volume")}))
+    except Exception as err:  # noqa: BLE001 - any audio or TTS failure means: print only
+        _LOGGER.info("speaking disabled: %s", err)
+        return PrintMouth(printer), None
+
+    def on_setting(key: str, value: float) -> None:
+        voice.set_settings(replace(voice.settings, **{key: value}))
+
+    return SpokenMouth(voice, player, chime_samples, printer), on_setting
+
+
+@dataclass
+class VoiceParts:
+    """What ``open_voice`` builds for the runtime."""
+
+    ears: GatedEars
+    mouth: TrackedMouth
+    gate: VoiceGate
+    engine: str
+    note: str | None = None
+    """Say this once at start (why the engine was chosen)."""
+
+
+def wake_words_for(settings: Settings) -> list[str]:
+    word = settings.wake_word.strip().lower() or "coach"
+    return [word, f"hey {word}"]
+
+
+def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, intents: Any, library: Library,
+               status: StatusLine | None = None) -> VoiceParts:
+    """Open the microphone and the recognizer and join them to the mouth and the gate.
+
+    Raises AudioError (no microphone) before any slow model loading, ModelError for a missing engine.
+    """
+    from voice_coach.audio.mic import Microphone
+    from voice_coach.speech_models import find as models
+    from voice_coach.understand.matcher import strip_wake_word
+
+    def open_mic() -> Microphone:
+        mic = Microphone(settings.input_device)
+        mic.start()
+        return mic
+
+    first_mic = open_mic()
+    try:
+        requested = None if settings.engine == "auto" else settings.engine
+        choice = models.resolve_engine(requested, settings.model, None, dirs=models.search_dirs(settings.data_dir),
+                                       explicit_source=models.model_source(settings.sources))
+        wake = wake_words_for(settings)
+        if settings.wake_word.strip().lower() not in ("", "coach"):
+            intents.wake_words = wake  # the matcher rebuilds its wake-word check when this changes
+        recognizer: Recognizer = coach_recognizer(choice.engine, intents, library, wake_words=wake,
+                                                  model_path=choice.model)
+    except BaseException:
+        first_mic.close()
+        raise
+    mics = iter([first_mic])
+
+    def mic_source() -> Microphone:
+        return next(mics, None) or open_mic()
+
+    mic_ears = MicEars(recognizer, mic_source, commands=command_phrases(intents), wake_words=wake,
+                       endpoint=coach_endpointer(intents, coach.context, wake), clock=clock)
+    gate = WakeGate(lambda text: strip_wake_word(text, intents)[0], settings.follow_up_s,
+                    speaking_turn=lambda: bool(coach.speaking_turn), coach_talking=mouth.busy)
+    ears = GatedEars(mic_ears, mouth, gate, clock, status, remaining_s=lambda: _remaining(coach, clock))
+    return VoiceParts(ears, ears.mouth, VoiceGate(gate, ears.mouth), choice.engine, choice.note)
+
+
+def _remaining(coach: Any, clock: Clock) -> float | None:
+    exercise = getattr(coach, "exercise", None)
+    if exercise is None or not coach.in_exercise:
+        return None
+    try:
+        return exercise.remaining_s(clock.now())  # type: ignore[no-any-return]
+    except (AttributeError, KeyError):
+        return None
+
+
+def voice_or_typed(settings: Settings, coach: Any, mouth: Any, clock: Any, library: Any) -> tuple[Any, Any, Any]:
+    """(ears, gate, intents): the microphone loop, or typed input when asked for or when there is no microphone.
+
+    Without a microphone (no sound server, no device) one line says so and typing takes over; the exit
+    code is then that of the typed session (0 when it ends normally).
+    """
+    import sys
+
+    from voice_coach.errors import AudioError
+    from voice_coach.understand.matcher import load_intents
+
+    intents = load_intents()
+    if settings.engine != "text":
+        try:
+            voice = open_voice(settings, coach, mouth, clock, intents, library, StatusLine())
+        except AudioError as err:
+            print(f"voice-coach: {err.message} — typing instead: write a request and press Enter "
+                  "(--engine text skips the microphone)", file=sys.stderr)
+        else:
+            if voice.note:
+                print(voice.note, file=sys.stderr)
+            return voice.ears, voice.gate, intents
+    return TypedEars(sys.stdin, clock), None, intents
