@@ -28,9 +28,8 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import RESULTS_DIR, ROOT, VOICE_COACH, median, table, write_json  # noqa: E402
-from kitchen_noise import NOISE_MAKERS, NOISES, speech_power  # noqa: E402
+from voice_coach.testing.kitchen_noise import NOISE_MAKERS, NOISES, speech_power  # noqa: E402
 
 from voice_coach.understand.match import Context  # noqa: E402
 
@@ -87,7 +86,7 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(engine: str, model: str | None) -> None:
-    from synth import Synth
+    from voice_coach.testing.synth import Synth
 
     from voice_coach.understand.matcher import load_intents
 

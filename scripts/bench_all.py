@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import RESULTS_DIR, ROOT, machine_line  # noqa: E402
 
 README = ROOT / "README.md"

@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import RESULTS_DIR, Coach, audio_rig, table, write_json  # noqa: E402
 
 OPENINGS = (
@@ -109,7 +108,7 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="one sentence into a short turn, prompts printed")
     args = parser.parse_args()
 
-    from synth import Synth
+    from voice_coach.testing.synth import Synth
 
     minutes = 0.2 if args.smoke else args.minutes
     # One round is two turns; longer runs take more rounds (a turn is at most 20 minutes).

@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib
 from benchlib import (
     RESULTS_DIR,
@@ -184,7 +183,7 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="a few seconds: one command, no comparison")
     args = parser.parse_args()
 
-    from synth import Synth
+    from voice_coach.testing.synth import Synth
 
     count = 1 if args.smoke else args.commands
     runs = 1 if args.smoke else max(1, args.runs)

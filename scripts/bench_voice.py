@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))  # the pocketsphinx helper shared with the tests
 
-from speechlib import transcribe, word_recall, words  # noqa: E402
+from voice_coach.testing.speechlib import transcribe, word_recall, words  # noqa: E402
 
 from voice_coach.content.library import load_library  # noqa: E402
 from voice_coach.speech.voice import Voice  # noqa: E402

@@ -25,11 +25,6 @@ RESULTS_DIR = ROOT / "bench_results"
 VOICE_COACH = [sys.executable, "-m", "voice_coach"]
 """The CLI, run with this interpreter (works from a fresh clone's .venv without the console script on PATH)."""
 
-# The test helpers (speech synthesis, the PulseAudio rig) are shared with the benchmarks rather than copied.
-if str(ROOT / "tests") not in sys.path:
-    sys.path.insert(0, str(ROOT / "tests"))
-
-
 def median(values: Sequence[float]) -> float:
     """Median, or NaN for no values."""
     return statistics.median(values) if values else float("nan")
@@ -128,7 +123,7 @@ def _cell(value: object) -> str:
 @contextlib.contextmanager
 def audio_rig() -> Iterator[Any]:
     """A private PulseAudio (virtual microphone mic_feed, virtual speaker speaker) for one benchmark."""
-    from audio_rig import PulseRig
+    from voice_coach.testing.audio_rig import PulseRig
 
     with tempfile.TemporaryDirectory(prefix="voice-coach-bench-") as folder:
         rig = PulseRig(Path(folder))

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+
 
 from voice_coach.understand.match import Context  # noqa: E402
 from voice_coach.understand.matcher import load_intents, recognize  # noqa: E402

@@ -18,14 +18,12 @@ import argparse
 import json
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import IO, Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import VOICE_COACH, audio_rig, cli_env, machine_line, table, wait_for, write_json  # noqa: E402
 
 COMMANDS = [
@@ -100,7 +98,7 @@ def run_soak(minutes: float, interval_s: float, engine: str, typed: bool, sample
         events = home / "events.jsonl"
         wavs: list[Path] = []
         if not typed:
-            from synth import Synth
+            from voice_coach.testing.synth import Synth
 
             synth = Synth(home / "wav")
             wavs = [synth.wav(synth.hibari(text)) for text in COMMANDS]

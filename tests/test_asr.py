@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from synth import (
+from voice_coach.testing.synth import (
     ADDRESSED_COMMANDS,
     ESPEAK_VOICES,
     HIBARI_SPEEDS,

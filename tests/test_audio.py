@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from audio_rig import PulseRig, pulse_rig  # noqa: F401 - fixture
-from synth import Synth, session_synth
+from voice_coach.testing.audio_rig import PulseRig, pulse_rig  # noqa: F401 - fixture
+from voice_coach.testing.synth import Synth, session_synth
 
 from voice_coach.asr import make_recognizer
 from voice_coach.audio.chimes import CHIME_KINDS, chime_samples

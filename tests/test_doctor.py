@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audio_rig import PulseRig, pulse_rig  # noqa: F401 - pytest fixture
-from model_server import write_fake_model
+from voice_coach.testing.audio_rig import PulseRig, pulse_rig  # noqa: F401 - pytest fixture
+from voice_coach.testing.model_server import write_fake_model
 from voice_coach.speech import voice as voice_module
 from voice_coach.config import Settings
 from voice_coach.content import load_library

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from fakes import FakeClock
+from voice_coach.testing.fakes import FakeClock
 from voice_coach.actions import Action, Chime, Say, SaveSetting, SetListenMode, StateChange, TimerEvent
 from voice_coach.content import load_library
 from voice_coach.errors import UsageError

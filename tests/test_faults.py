@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from audio_rig import PulseRig, pulse_rig  # noqa: F401 - pytest fixture
-from fakes import FakeClock
+from voice_coach.testing.audio_rig import PulseRig, pulse_rig  # noqa: F401 - pytest fixture
+from voice_coach.testing.fakes import FakeClock
 from voice_coach.app import runtime, wiring
 from voice_coach.asr import make_recognizer
 from voice_coach.audio.format import SPEECH
@@ -147,7 +147,7 @@ def test_signal_in_the_typed_loop_exits_with_the_right_code(env: dict[str, str],
 
 
 def test_signal_during_a_model_download_leaves_no_half_model(env: dict[str, str], tmp_path: Path) -> None:
-    from model_server import ServerState, model_server, model_zip
+    from voice_coach.testing.model_server import ServerState, model_server, model_zip
 
     stall = __import__("threading").Event()
     state = ServerState(files={"models/vosk-model-x.zip": model_zip("vosk-model-x")}, stall_after_bytes=50_000, stall=stall)
@@ -517,7 +517,7 @@ def coach_process(rig: PulseRig, tmp_path: Path, *args: str, env: dict[str, str]
 
 
 def _resume_wav(tmp_path: Path) -> Path:
-    from synth import session_synth
+    from voice_coach.testing.synth import session_synth
 
     synth = session_synth(tmp_path / "speech")
     return synth.wav(synth.hibari("coach, resume").padded(0.1, 0.1))

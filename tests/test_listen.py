@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synth import TEST_PHRASES, Speech, Synth, session_synth
+from voice_coach.testing.synth import TEST_PHRASES, Speech, Synth, session_synth
 
 from voice_coach.asr import Recognizer, make_recognizer
 from voice_coach.audio.format import SPEECH

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from model_server import ServerState, free_port, model_server, model_zip, write_fake_model
+from voice_coach.testing.model_server import ServerState, free_port, model_server, model_zip, write_fake_model
 from voice_coach.speech_models import download
 from voice_coach.speech_models.download import ProgressBar
 from voice_coach.errors import ModelError

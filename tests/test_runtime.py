@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fakes import FakeClock
+from voice_coach.testing.fakes import FakeClock
 
 from voice_coach.clock import MonotonicClock
 from voice_coach.dialogue.coach import DEVICE_LINES, Coach

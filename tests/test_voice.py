@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from speechlib import transcribe, word_recall, words
+from voice_coach.testing.speechlib import transcribe, word_recall, words
 from voice_coach.errors import ConfigError, SpeechError
 from voice_coach.speech.pyttsx3 import Pyttsx3Engine
 from voice_coach.speech.types import Rendered, VoiceSettings, split_sentences, trim_silence
