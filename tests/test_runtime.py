@@ -19,6 +19,7 @@ from voice_coach.app.events import EventLog
 from voice_coach.speech.mouth import PrintMouth
 from voice_coach.app.runtime import Heard, Runtime, TypedEars
 from voice_coach.app.wiring import matcher
+from voice_coach.understand.match import Match
 from voice_coach.store import Store
 
 
@@ -193,3 +194,33 @@ def test_every_device_has_its_lines() -> None:
     for device, keys in DEVICE_LINES.items():
         for key in keys:
             assert len(library.lines.get(key, [])) >= 3, f"{device}: coach line '{key}' needs at least 3 variants"
+
+
+# --- one match per utterance ------------------------------------------------------------------------------
+
+
+class CountingMatcher:
+    """The real matcher, counting how often the runtime asks it."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self._match = matcher()
+
+    def __call__(self, text: str, coach: Coach) -> Match | None:
+        self.calls += 1
+        return self._match(text, coach)
+
+
+def test_an_utterance_the_listener_matched_is_not_matched_again(tmp_path: Path) -> None:
+    clock = FakeClock()
+    counting = CountingMatcher()
+    out: list[str] = []
+    store = Store(tmp_path / "home")
+    coach = Coach(load_library(), store.load(), random.Random(3))
+    loop = Runtime(coach, counting, DeviceEars(), PrintMouth(out.append), store, EventLog(None, clock), clock)
+    # The listener matched this text while judging the end of speech: the runtime acts on that match.
+    loop.hear(Heard("coach what can you do", 1.0, matched=True, match=Match("help", addressed=True)))
+    assert counting.calls == 0 and out and out[-1].startswith(tuple(line.split("{")[0] for line in load_library().lines["help"]))
+    # Text the listener did not match (typed input) is matched once, by the runtime.
+    loop.hear(Heard("coach, give us a tip", 2.0))
+    assert counting.calls == 1

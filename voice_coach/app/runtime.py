@@ -113,7 +113,8 @@ class Runtime:
     def hear(self, heard: Heard) -> None:
         """Match one utterance and act on it, keeping the speaker's words out of every log."""
         private = self.coach.speaking_turn
-        match = self.recognize(heard.text, self.coach)
+        # One match per utterance: the listener's, when it made one while judging the end of speech.
+        match = heard.match if heard.matched else self.recognize(heard.text, self.coach)
         if self.gate is not None and not self.gate(match, heard):
             if not private:  # ignored speech leaves a mark (never its words), so a session can be followed
                 self.events.write("heard", ignored=getattr(self.gate, "reason", "gate"))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import IO, Protocol
 
 from voice_coach.clock import Clock, MonotonicClock
+from voice_coach.understand.match import Match
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -22,6 +23,10 @@ class Heard:
     text: str
     end_s: float
     """Monotonic time (seconds) the speech ended."""
+    matched: bool = False
+    """True when the listener already matched ``text`` (judging its end): ``match`` is then the answer."""
+    match: Match | None = None
+    """The matcher's answer, made once by the listener; the runtime uses it instead of matching again."""
 
 
 class Ears(Protocol):

@@ -106,6 +106,8 @@ class Endpointer:
         self._ready = threading.Event()
         self._ready.set()
         self._last: tuple[str, bool, Verdict] = ("", True, Verdict.NOTHING)
+        self._found: tuple[str, Any] | None = None
+        """(text, the matcher's answer for it): the match travels with the utterance, made once."""
 
     def learn_later(self, load: Callable[[], tuple[Mapping[str, Iterable[str]], Iterable[str]]]) -> None:
         """Take the phrasings and variants from ``load()``, run on a thread of its own (it takes a moment, which
@@ -141,6 +143,13 @@ class Endpointer:
     def forget(self) -> None:
         """Drop the remembered verdict (a new utterance: the coach's context may have changed)."""
         self._last = ("", True, Verdict.NOTHING)
+        self._found = None
+
+    def match_of(self, text: str) -> tuple[bool, Any]:
+        """(True, match or None) when the judge has matched exactly ``text``; (False, None) when it has not."""
+        if self._match is not None and self._found is not None and self._found[0] == text:
+            return True, self._found[1]
+        return False, None
 
     def judge(self, text: str, fast: bool = True) -> Verdict:
         """The verdict on ``text``; with ``fast`` False never CERTAIN (COMPLETE instead)."""
@@ -156,6 +165,7 @@ class Endpointer:
         if self.wake_only(text):
             return Verdict.WAKE
         found = self._match(text) if self._match is not None else None
+        self._found = (text, found)
         if self._match is not None and found is None:
             return Verdict.INCOMPLETE
         if self._match is None and self._complete is not None and not self._complete(text):

@@ -278,10 +278,11 @@ class MicEars:
         if silence_s < wait_s and not over_long:
             return None
         text = self._held[0] if self._held is not None else self.recognizer.final()
+        heard = self._heard(text) if text else None
         self._end_utterance()
         _LOGGER.debug("utterance ended (%s): %d words, %.2f s, %.0f ms after the last speech", verdict.value,
                       len(text.split()), length_s, 1000 * silence_s)
-        return Heard(text, self._last_voiced_s) if text else None
+        return heard
 
     def _decode_final(self, silence_s: float, fast: bool) -> Heard | None:
         """The final text of the utterance so far: the partial guess lags it ("another ones", then "another one").
@@ -295,15 +296,21 @@ class MicEars:
         verdict = self.endpoint.judge(text, fast)
         if verdict.command:
             if silence_s >= WAIT_S[verdict]:
+                heard = self._heard(text)
                 self._end_utterance()
                 _LOGGER.debug("utterance ended (%s): %d words, %.0f ms after the last speech (final text)",
                               verdict.value, len(text.split()), 1000 * silence_s)
-                return Heard(text, self._last_voiced_s)
+                return heard
             self._held = (text, verdict)
             return None
         self._final_verdict = verdict
         self._hear_again()
         return None
+
+    def _heard(self, text: str) -> Heard:
+        """The utterance, with the match the end-of-speech judge already made of exactly this text."""
+        matched, match = self.endpoint.match_of(text)
+        return Heard(text, self._last_voiced_s, matched=matched, match=match)
 
     def _hear_again(self) -> None:
         """Feed the utterance so far to the recognizer again (its final text was taken early)."""
