@@ -253,7 +253,7 @@ class CoachParts:
         rig = Rig.__new__(Rig)
         rig.clock, rig.mic = clock, mic
         rig.ears = MicEars(self.recognizer, lambda: mic, clock=clock,  # type: ignore[arg-type]
-                           endpoint=coach_endpointer(self.intents, Context, ["coach", "hey coach"]))
+                           endpoint=coach_endpointer(self.intents, Context, self.intents.wake))
         return rig
 
     def intent(self, text: str) -> str | None:

@@ -22,6 +22,15 @@ ENGINES = ("auto", "vosk", "pocketsphinx", "text")
 VOICE_ENGINES = ("auto", "natural", "pyttsx3")
 
 
+DEFAULT_WAKE_WORD = "coach"
+"""The wake word unless the settings say otherwise; every stage takes it from here or from the WakeWords object."""
+
+
+def wake_phrases(word: str = DEFAULT_WAKE_WORD) -> list[str]:
+    """What recognizers and the end-of-speech judge listen for: the wake word alone and after "hey"."""
+    return [word, f"hey {word}"]
+
+
 @dataclass(frozen=True)
 class Settings:
     """Effective settings; passed down from the CLI instead of parsed arguments."""
@@ -34,7 +43,7 @@ class Settings:
     """Microphone by name or index; None = system default."""
     output_device: str | None = None
     """Speaker by name or index; None = system default."""
-    wake_word: str = "coach"
+    wake_word: str = DEFAULT_WAKE_WORD
     voice_engine: str = "auto"
     """Speech output: auto, natural or pyttsx3."""
     follow_up_s: float = 6.0

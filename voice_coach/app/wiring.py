@@ -24,7 +24,9 @@ from voice_coach.listen.gate import WakeGate
 from voice_coach.listen.mic_ears import MicEars
 from voice_coach.speech.mouth import Mouth, PrintMouth, stderr_line
 from voice_coach.store import Store
+from voice_coach.understand.intents import Intents
 from voice_coach.understand.match import Match
+from voice_coach.understand.wake import WakeWords
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -48,14 +50,14 @@ def load_content(settings: Settings) -> Library:
     return library
 
 
-def matcher(intents: object | None = None) -> Recognize:
-    """The intent matcher bound to loaded intents."""
+def matcher(intents: Intents | None = None, wake: WakeWords | None = None) -> Recognize:
+    """The intent matcher bound to loaded intents and the wake word in use."""
     from voice_coach.understand.matcher import load_intents, recognize
 
     loaded = intents if intents is not None else load_intents()
 
     def run(text: str, coach: Coach) -> Match | None:
-        return recognize(text, loaded, coach.context())  # type: ignore[arg-type]
+        return recognize(text, loaded, coach.context(), wake)
 
     return run
 
@@ -100,13 +102,13 @@ class VoiceParts:
     """Say this once at start (why the engine was chosen)."""
 
 
-def wake_words_for(settings: Settings) -> list[str]:
-    word = settings.wake_word.strip().lower() or "coach"
-    return [word, f"hey {word}"]
+def wake_words(settings: Settings, intents: Intents) -> WakeWords:
+    """The one wake-word object: the lexicon's rules ("hey couch" is "hey coach") for the word in the settings."""
+    return intents.wake.with_word(settings.wake_word.strip().lower())
 
 
-def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, intents: Any, library: Library,
-               status: StatusLine | None = None) -> VoiceParts:
+def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, intents: Intents, wake: WakeWords,
+               library: Library, status: StatusLine | None = None) -> VoiceParts:
     """Open the microphone and the recognizer and join them to the mouth and the gate.
 
     Raises AudioError (no microphone) before any slow model loading, ModelError for a missing engine.
@@ -125,10 +127,7 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
         requested = None if settings.engine == "auto" else settings.engine
         choice = models.resolve_engine(requested, settings.model, None, dirs=models.search_dirs(settings.data_dir),
                                        explicit_source=models.model_source(settings.sources))
-        wake = wake_words_for(settings)
-        if settings.wake_word.strip().lower() not in ("", "coach"):
-            intents.wake_words = wake  # the matcher rebuilds its wake-word check when this changes
-        recognizer: Recognizer = coach_recognizer(choice.engine, intents, library, wake_words=wake,
+        recognizer: Recognizer = coach_recognizer(choice.engine, intents, library, wake_words=wake.spoken,
                                                   model_path=choice.model)
     except BaseException:
         first_mic.close()
@@ -138,9 +137,9 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
     def mic_source() -> Microphone:
         return next(mics, None) or open_mic()
 
-    mic_ears = MicEars(recognizer, mic_source, commands=command_phrases(intents), wake_words=wake,
+    mic_ears = MicEars(recognizer, mic_source, commands=command_phrases(intents), wake_words=wake.spoken,
                        endpoint=coach_endpointer(intents, coach.context, wake), clock=clock)
-    gate = WakeGate(lambda text: strip_wake_word(text, intents)[0], settings.follow_up_s,
+    gate = WakeGate(lambda text: strip_wake_word(text, intents, wake)[0], settings.follow_up_s,
                     speaking_turn=lambda: bool(coach.speaking_turn), coach_talking=mouth.busy)
     ears = GatedEars(mic_ears, mouth, gate, clock, status, remaining_s=lambda: _remaining(coach, clock))
     return VoiceParts(ears, ears.mouth, VoiceGate(gate, ears.mouth), choice.engine, choice.note)
@@ -156,8 +155,9 @@ def _remaining(coach: Any, clock: Clock) -> float | None:
         return None
 
 
-def voice_or_typed(settings: Settings, coach: Any, mouth: Any, clock: Any, library: Any) -> tuple[Any, Any, Any]:
-    """(ears, gate, intents): the microphone loop, or typed input when asked for or when there is no microphone.
+def voice_or_typed(settings: Settings, coach: Any, mouth: Any, clock: Any, library: Library, intents: Intents,
+                   wake: WakeWords) -> tuple[Any, Any]:
+    """(ears, gate): the microphone loop, or typed input when asked for or when there is no microphone.
 
     Without a microphone (no sound server, no device) one line says so and typing takes over; the exit
     code is then that of the typed session (0 when it ends normally).
@@ -165,17 +165,15 @@ def voice_or_typed(settings: Settings, coach: Any, mouth: Any, clock: Any, libra
     import sys
 
     from voice_coach.errors import AudioError
-    from voice_coach.understand.matcher import load_intents
 
-    intents = load_intents()
     if settings.engine != "text":
         try:
-            voice = open_voice(settings, coach, mouth, clock, intents, library, StatusLine())
+            voice = open_voice(settings, coach, mouth, clock, intents, wake, library, StatusLine())
         except AudioError as err:
             print(f"voice-coach: {err.message} — typing instead: write a request and press Enter "
                   "(--engine text skips the microphone)", file=sys.stderr)
         else:
             if voice.note:
                 print(voice.note, file=sys.stderr)
-            return voice.ears, voice.gate, intents
-    return TypedEars(sys.stdin, clock), None, intents
+            return voice.ears, voice.gate
+    return TypedEars(sys.stdin, clock), None

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Protocol
 
 from voice_coach.audio.format import SPEECH, AudioFormat
+from voice_coach.config import wake_phrases
 from voice_coach.errors import ModelError, UsageError
 
 ENGINES = ("vosk", "pocketsphinx", "text")
@@ -41,7 +42,7 @@ def make_recognizer(
     engine: str,
     *,
     phrases: Sequence[str] = (),
-    wake_words: Sequence[str] = ("coach", "hey coach"),
+    wake_words: Sequence[str] = tuple(wake_phrases()),
     background: Sequence[str] = (),
     model_path: Path | None = None,
     fmt: AudioFormat = SPEECH,

@@ -41,13 +41,17 @@ def ask(settings: Settings, text: str) -> int:
     from voice_coach.clock import MonotonicClock
     from voice_coach.app.events import EventLog
 
+    from voice_coach.understand.matcher import load_intents
+
     text = text[:MAX_LINE_CHARS]
     library = wiring.load_content(settings)
     store = wiring.open_store(settings)
     coach = wiring.build_coach(settings, library, store)
     mouth, on_setting = wiring.make_mouth(settings, coach.memory.settings)
     clock = MonotonicClock()
-    loop = runtime.Runtime(coach, wiring.matcher(), runtime.TypedEars(_no_input(), clock), mouth, store,
+    intents = load_intents()
+    loop = runtime.Runtime(coach, wiring.matcher(intents, wiring.wake_words(settings, intents)),
+                           runtime.TypedEars(_no_input(), clock), mouth, store,
                            EventLog(None, clock), clock, on_setting=on_setting)
     try:
         loop.hear(runtime.Heard(text, clock.now()))
@@ -138,6 +142,7 @@ def run(settings: Settings, exercise: ExerciseRequest | None = None) -> int:
     from voice_coach.clock import MonotonicClock
     from voice_coach.app.events import EventLog
     from voice_coach.app.malloc import keep_memory_flat
+    from voice_coach.understand.matcher import load_intents
 
     keep_memory_flat()  # the loop runs for hours: its memory must not creep up reply by reply
     library = wiring.load_content(settings)
@@ -146,9 +151,11 @@ def run(settings: Settings, exercise: ExerciseRequest | None = None) -> int:
     mouth, on_setting = wiring.make_mouth(settings, coach.memory.settings)
     clock = MonotonicClock()
     events = EventLog(settings.events, clock)
-    ears, gate, intents = wiring.voice_or_typed(settings, coach, mouth, clock, library)
+    intents = load_intents()
+    wake = wiring.wake_words(settings, intents)
+    ears, gate = wiring.voice_or_typed(settings, coach, mouth, clock, library, intents, wake)
     mouth = getattr(gate, "mouth", mouth)  # the voice loop's mouth also mutes the microphone
-    loop = runtime.Runtime(coach, wiring.matcher(intents), ears, mouth, store, events, clock, gate=gate,
+    loop = runtime.Runtime(coach, wiring.matcher(intents, wake), ears, mouth, store, events, clock, gate=gate,
                            on_setting=on_setting)
     try:
         if exercise is not None:

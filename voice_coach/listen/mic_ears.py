@@ -24,6 +24,7 @@ from voice_coach.listen.endpoint import (
     Endpointer,
     Verdict,
 )
+from voice_coach.config import wake_phrases
 from voice_coach.errors import AudioError
 from voice_coach.listen.vad import Vad, barge_in_detector
 
@@ -83,8 +84,7 @@ class MicEars:
         open_mic: Callable[[], MicSource],
         *,
         commands: Sequence[str] = (),
-        wake_words: Sequence[str] = ("coach", "hey coach"),
-        complete: Callable[[str], bool] | None = None,
+        wake_words: Sequence[str] = tuple(wake_phrases()),
         endpoint: Endpointer | None = None,
         clock: Clock | None = None,
         fmt: AudioFormat = SPEECH,
@@ -93,9 +93,8 @@ class MicEars:
         self._open_mic = open_mic
         self.commands = list(commands)
         """Phrases for commands_only mode (exercise commands; the wake word is added by the engine)."""
-        self.endpoint = endpoint or Endpointer(wake_words, complete=complete)
-        """Judges the words so far (no command yet, half of one, a command, a certain one); ``complete`` is
-        its yes/no matcher when no ``endpoint`` is given."""
+        self.endpoint = endpoint or Endpointer(wake_words)
+        """Judges the words so far (no command yet, half of one, a command, a certain one)."""
         self._barge_in = barge_in_detector(wake_words)
         self.clock = clock or MonotonicClock()
         self.fmt = fmt

@@ -41,10 +41,10 @@ from typing import Any
 import voice_coach
 from voice_coach.errors import ContentError
 from voice_coach.understand.intent_files import LIST_KEYS, IntentDef, intent_def, merge, parse_yaml
+from voice_coach.understand.wake import WakeWords
 from voice_coach.understand.normalize import (
     Normalizer,
     PhraseMap,
-    WakeWords,
     basic_words,
     sorted_words,
 )
