@@ -84,12 +84,18 @@ class Giver:
         """A starter's own follow-ups for whoever answered, then the same question for the other, then theirs."""
         steps = _starter_steps(starter)
         names = [name for name, _ in steps]
-        at = names.index(part) + 1 if part in names else 0 if part == "text" else len(steps)
+        if part == "text":
+            at = 0
+        elif part in names:
+            at = names.index(part) + 1
+        else:
+            return None
         if at >= len(steps):
             return None
         name, text = steps[at]
-        say = self.say("starter_swap", kind="more", content_id=starter.id, question=starter.text) if name == "swap" else Say(text, kind="more", content_id=starter.id)
-        return self._part(starter.id, name, say)
+        if name == "swap":
+            return self._part(starter.id, name, self.say("starter_swap", kind="more", content_id=starter.id, question=starter.text))
+        return self._part(starter.id, name, Say(text, kind="more", content_id=starter.id))
 
     def _part(self, content_id: str, part: str, say: Say) -> list[Action]:
         kind = self.memory.last_kind or "tip"
