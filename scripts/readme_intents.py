@@ -18,7 +18,7 @@ BEGIN, END = "<!-- intents:begin -->", "<!-- intents:end -->"
 WHAT: dict[str, str] = {
     "conversation_starter": "an open-ended question to talk about (light, medium or deep; a topic)",
     "tip": "a short tip on helping each other open up (any of 16 topics)",
-    "tell_more": "the longer version of the last tip, then something to try today",
+    "tell_more": "the longer version of the last tip, then something to try today; after a starter, its follow-up questions, then the same question for the other of you",
     "another": "another one of the same kind",
     "repeat": "say the last thing again",
     "save_favorite": "keep the last starter or tip",

@@ -110,6 +110,8 @@ def content(settings: Settings, as_json: bool, check: bool) -> int:
         print(f"\n## Conversation starters: {name}")
         for starter in (s for s in library.starters if s.category == category):
             print(f"- [{starter.depth}] {starter.text}")
+            for follow_up in starter.follow_ups:
+                print(f"  Follow-up: {follow_up}")
     for topic, name in TOPICS.items():
         print(f"\n## Tips: {name}")
         for tip in (t for t in library.tips if t.topic == topic):

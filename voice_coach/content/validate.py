@@ -63,9 +63,10 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "time_left": frozenset({"amount"}),
     "added_time": frozenset({"minutes"}),
     "try_intro": frozenset({"try"}),
+    "starter_swap": frozenset({"question"}),
 }
 """Placeholders the code fills for each key; a required key not listed here gets none."""
-ANY_PLACEHOLDER = frozenset({"speaker", "listener", "amount", "minutes", "examples", "count", "category", "try"})
+ANY_PLACEHOLDER = frozenset({"speaker", "listener", "amount", "minutes", "examples", "count", "category", "try", "question"})
 """Placeholders a user pack may use under a key of its own."""
 MUST_HAVE_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "handover": frozenset({"speaker"}),
@@ -75,6 +76,7 @@ MUST_HAVE_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "favorites_intro": frozenset({"count"}),
     "category_used_up": frozenset({"category"}),
     "try_intro": frozenset({"try"}),
+    "starter_swap": frozenset({"question"}),
 }
 """Keys whose every variant must carry these, or the line would lose its point."""
 
@@ -117,14 +119,23 @@ def _starter_problems(s: Starter) -> list[str]:
     out: list[str] = []
     if not _STARTER_ID.match(s.id) or not s.id.startswith(f"{s.category}.{s.depth}."):
         out.append(f"{where}: id should look like '{s.category}.{s.depth}.NN'")
-    words = _words(s.text)
+    out.extend(_question_problems(where, s.text))
+    for i, follow_up in enumerate(s.follow_ups, 1):
+        out.extend(_question_problems(f"{where}: follow-up {i}", follow_up))
+    return out
+
+
+def _question_problems(where: str, text: str) -> list[str]:
+    """One spoken, open-ended question of a starter or of a follow-up."""
+    out: list[str] = []
+    words = _words(text)
     if len(words) > MAX_STARTER_WORDS:
         out.append(f"{where}: {len(words)} words, keep it to {MAX_STARTER_WORDS} or fewer")
-    if not s.text.endswith("?"):
+    if not text.endswith("?"):
         out.append(f"{where}: must end with a question mark (put the question last)")
-    if s.text.count("?") > 1:
+    if text.count("?") > 1:
         out.append(f"{where}: asks more than one question; keep one idea per starter")
-    sentences = _sentences(s.text)
+    sentences = _sentences(text)
     opens_with_why = any(_norm_word(x.split()[0]) == "why" or x.lower().startswith("how come") for x in sentences)
     questions = [x for x in sentences if x.endswith("?")]
     question = questions[-1] if questions else ""
@@ -138,7 +149,7 @@ def _starter_problems(s: Starter) -> list[str]:
         out.append(f"{where}: ends in a yes/no question; ask what, how, which, when, where or who instead")
     elif tokens and not _WH_WORDS.intersection(tokens):
         out.append(f"{where}: not open-ended; ask with what, how, which, when, where or who")
-    blame = _BLAME.search(s.text)
+    blame = _BLAME.search(text)
     if blame:
         phrase = (blame.group(1) or blame.group(2)).lower()
         out.append(f"{where}: '{phrase}' sounds like blame; ask about the person's own experience")
