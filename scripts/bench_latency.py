@@ -11,8 +11,8 @@ Beside ours, the same run measures the loop with a fixed 0.5 s end-of-speech sil
 by default), through the listener's VOICE_COACH_FIXED_END_SILENCE_S setting. With --runs N each configuration is
 measured N times (a fresh coach each time) and p50/p95 are the medians of the runs' figures.
 
-The coach runs under scripts/latency_probes.py, which notes when each stage of the loop happened (never what was
-said), so every reply gap is also split into stages: capture, quiet wait, decide (final decode), coach, handoff,
+The coach runs with its trace hooks on (voice_coach/trace.py), which note when each stage of the loop happened (never what
+was said), so every reply gap is also split into stages: capture, quiet wait, decide (final decode), coach, handoff,
 render, callback, output (see that file). Medians per stage go in the table and the JSON.
 """
 
@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import benchlib
 from benchlib import (
     RESULTS_DIR,
     Coach,
@@ -38,6 +37,8 @@ from benchlib import (
     write_json,
 )
 from latency_probes import stages
+
+from voice_coach.trace import ENV_VAR as TRACE_ENV
 
 COMMANDS = (
     "coach, give us a conversation starter", "coach, a tip about listening", "coach, another one",
@@ -82,7 +83,6 @@ def wait_quiet(speaker: Any, quiet_s: float, timeout_s: float) -> None:
 
 STAGES = ("capture", "quiet", "decide", "coach", "handoff", "render", "callback", "output")
 """The parts a reply gap is split into (scripts/latency_probes.py); they add up to the gap."""
-PROBES = Path(__file__).resolve().parent / "latency_probes.py"
 
 
 def measure(rig: Any, speeches: list[Any], synth: Any, engine: str, model: Path | None,
@@ -96,12 +96,9 @@ def measure(rig: Any, speeches: list[Any], synth: Any, engine: str, model: Path 
         trace_path = Path(folder) / "trace.jsonl"
         args = ["run", "--engine", engine] + (["--model", str(model)] if model else [])
         extra_env = {FIXED_END_SILENCE_ENV: f"{fixed_end_silence_s:g}"} if fixed_end_silence_s is not None else {}
-        # The coach under the timing probes: `python scripts/latency_probes.py TRACE run ...` (same CLI, same code).
-        launcher, benchlib.VOICE_COACH = benchlib.VOICE_COACH, [sys.executable, str(PROBES), str(trace_path)]
-        try:
-            coach = Coach(rig, args, Path(folder), extra_env=extra_env)
-        finally:
-            benchlib.VOICE_COACH = launcher
+        # The coach's own trace hooks (voice_coach/trace.py) note when each stage happened: times only, no text.
+        extra_env[TRACE_ENV] = str(trace_path)
+        coach = Coach(rig, args, Path(folder), extra_env=extra_env)
         try:
             coach.wait_listening()
             wait_quiet(speaker, QUIET_S, 20.0)

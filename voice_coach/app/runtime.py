@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
+from voice_coach import trace
 from voice_coach.actions import (
     Action,
     Chime,
@@ -113,8 +114,13 @@ class Runtime:
     def hear(self, heard: Heard) -> None:
         """Match one utterance and act on it, keeping the speaker's words out of every log."""
         private = self.coach.speaking_turn
+        trace.note("hear")
         # One match per utterance: the listener's, when it made one while judging the end of speech.
-        match = heard.match if heard.matched else self.recognize(heard.text, self.coach)
+        if heard.matched:
+            match = heard.match
+        else:
+            with trace.timed("match"):
+                match = self.recognize(heard.text, self.coach)
         if self.gate is not None and not self.gate(match, heard):
             if not private:  # ignored speech leaves a mark (never its words), so a session can be followed
                 self.events.write("heard", ignored=getattr(self.gate, "reason", "gate"))

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from voice_coach import trace
 from voice_coach.audio.devices import BLOCK_S, choose_device
 from voice_coach.audio.format import AudioFormat, convert
 from voice_coach.audio.streams import abandon_stream, sounddevice, start_stream
@@ -46,6 +47,8 @@ class Player:
         self._buffer = np.zeros(0, dtype=np.int16)
         self._pos = 0
         self._idle = threading.Event()
+        self._trace_armed = False
+        """Trace only: note the next callback that copies newly queued sound."""
         self._idle.set()
         self._stream: Any = None
         self._opened_s = 0.0
@@ -71,7 +74,7 @@ class Player:
                              "check `voice-coach devices` and --output-device") from None
         self._opened_s = self._last_fill_s = time.monotonic()
 
-    def _fill(self, out: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
+    def _fill(self, out: np.ndarray, frames: int, when: Any, status: Any) -> None:
         # PortAudio's thread: copy the next block and nothing else.
         self._last_fill_s = time.monotonic()
         with self._lock:
@@ -82,6 +85,20 @@ class Player:
         out[chunk.size :, 0] = 0
         if finished:
             self._idle.set()
+        if trace.enabled():
+            self._trace_fill(when, status, chunk.size > 0)
+
+    def _trace_fill(self, when: Any, status: Any, copied: bool) -> None:
+        """Trace: an underflow while sound plays (a click), and the first callback to copy newly queued sound."""
+        if status:
+            trace.note("output_status", flags=str(status), playing=not self._idle.is_set())
+        if self._trace_armed and copied:
+            self._trace_armed = False
+            try:
+                dac_s: float | None = float(when.outputBufferDacTime - when.currentTime)
+            except (AttributeError, TypeError):
+                dac_s = None
+            trace.note("fill", t=self._last_fill_s, dac_s=dac_s if dac_s and dac_s > 0 else None)
 
     @property
     def device_lost(self) -> bool:
@@ -131,6 +148,9 @@ class Player:
             self._buffer = np.concatenate([rest, data]) if rest.size else data
             self._pos = 0
             self._idle.clear()
+        if trace.enabled():
+            self._trace_armed = True
+            trace.note("play", latency_s=float(self._stream.latency) if self._stream is not None else None)
 
     def busy(self) -> bool:
         if self._idle.is_set():

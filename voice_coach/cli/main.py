@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from pathlib import Path
 
+from voice_coach import trace
 from voice_coach import __version__
 from voice_coach.cli import commands
 from voice_coach.config import ENGINES, VOICE_ENGINES, Settings, load_settings, load_settings_past_errors
@@ -165,6 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             words.insert(0, "run")  # plain `voice-coach` (with run's flags) is the hands-free loop
         args = build_parser().parse_args(words)
         logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        trace.start()  # timing lines for scripts/bench_latency.py, only when VOICE_COACH_TRACE is set
         signal.signal(signal.SIGTERM, _on_stop_signal)
         signal.signal(signal.SIGINT, _on_stop_signal)
         if args.command == "doctor":

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any
 
+from voice_coach import trace
 from voice_coach.asr.text import spoken_words
 from voice_coach.config import wake_phrases
 from voice_coach.understand.wake import WakeWords
@@ -164,7 +165,8 @@ class Endpointer:
             return Verdict.NOTHING
         if self.wake_only(text):
             return Verdict.WAKE
-        found = self._match(text) if self._match is not None else None
+        with trace.timed("match"):
+            found = self._match(text) if self._match is not None else None
         self._found = (text, found)
         if self._match is not None and found is None:
             return Verdict.INCOMPLETE

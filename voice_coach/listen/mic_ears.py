@@ -25,6 +25,7 @@ from voice_coach.listen.endpoint import (
     Verdict,
 )
 from voice_coach.config import wake_phrases
+from voice_coach import trace
 from voice_coach.errors import AudioError
 from voice_coach.listen.vad import Vad, barge_in_detector
 
@@ -276,8 +277,8 @@ class MicEars:
         wait_s = WAIT_S[verdict] if fixed_s is None else fixed_s
         if silence_s < wait_s and not over_long:
             return None
-        text = self._held[0] if self._held is not None else self.recognizer.final()
-        heard = self._heard(text) if text else None
+        text = self._held[0] if self._held is not None else self._final()
+        heard = self._heard(text, verdict, block.end_s) if text else None
         self._end_utterance()
         _LOGGER.debug("utterance ended (%s): %d words, %.2f s, %.0f ms after the last speech", verdict.value,
                       len(text.split()), length_s, 1000 * silence_s)
@@ -291,11 +292,11 @@ class MicEars:
         as if nothing had happened, the final text's verdict standing until the speaker goes on.
         """
         self._tried_final = True
-        text = self.recognizer.final()
+        text = self._final()
         verdict = self.endpoint.judge(text, fast)
         if verdict.command:
             if silence_s >= WAIT_S[verdict]:
-                heard = self._heard(text)
+                heard = self._heard(text, verdict, self._last_voiced_s + silence_s)
                 self._end_utterance()
                 _LOGGER.debug("utterance ended (%s): %d words, %.0f ms after the last speech (final text)",
                               verdict.value, len(text.split()), 1000 * silence_s)
@@ -306,9 +307,15 @@ class MicEars:
         self._hear_again()
         return None
 
-    def _heard(self, text: str) -> Heard:
+    def _final(self) -> str:
+        with trace.timed("final"):
+            return self.recognizer.final()
+
+    def _heard(self, text: str, verdict: Verdict, block_end_s: float) -> Heard:
         """The utterance, with the match the end-of-speech judge already made of exactly this text."""
         matched, match = self.endpoint.match_of(text)
+        trace.note("heard", block_end=block_end_s, voiced_end=self._last_voiced_s, how=verdict.value,
+                   fixed=self.fixed_end_silence_s is not None)
         return Heard(text, self._last_voiced_s, matched=matched, match=match)
 
     def _hear_again(self) -> None:

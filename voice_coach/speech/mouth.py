@@ -8,6 +8,7 @@ import sys
 import threading
 from typing import Any, Callable, Protocol
 
+from voice_coach import trace
 from voice_coach.errors import AudioError, SpeechError
 
 _LOGGER = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ class SpokenMouth:
         self._thread.start()
 
     def say(self, text: str) -> None:
+        trace.note("say")
         self.out(text)
         self._enqueue(("say", text))
 
