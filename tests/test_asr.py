@@ -9,6 +9,17 @@ from typing import Any
 
 import numpy as np
 import pytest
+
+from voice_coach.asr import ENGINES, Recognizer, make_recognizer
+from voice_coach.asr.build import coach_recognizer
+from voice_coach.asr.phrases import background_text, command_phrases
+from voice_coach.asr.text import TextRecognizer, normalise, number_words, spoken_words
+from voice_coach.audio.format import SPEECH
+from voice_coach.content import load_library
+from voice_coach.errors import ModelError, UsageError
+from voice_coach.listen.denoise import FRAME_S, Denoiser
+from voice_coach.listen.endpoint import coach_endpointer
+from voice_coach.listen.vad import QUIETEST_WINDOW_S, Vad
 from voice_coach.testing.synth import (
     ADDRESSED_COMMANDS,
     ESPEAK_VOICES,
@@ -20,19 +31,8 @@ from voice_coach.testing.synth import (
     Synth,
     session_synth,
 )
-
-from voice_coach.asr import ENGINES, Recognizer, make_recognizer
-from voice_coach.asr.text import TextRecognizer, normalise, number_words, spoken_words
-from voice_coach.audio.format import SPEECH
-from voice_coach.content import load_library
-from voice_coach.errors import ModelError, UsageError
 from voice_coach.understand.match import Context
 from voice_coach.understand.matcher import Intents, load_intents, recognize
-from voice_coach.asr.build import coach_recognizer
-from voice_coach.listen.endpoint import coach_endpointer
-from voice_coach.listen.denoise import FRAME_S, Denoiser
-from voice_coach.asr.phrases import background_text, command_phrases
-from voice_coach.listen.vad import QUIETEST_WINDOW_S, Vad
 
 CHUNK_BYTES = SPEECH.rate * SPEECH.width // 50
 """20 ms blocks, as the microphone delivers them."""

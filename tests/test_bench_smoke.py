@@ -5,8 +5,8 @@ Only that each runs and writes its results is checked: speed and accuracy figure
 
 from __future__ import annotations
 
-import re
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path

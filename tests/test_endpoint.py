@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from voice_coach.testing.synth import ADDRESSED_COMMANDS
 
 from voice_coach.listen.endpoint import WAIT_S, Endpointer, Verdict, coach_endpointer
+from voice_coach.testing.synth import ADDRESSED_COMMANDS
 from voice_coach.understand.match import Context
 from voice_coach.understand.matcher import Intents, load_intents, recognize
 

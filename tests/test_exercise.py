@@ -7,12 +7,25 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from voice_coach.testing.fakes import FakeClock
-from voice_coach.actions import Action, Chime, Say, SaveSetting, SetListenMode, StateChange, TimerEvent
+from voice_coach.actions import (
+    Action,
+    Chime,
+    SaveSetting,
+    Say,
+    SetListenMode,
+    StateChange,
+    TimerEvent,
+)
 from voice_coach.content import load_library
 from voice_coach.errors import UsageError
 from voice_coach.exercise.session import Exercise, ExerciseConfig
-from voice_coach.exercise.words import PromptPicker, fill, spoken_amount, spoken_duration
+from voice_coach.exercise.words import (
+    PromptPicker,
+    fill,
+    spoken_amount,
+    spoken_duration,
+)
+from voice_coach.testing.fakes import FakeClock
 from voice_coach.understand.match import Match
 
 LIBRARY = load_library()
@@ -200,11 +213,11 @@ def test_picker_never_repeats_a_variant_twice_in_a_row() -> None:
 
 def test_every_prompt_key_the_exercise_uses_exists_with_three_variants() -> None:
     import inspect
+    import re
 
-    import voice_coach.exercise.session as exercise_module
     import voice_coach.exercise.base as base_module
     import voice_coach.exercise.commands as commands_module
-    import re
+    import voice_coach.exercise.session as exercise_module
 
     source = "".join(inspect.getsource(m) for m in (exercise_module, base_module, commands_module))
     keys = set(re.findall(r'_say\(\s*"(\w+)"', source)) | {"halfway", "one_minute", "handover", "swap", "checkin_first_named", "checkin_choose_first", "paused", "time_out"}

@@ -10,7 +10,12 @@ import pytest
 
 from voice_coach.errors import ContentError
 from voice_coach.understand.match import Context
-from voice_coach.understand.matcher import Intents, load_intents, recognize, strip_wake_word
+from voice_coach.understand.matcher import (
+    Intents,
+    load_intents,
+    recognize,
+    strip_wake_word,
+)
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,12 @@ import subprocess
 import sys
 
 from voice_coach.actions import Say
-from voice_coach.dialogue.coach import Coach
 from voice_coach.content import Library, Starter, load_library
-from voice_coach.understand.match import Match
-from voice_coach.understand.intents import Intents, load_intents
-from voice_coach.understand.matcher import recognize
+from voice_coach.dialogue.coach import Coach
 from voice_coach.dialogue.memory import Memory
+from voice_coach.understand.intents import Intents, load_intents
+from voice_coach.understand.match import Match
+from voice_coach.understand.matcher import recognize
 
 LIBRARY = load_library()
 

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from voice_coach.testing.audio_rig import PulseRig, pulse_rig  # noqa: F401 - fixture
-from voice_coach.testing.synth import MONOLOGUE, Speech, Synth, concat, session_synth
 
 from voice_coach.listen.mic_ears import MUTE_TAIL_S
+from voice_coach.testing.audio_rig import PulseRig, pulse_rig  # noqa: F401 - fixture
+from voice_coach.testing.synth import MONOLOGUE, Speech, Synth, concat, session_synth
 from voice_coach.understand.matcher import load_intents, recognize
 
 Event = dict[str, Any]

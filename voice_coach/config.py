@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,9 @@ APP = "voice-coach"
 ENGINES = ("auto", "vosk", "pocketsphinx", "text")
 VOICE_ENGINES = ("auto", "natural", "pyttsx3")
 
+
+SPEECH_LIMITS: dict[str, tuple[float, float, float]] = {"rate": (0.6, 1.6, 0.15), "volume": (0.2, 1.0, 0.2)}
+"""Speech settings: (lowest, highest, one step) for the speaking rate (1.0 = the voice's normal pace) and volume."""
 
 DEFAULT_WAKE_WORD = "coach"
 """The wake word unless the settings say otherwise; every stage takes it from here or from the WakeWords object."""
@@ -90,9 +94,11 @@ FILE_KEYS: dict[str, type] = {
 """Keys a config file (and VOICE_COACH_<KEY> env vars) may set, with their types."""
 
 
-def xdg_dir(var: str, fallback: str) -> Path:
-    value = os.environ.get(var)
-    return Path(value) if value else Path.home() / fallback
+def xdg_dir(var: str, fallback: str, env: Mapping[str, str] | None = None) -> Path:
+    """An XDG base folder: ``$var``, else ``fallback`` under the home folder (from ``env``, default os.environ)."""
+    env = os.environ if env is None else env
+    value = env.get(var)
+    return Path(value) if value else Path(env.get("HOME") or Path.home()) / fallback
 
 
 def config_dir() -> Path:

@@ -12,8 +12,6 @@ from voice_coach.errors import UsageError
 
 _LOGGER = logging.getLogger(__name__)
 
-EVENT_TYPES = ("heard", "intent", "say", "chime", "state", "timer", "error")
-
 
 class EventLog:
     """Appends events to a file (or nowhere when no path is given); flushed line by line."""

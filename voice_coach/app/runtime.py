@@ -20,14 +20,14 @@ from voice_coach.actions import (
     StateChange,
     TimerEvent,
 )
+from voice_coach.app.events import EventLog
 from voice_coach.clock import Clock
 from voice_coach.dialogue.coach import Coach
 from voice_coach.errors import StoreError
 from voice_coach.listen.ears import Ears, Heard, TypedEars
-from voice_coach.app.events import EventLog
-from voice_coach.understand.match import Match
 from voice_coach.speech.mouth import Mouth, stderr_line
 from voice_coach.store import Store
+from voice_coach.understand.match import Match
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ import numpy as np
 
 from voice_coach import trace
 from voice_coach.audio.devices import BLOCK_S, Device, choose_device
-from voice_coach.audio.streams import abandon_stream, sounddevice
 from voice_coach.audio.format import SPEECH, AudioFormat, convert
+from voice_coach.audio.streams import abandon_stream, sounddevice
 from voice_coach.errors import AudioError
 
 _LOGGER = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ import numpy as np
 from voice_coach import trace
 from voice_coach.audio.devices import BLOCK_S, choose_device
 from voice_coach.audio.format import AudioFormat, convert
-from voice_coach.audio.streams import abandon_stream, sounddevice, start_stream
+from voice_coach.audio.streams import Backoff, abandon_stream, sounddevice, start_stream
 from voice_coach.errors import AudioError
 
 _LOGGER = logging.getLogger(__name__)
@@ -22,10 +22,6 @@ OUTPUT_LATENCY_S = 0.05
 """Output buffer: enough to ride out a busy moment without clicks, short enough for a quick stop()."""
 PLAYER_STALL_S = 1.5
 """An output stream whose callback has not run for this long has lost its device (it asks even while silent)."""
-SPEAKER_RETRY_S = 2.0
-"""Longest wait between attempts to reopen a speaker that went away (the wait doubles up to this)."""
-SPEAKER_FIRST_RETRY_S = 0.25
-"""First wait before reopening: a brief glitch recovers at once, a device that is gone is tried less often."""
 
 
 class Player:
@@ -54,8 +50,7 @@ class Player:
         self._opened_s = 0.0
         self._last_fill_s = time.monotonic()
         self._lost = False
-        self._retry_at_s = 0.0
-        self._retry_wait_s = SPEAKER_FIRST_RETRY_S
+        self._reopen = Backoff()
         # Open now: a fresh stream takes a moment before its first sound, which a reply should not wait for.
         self._open()
 
@@ -108,17 +103,13 @@ class Player:
     def check(self) -> bool:
         """Notice a dead stream and, while the speaker is lost, try to reopen it; True when sound can be queued.
 
-        Reopening backs off (0.25, 0.5, 1, 2, 2 … s) so a missing device is not hammered, yet one that
-        returns is found again within SPEAKER_RETRY_S. Call it now and then while idle, from the thread that plays.
+        Reopening backs off (streams.Backoff). Call it now and then while idle, from the thread that plays.
         """
         if self._stream is not None and self._gone():
             self._drop_stream()
         if self._stream is None:
-            now = time.monotonic()
-            if now < self._retry_at_s:
+            if not self._reopen.due(time.monotonic()):
                 return False
-            self._retry_at_s = now + self._retry_wait_s
-            self._retry_wait_s = min(SPEAKER_RETRY_S, self._retry_wait_s * 2)
             try:
                 self._open()
             except AudioError as err:
@@ -127,7 +118,7 @@ class Player:
         if self._lost and self._last_fill_s > self._opened_s:
             # Back only once the new stream has asked for audio: one that opens and stalls is not a speaker.
             self._lost = False
-            self._retry_wait_s = SPEAKER_FIRST_RETRY_S
+            self._reopen.reset()
             _LOGGER.info("the speaker is back")
         return True
 
@@ -191,8 +182,7 @@ class Player:
         if not self._lost:
             _LOGGER.warning("the speaker stopped playing (device or sound server gone); will reopen it")
         self._lost = True
-        self._retry_at_s = time.monotonic() + SPEAKER_FIRST_RETRY_S
-        self._retry_wait_s = SPEAKER_FIRST_RETRY_S * 2
+        self._reopen.reset(time.monotonic() + Backoff.FIRST_S)
         abandon_stream(stream, "speaker")
 
     def stop(self) -> None:

@@ -38,9 +38,8 @@ def _let_it_finish(mouth: Any) -> None:
 def ask(settings: Settings, text: str) -> int:
     """One request through the matcher and coach; the reply printed (and spoken unless quiet)."""
     from voice_coach.app import runtime, wiring
-    from voice_coach.clock import MonotonicClock
     from voice_coach.app.events import EventLog
-
+    from voice_coach.clock import MonotonicClock
     from voice_coach.understand.matcher import load_intents
 
     text = text[:MAX_LINE_CHARS]
@@ -141,9 +140,9 @@ def config(settings: Settings) -> int:
 def run(settings: Settings, exercise: ExerciseRequest | None = None) -> int:
     """The hands-free loop (typed when there is no microphone); straight into the exercise when asked."""
     from voice_coach.app import runtime, wiring
-    from voice_coach.clock import MonotonicClock
     from voice_coach.app.events import EventLog
     from voice_coach.app.malloc import keep_memory_flat
+    from voice_coach.clock import MonotonicClock
     from voice_coach.understand.matcher import load_intents
 
     keep_memory_flat()  # the loop runs for hours: its memory must not creep up reply by reply

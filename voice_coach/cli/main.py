@@ -9,15 +9,25 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
 from pathlib import Path
+from typing import Any
 
-from voice_coach import trace
-from voice_coach import __version__
+from voice_coach import __version__, trace
 from voice_coach.cli import commands
-from voice_coach.config import ENGINES, VOICE_ENGINES, Settings, load_settings, load_settings_past_errors
+from voice_coach.config import (
+    ENGINES,
+    VOICE_ENGINES,
+    Settings,
+    load_settings,
+    load_settings_past_errors,
+)
 from voice_coach.errors import UsageError, VoiceCoachError
-from voice_coach.exercise.config import MINUTES_MAX, MINUTES_MIN, REFLECT_MAX_S, ROUNDS_MAX
+from voice_coach.exercise.config import (
+    MINUTES_MAX,
+    MINUTES_MIN,
+    REFLECT_MAX_S,
+    ROUNDS_MAX,
+)
 
 _LOGGER = logging.getLogger(__name__)
 

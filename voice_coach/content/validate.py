@@ -11,7 +11,14 @@ from collections.abc import Sequence
 import numpy as np
 from rapidfuzz import fuzz, process, utils
 
-from voice_coach.content.library import CATEGORIES, DEPTHS, TOPICS, Library, Starter, Tip
+from voice_coach.content.library import (
+    CATEGORIES,
+    DEPTHS,
+    TOPICS,
+    Library,
+    Starter,
+    Tip,
+)
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -15,25 +15,20 @@ from voice_coach.actions import (
     SetListenMode,
     StateChange,
 )
+from voice_coach.config import SPEECH_LIMITS
 from voice_coach.content import Library
-from voice_coach.errors import UsageError
-from voice_coach.understand.match import Context, Match
-from voice_coach.exercise.session import Exercise, ExerciseConfig
-from voice_coach.exercise.config import MINUTES_MAX
 from voice_coach.dialogue.content_giver import Giver
-from voice_coach.dialogue.picker import VariantPicker
 from voice_coach.dialogue.memory import Memory
-
+from voice_coach.dialogue.picker import VariantPicker
+from voice_coach.errors import UsageError
+from voice_coach.exercise.config import MINUTES_MAX
+from voice_coach.exercise.session import Exercise, ExerciseConfig
+from voice_coach.understand.match import Context, Match
 
 _LOGGER = logging.getLogger(__name__)
 
-EXERCISE_INTENTS = frozenset(
-    {"pause", "resume", "stop", "switch_turn", "time_left", "add_time", "time_out", "repeat_rules", "skip", "done", "help", "yes", "no"}
-)
+EXERCISE_INTENTS = Exercise.COMMANDS
 """Intents the exercise handles itself while it runs."""
-
-SPEECH_LIMITS: dict[str, tuple[float, float, float]] = {"rate": (0.6, 1.6, 0.15), "volume": (0.2, 1.0, 0.2)}
-"""Speech setting -> (lowest, highest, step)."""
 
 _SETTING_CHANGES = {"slower": ("rate", -1), "faster": ("rate", 1), "louder": ("volume", 1), "quieter": ("volume", -1)}
 

@@ -5,10 +5,17 @@ from __future__ import annotations
 import random
 from typing import Any, Protocol
 
-from voice_coach.actions import Action, ForgetUsed, RecordHistory, RememberLast, SaveFavorite, Say
+from voice_coach.actions import (
+    Action,
+    ForgetUsed,
+    RecordHistory,
+    RememberLast,
+    SaveFavorite,
+    Say,
+)
 from voice_coach.content import CATEGORIES, Library, Starter, Tip
-from voice_coach.dialogue.picker import pick_unused
 from voice_coach.dialogue.memory import Memory
+from voice_coach.dialogue.picker import pick_unused
 
 
 class SayLine(Protocol):

@@ -63,28 +63,21 @@ class ExerciseCommands(ExerciseBase):
         raise NotImplementedError
 
 
-    def _commands(self) -> dict[str, Command]:
-        return {
-            "pause": self._pause,
-            "time_out": self._pause,
-            "resume": self._resume_command,
-            "stop": self._stop,
-            "yes": self._yes,
-            "no": self._no,
-            "switch_turn": self._switch,
-            "skip": self._skip,
-            "done": self._skip,
-            "time_left": self._time_left,
-            "add_time": self._add_time,
-            "repeat_rules": self._say_rules,
-            "help": self._say_help,
-        }
+    _METHODS = {
+        "pause": "_pause", "time_out": "_pause", "resume": "_resume_command", "stop": "_stop", "yes": "_yes",
+        "no": "_no", "switch_turn": "_switch", "skip": "_skip", "done": "_skip", "time_left": "_time_left",
+        "add_time": "_add_time", "repeat_rules": "_say_rules", "help": "_say_help",
+    }  # fmt: skip
+    """Intent -> the method that carries it out."""
+    COMMANDS = frozenset(_METHODS)
+    """The intents the exercise handles itself while it runs."""
 
     def _command(self, match: Match, now: float) -> bool:
         """Run the command for ``match``; False when the exercise has none for it."""
-        command = self._commands().get(match.intent)
-        if command is None:
+        method = self._METHODS.get(match.intent)
+        if method is None:
             return False
+        command: Command = getattr(self, method)
         if self._state == "confirm_stop" and match.intent not in _CONFIRM_ANSWERS:
             self._reask(now)
         else:

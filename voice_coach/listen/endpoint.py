@@ -71,11 +71,8 @@ WAIT_S = {Verdict.NOTHING: INCOMPLETE_SILENCE_S, Verdict.WAKE: WAKE_PAUSE_S, Ver
 
 Matcher = Callable[[str], Any]
 """Text -> the matcher's result (with ``intent``, ``slots`` and ``score``), or None when the text is no command."""
-_ARTICLES = frozenset({"a", "an", "the"})
-"""Left out when phrasings are compared: recognizers and templates disagree most on these."""
-
-
 _ARTICLE = re.compile(r"(?<!\S)(?:a|an|the)(?:\s+|$)")
+"""Left out when phrasings are compared: recognizers and templates disagree most on these."""
 
 
 def _key(sentence: str) -> str:

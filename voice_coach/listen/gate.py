@@ -100,9 +100,6 @@ class WakeGate:
         """The coach stopped talking: follow-ups work without the wake word until ``now_s + follow_up_s``."""
         self.window_end_s = now_s + self.follow_up_s
 
-    def close_window(self) -> None:
-        self.window_end_s = None
-
     def __call__(self, match: Match | None, heard: HeardLike) -> bool:
         addressed = match.addressed if match is not None else self.is_addressed(heard.text)
         verdict = judge(match, heard, addressed=addressed, speaking_turn=self.speaking_turn(),

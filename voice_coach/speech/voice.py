@@ -14,7 +14,13 @@ from voice_coach.audio.format import SPEECH
 from voice_coach.errors import ConfigError, SpeechError
 from voice_coach.speech.natural import INSTALL_HINT, NaturalEngine, natural_available
 from voice_coach.speech.pyttsx3 import Pyttsx3Engine, platform_driver
-from voice_coach.speech.types import Rendered, TtsEngine, VoiceSettings, split_sentences, trim_silence
+from voice_coach.speech.types import (
+    Rendered,
+    TtsEngine,
+    VoiceSettings,
+    split_sentences,
+    trim_silence,
+)
 
 __all__ = ["CHOICES", "ENGINE_FACTORIES", "Rendered", "Voice", "VoiceSettings", "split_sentences"]
 

@@ -40,8 +40,13 @@ from typing import Any
 
 import voice_coach
 from voice_coach.errors import ContentError
-from voice_coach.understand.intent_files import LIST_KEYS, IntentDef, intent_def, merge, parse_yaml
-from voice_coach.understand.wake import WakeWords
+from voice_coach.understand.intent_files import (
+    LIST_KEYS,
+    IntentDef,
+    intent_def,
+    merge,
+    parse_yaml,
+)
 from voice_coach.understand.normalize import (
     Normalizer,
     PhraseMap,
@@ -51,6 +56,7 @@ from voice_coach.understand.normalize import (
 from voice_coach.understand.numbers import NUMBER_WORDS, find_minutes
 from voice_coach.understand.slots import SlotReader
 from voice_coach.understand.templates import TemplateError, expand, parse
+from voice_coach.understand.wake import WakeWords
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -112,7 +118,6 @@ class Intents:
         vocab |= {w for p in lists["drop"] + self.wake_words for w in basic_words(p)}
         vocab |= NUMBER_WORDS
         vocab |= self.wake.names
-        self._vocab = vocab
         self.known_words: frozenset[str] = frozenset(vocab)
         self.spellings = sorted(w for w in vocab if len(w) >= 4 and w.isalpha())
         """Known words a misheard word may be corrected to ("pawse" -> "pause")."""

@@ -23,7 +23,12 @@ from voice_coach.understand.evidence import (
     partner_talk,
     request_start,
 )
-from voice_coach.understand.intents import INTENTS_DIR, OUT_OF_SCOPE, Intents, load_intents
+from voice_coach.understand.intents import (
+    INTENTS_DIR,
+    OUT_OF_SCOPE,
+    Intents,
+    load_intents,
+)
 from voice_coach.understand.match import Context, Match, SlotValue
 from voice_coach.understand.normalize import MAX_CHARS
 from voice_coach.understand.scoring import (

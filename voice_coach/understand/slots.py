@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from voice_coach.understand.normalize import PhraseMap, basic_words
@@ -276,11 +275,6 @@ def _back(found: Found | None, kept: list[int]) -> Found | None:
 def overlaps(a: Found | Amount | None, b: Found | Amount | None) -> bool:
     """True when two slot spans share a word."""
     return a is not None and b is not None and a.start < b.end and b.start < a.end
-
-
-def spans(found: Sequence[Found | Amount | None]) -> list[Found | Amount]:
-    """The non-empty spans, in order."""
-    return sorted((f for f in found if f is not None), key=lambda f: f.start)
 
 
 _NEGATION_STEMS = {stem(w) for w in _NEGATIONS} | _NEGATIONS
