@@ -36,6 +36,12 @@ CATEGORIES: dict[str, str] = {
 }
 """Starter categories: id -> spoken name."""
 
+SITUATIONS: dict[str, str] = {
+}
+"""Situation sets: starters for what couples go through, id -> spoken name; also starter categories."""
+
+CATEGORIES.update(SITUATIONS)
+
 MAX_FOLLOW_UPS = 2
 """Follow-up questions a medium or deep starter may carry."""
 
