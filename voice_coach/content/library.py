@@ -37,6 +37,7 @@ CATEGORIES: dict[str, str] = {
 """Starter categories: id -> spoken name."""
 
 SITUATIONS: dict[str, str] = {
+    "after_argument": "after an argument",
 }
 """Situation sets: starters for what couples go through, id -> spoken name; also starter categories."""
 
