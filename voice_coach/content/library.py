@@ -39,6 +39,7 @@ CATEGORIES: dict[str, str] = {
 SITUATIONS: dict[str, str] = {
     "after_argument": "after an argument",
     "stressful_week": "a stressful week",
+    "new_parents": "new parents",
 }
 """Situation sets: starters for what couples go through, id -> spoken name; also starter categories."""
 
