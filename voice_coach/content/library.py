@@ -40,6 +40,7 @@ SITUATIONS: dict[str, str] = {
     "after_argument": "after an argument",
     "stressful_week": "a stressful week",
     "new_parents": "new parents",
+    "long_distance": "long distance",
 }
 """Situation sets: starters for what couples go through, id -> spoken name; also starter categories."""
 
