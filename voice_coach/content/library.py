@@ -41,6 +41,7 @@ SITUATIONS: dict[str, str] = {
     "stressful_week": "a stressful week",
     "new_parents": "new parents",
     "long_distance": "long distance",
+    "illness_grief": "illness and grief",
 }
 """Situation sets: starters for what couples go through, id -> spoken name; also starter categories."""
 
