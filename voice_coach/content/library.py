@@ -42,6 +42,7 @@ SITUATIONS: dict[str, str] = {
     "new_parents": "new parents",
     "long_distance": "long distance",
     "illness_grief": "illness and grief",
+    "job_loss": "losing a job",
 }
 """Situation sets: starters for what couples go through, id -> spoken name; also starter categories."""
 
