@@ -43,6 +43,7 @@ SITUATIONS: dict[str, str] = {
     "long_distance": "long distance",
     "illness_grief": "illness and grief",
     "job_loss": "losing a job",
+    "in_laws": "in-laws and family",
 }
 """Situation sets: starters for what couples go through, id -> spoken name; also starter categories."""
 
