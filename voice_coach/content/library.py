@@ -44,6 +44,7 @@ SITUATIONS: dict[str, str] = {
     "illness_grief": "illness and grief",
     "job_loss": "losing a job",
     "in_laws": "in-laws and family",
+    "money": "money as a couple",
 }
 """Situation sets: starters for what couples go through, id -> spoken name; also starter categories."""
 
