@@ -45,6 +45,7 @@ SITUATIONS: dict[str, str] = {
     "job_loss": "losing a job",
     "in_laws": "in-laws and family",
     "money": "money as a couple",
+    "chores": "sharing the chores",
 }
 """Situation sets: starters for what couples go through, id -> spoken name; also starter categories."""
 
