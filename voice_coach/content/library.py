@@ -46,6 +46,7 @@ SITUATIONS: dict[str, str] = {
     "in_laws": "in-laws and family",
     "money": "money as a couple",
     "chores": "sharing the chores",
+    "intimacy": "affection and intimacy",
 }
 """Situation sets: starters for what couples go through, id -> spoken name; also starter categories."""
 
