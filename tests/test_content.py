@@ -11,7 +11,7 @@ import pytest
 
 from voice_coach.content import CATEGORIES, DEPTHS, TOPICS, Library, load_library
 from voice_coach.content.library import library_from_text, parse_text
-from voice_coach.content.validate import REQUIRED_LINES, REQUIRED_PROMPTS, validate
+from voice_coach.content.validate import MAX_OPENING_SHARE, REQUIRED_LINES, REQUIRED_PROMPTS, validate
 from voice_coach.errors import ContentError
 
 GOOD_TIP = "{id: listening.01, text: Look up from your phone when your partner talks., more: It shows they matter., try: Put it face down once today.}"
@@ -232,10 +232,10 @@ def test_too_few_items_are_reported(shipped: Library) -> None:
 
 
 def test_samey_openings_are_reported(shipped: Library) -> None:
-    samey = [replace(s, text="So, tell me, " + s.text) for s in shipped.starters[:50]]
-    library = replace(shipped, starters=samey + shipped.starters[50:])
-    limit = int(0.08 * len(library.starters))
-    assert f"content: 50 starters open with 'so tell me', more than {limit}; vary the openings" in validate(library)
+    limit = int(MAX_OPENING_SHARE * len(shipped.starters))
+    samey = [replace(s, text="So, tell me, " + s.text) for s in shipped.starters[:limit + 1]]
+    library = replace(shipped, starters=samey + shipped.starters[limit + 1:])
+    assert f"content: {limit + 1} starters open with 'so tell me', more than {limit}; vary the openings" in validate(library)
 
 
 # ----- loading errors ----------------------------------------------------------------------------

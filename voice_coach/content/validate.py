@@ -34,7 +34,7 @@ MAX_MORE_WORDS = 60
 MAX_TRY_WORDS = 25
 NEAR_DUPLICATE_SCORE = 85
 """rapidfuzz token_set_ratio (0-100) at or above which two starters, or two tips, count as one."""
-MAX_OPENING_SHARE = 0.08
+MAX_OPENING_SHARE = 0.04
 """Largest share of starters allowed to begin with the same three words, so they don't sound samey."""
 MIN_STARTERS_FOR_OPENING_CHECK = 100
 
