@@ -22,6 +22,8 @@ Schema. Every ``*.yaml`` file in the intents folder may hold any of these top-le
       depth: {light: [light, easy]}
       topic: {...}                   # tip topics; category: starter categories
       speaker_me: [me, i]            # speaker_partner: [partner, my wife, ...]
+      specific_categories: [money]   # categories that win over a general one said alongside
+      state_categories: [new_parents]  # categories heard inside a situation clause too ("while the baby naps")
     out_of_scope_words: [weather, music]   # veto: a request with these is not for the coach
     domain_words: [open up, partner]   # show a question is about the couple even without a topic
     situations: [while, in the car]    # where the couple are: the words after these never veto a request
@@ -125,7 +127,9 @@ class Intents:
                                       [str(p) for p in slots.get("speaker_partner", [])], vocab,
                                       [self.normalizer.words(p) for p in lists["not_slots"]],
                                       [self.normalizer.words(p) for p in lists["corrections"]],
-                                      [self.normalizer.words(p) for p in lists["situations"]])
+                                      [self.normalizer.words(p) for p in lists["situations"]],
+                                      [str(v) for v in slots.get("specific_categories", [])],
+                                      [str(v) for v in slots.get("state_categories", [])])
         self.cues: dict[str, PhraseMap] = {
             name: PhraseMap(self._cue_forms(d.cues, dropped=name not in ("tip", "conversation_starter")))
             for name, d in self.intents.items()
