@@ -16,7 +16,7 @@ DEV_SET = ROOT / "tests" / "data" / "intents_dev.tsv"
 BEGIN, END = "<!-- intents:begin -->", "<!-- intents:end -->"
 
 WHAT: dict[str, str] = {
-    "conversation_starter": "an open-ended question to talk about (light, medium or deep; a topic)",
+    "conversation_starter": "an open-ended question to talk about (light, medium or deep; one of 12 topics or 10 situations, e.g. after a fight, new parents, money)",
     "tip": "a short tip on helping each other open up (any of 16 topics)",
     "tell_more": "the longer version of the last tip, then something to try today; after a starter, its follow-up questions, then the same question for the other of you",
     "another": "another one of the same kind",
