@@ -192,6 +192,6 @@ def test_the_coach_says_a_starter_from_the_set_asked_for(env: dict[str, str], sh
 def test_the_content_listing_shows_situation_sets_with_their_follow_ups(env: dict[str, str]) -> None:
     result = vc(env, "content")
     assert result.returncode == 0, result.stderr
-    assert "## Conversation starters: after an argument" in result.stdout
+    assert "## Conversation starters: making up after an argument" in result.stdout
     assert "## Conversation starters: money as a couple" in result.stdout
     assert result.stdout.count("  Follow-up: ") >= 2 * 10 * 16

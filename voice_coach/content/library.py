@@ -37,8 +37,8 @@ CATEGORIES: dict[str, str] = {
 """Starter categories: id -> spoken name."""
 
 SITUATIONS: dict[str, str] = {
-    "after_argument": "after an argument",
-    "stressful_week": "a stressful week",
+    "after_argument": "making up after an argument",
+    "stressful_week": "stressful weeks",
     "new_parents": "new parents",
     "long_distance": "long distance",
     "illness_grief": "illness and grief",
