@@ -19,8 +19,8 @@ are merged in.
 
 from voice_coach.content.library import (
     CATEGORIES,
-    SITUATIONS,
     DEPTHS,
+    SITUATIONS,
     TOPICS,
     Library,
     Starter,
