@@ -41,7 +41,7 @@ MIN_STARTERS_FOR_OPENING_CHECK = 100
 REQUIRED_PROMPTS: tuple[str, ...] = (
     "checkin_good_time", "checkin_phones", "checkin_pause_word", "brief_speaker", "brief_listener",
     "handover", "halfway", "one_minute", "times_up", "reflect_say_back", "reflect_did_i_get_it",
-    "reflect_makes_sense", "reflect_feeling", "swap", "paused", "resumed", "time_out", "time_left",
+    "reflect_makes_sense", "reflect_feeling", "reflect_wrap_up", "swap", "paused", "resumed", "time_out", "time_left",
     "added_time", "confirm_stop", "stopped", "not_stopped", "closing_thanks", "closing_no_rebuttals",
     "closing_save_offer",
 )  # fmt: skip
