@@ -19,6 +19,7 @@ from voice_coach.content.library import (
     Starter,
     Tip,
 )
+from voice_coach.content.spoken import CommandRules, spoken_problems
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -256,10 +257,11 @@ def _coverage_problems(library: Library) -> list[str]:
     return out
 
 
-def validate(library: Library, *, coverage: bool = True) -> list[str]:
+def validate(library: Library, *, coverage: bool = True, commands: CommandRules | None = None) -> list[str]:
     """Every problem in the library as ``source:line: reason``; an empty list means it is fit to ship.
 
     ``coverage=False`` checks each item on its own (for a single pack) and skips the library-wide counts.
+    ``commands``: what the coach hears, to check every "say ..." in prompts and lines (None skips that).
     """
     problems: list[str] = list(library.rejected)
     seen: dict[str, str] = {}
@@ -276,6 +278,7 @@ def validate(library: Library, *, coverage: bool = True) -> list[str]:
     problems.extend(_near_duplicates(library.tips, "tip"))
     problems.extend(_variant_problems(library, "prompts", REQUIRED_PROMPTS))
     problems.extend(_variant_problems(library, "lines", REQUIRED_LINES))
+    problems.extend(spoken_problems(library, commands))
     if coverage:
         problems.extend(_coverage_problems(library))
     _LOGGER.debug("validated %d starters, %d tips: %d problems", len(library.starters), len(library.tips), len(problems))
