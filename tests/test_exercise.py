@@ -933,3 +933,13 @@ def test_the_closing_ends_on_each_other_not_on_a_settings_question(answer: str |
     assert said(last, "closing_no_rebuttals") and not last.endswith("?")
     closing = [r.action.text for r in runner.says() if r.t >= runner.times("closing")[0]]
     assert said(closing[0], "closing_thanks") and said(closing[1], "closing_save_offer")
+
+
+def test_the_listener_hears_up_front_what_they_will_do_and_no_line_assumes_evening() -> None:
+    for line in LIBRARY.prompt("brief_listener"):
+        assert "what you heard" in line or "what they said" in line, line
+    closing = ("closing_thanks", "closing_save_offer", "closing_no_rebuttals", "save_done", "save_declined", "stopped")
+    for key in closing:
+        assert not any(word in line.lower() for line in LIBRARY.prompt(key) for word in ("tonight", "evening")), key
+    for line in LIBRARY.prompt("swap"):
+        assert "all the time you need" not in line and "chime" in line  # timed, and the chime starts it
