@@ -7,10 +7,13 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voice_coach.config import Settings, describe
 from voice_coach.errors import ConfigError
+
+if TYPE_CHECKING:
+    from voice_coach.content.spoken import CommandRules
 
 MAX_LINE_CHARS = 10_000
 """Longer input lines are cut before matching (a spoken request is never this long)."""
@@ -86,7 +89,7 @@ def parse(settings: Settings, utterances: Sequence[str]) -> int:
     return 0
 
 
-def command_rules() -> Any:
+def command_rules() -> CommandRules:
     """What the coach hears (the matcher and the follow-up window), for checking "say ..." in content."""
     from voice_coach.content.spoken import CommandRules
     from voice_coach.listen.gate import FOLLOW_UP_INTENTS

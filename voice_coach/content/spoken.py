@@ -16,7 +16,7 @@ from voice_coach.content.library import Library
 
 _LOGGER = logging.getLogger(__name__)
 
-CommandReader = Callable[[str], "tuple[str | None, bool]"]
+CommandReader = Callable[[str], tuple[str | None, bool]]
 """Reads one spoken phrase: (the intent it means or None, whether it starts with the wake word)."""
 
 
