@@ -361,7 +361,7 @@ def test_british_spellings_are_rejected_with_the_american_form() -> None:
         ("Notice when they feel content.", "Notice the content of what they say, and when they feel at peace."),
         ("Pushing can close the door.", "Sit close, and shut the laptop."),
         ("Use I statements.", "Use sentences that start with I."),
-        ("After a row, wait.", "After an argument, wait."),
+        ("After a row, wait.", "After an argument, wait, even three days in a row."),
     ],
 )
 def test_words_a_voice_misreads_are_rejected(bad: str, good: str) -> None:

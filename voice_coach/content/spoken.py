@@ -71,7 +71,7 @@ MISREAD: tuple[tuple[str, str], ...] = (
     (_NOT_A_VERB + r"\bclose (?:up|off|down|it|them|the|a|this|that)\b",
      "a voice may read the verb 'close' as the adjective; say 'shut', 'end' or 'pull back'"),
     (r"\bI[- ]statements?\b", "heard as 'eye statements'; say 'sentences that start with I'"),
-    (r"\ba row\b|\brows\b", "a voice reads it as a line of things; say 'an argument'"),
+    (r"(?<!\bin )\ba row\b|\brows\b", "a voice reads it as a line of things; say 'an argument'"),
 )
 """Words a voice reads wrongly (pattern, why and what to say instead)."""
 _MISREAD = tuple((re.compile(p, re.IGNORECASE), why) for p, why in MISREAD)
@@ -80,7 +80,6 @@ _SYMBOL = re.compile(r"[$£€%&/+#@*=<>|~^_\[\]\\]")
 _DIGIT = re.compile(r"\d")
 _ABBREVIATION = re.compile(r"\b(?:e\.g\.|i\.e\.|etc\.|vs\.|approx\.|mins?\b|hrs?\b)", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{\w+\}")
-_OPEN_QUOTE = "“\""
 _SAY = re.compile(r"\bsay,?\s+([^.;:!?]+)", re.IGNORECASE)
 _OR_WAKE = re.compile(r"\bor,?\s+(?:say\s+)?(coach,[^.;:!?]+)", re.IGNORECASE)
 _PHRASE_END = re.compile(
