@@ -7,10 +7,13 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voice_coach.config import Settings, describe
 from voice_coach.errors import ConfigError
+
+if TYPE_CHECKING:
+    from voice_coach.content.spoken import CommandRules
 
 MAX_LINE_CHARS = 10_000
 """Longer input lines are cut before matching (a spoken request is never this long)."""
@@ -86,6 +89,21 @@ def parse(settings: Settings, utterances: Sequence[str]) -> int:
     return 0
 
 
+def command_rules() -> CommandRules:
+    """What the coach hears (the matcher and the follow-up window), for checking "say ..." in content."""
+    from voice_coach.content.spoken import CommandRules
+    from voice_coach.listen.gate import FOLLOW_UP_INTENTS
+    from voice_coach.understand.matcher import load_intents, recognize, strip_wake_word
+
+    intents = load_intents()
+
+    def read(phrase: str) -> tuple[str | None, bool]:
+        match = recognize(phrase, intents)
+        return (match.intent if match else None), strip_wake_word(phrase, intents)[0]
+
+    return CommandRules(read, FOLLOW_UP_INTENTS, wake_word=intents.wake_words[0])
+
+
 def content(settings: Settings, as_json: bool, check: bool) -> int:
     """Print, export or validate the content library (with the user's packs)."""
     from voice_coach.content import CATEGORIES, TOPICS, load_library
@@ -96,7 +114,7 @@ def content(settings: Settings, as_json: bool, check: bool) -> int:
     if check:
         from voice_coach.content.validate import validate
 
-        problems = validate(library)  # includes rejected user packs
+        problems = validate(library, commands=command_rules())  # includes rejected user packs
         for problem in problems:
             print(problem)
         print(f"{len(library.starters)} starters, {len(library.tips)} tips, {len(library.prompts)} prompts: "

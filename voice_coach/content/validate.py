@@ -19,6 +19,7 @@ from voice_coach.content.library import (
     Starter,
     Tip,
 )
+from voice_coach.content.spoken import CommandRules, spoken_problems
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ MIN_STARTERS_FOR_OPENING_CHECK = 100
 REQUIRED_PROMPTS: tuple[str, ...] = (
     "checkin_good_time", "checkin_phones", "checkin_pause_word", "brief_speaker", "brief_listener",
     "handover", "halfway", "one_minute", "times_up", "reflect_say_back", "reflect_did_i_get_it",
-    "reflect_makes_sense", "reflect_feeling", "swap", "paused", "resumed", "time_out", "time_left",
+    "reflect_makes_sense", "reflect_feeling", "reflect_wrap_up", "swap", "paused", "resumed", "time_out", "time_left",
     "added_time", "confirm_stop", "stopped", "not_stopped", "closing_thanks", "closing_no_rebuttals",
     "closing_save_offer",
 )  # fmt: skip
@@ -256,10 +257,11 @@ def _coverage_problems(library: Library) -> list[str]:
     return out
 
 
-def validate(library: Library, *, coverage: bool = True) -> list[str]:
+def validate(library: Library, *, coverage: bool = True, commands: CommandRules | None = None) -> list[str]:
     """Every problem in the library as ``source:line: reason``; an empty list means it is fit to ship.
 
     ``coverage=False`` checks each item on its own (for a single pack) and skips the library-wide counts.
+    ``commands``: what the coach hears, to check every "say ..." in prompts and lines (None skips that).
     """
     problems: list[str] = list(library.rejected)
     seen: dict[str, str] = {}
@@ -276,6 +278,7 @@ def validate(library: Library, *, coverage: bool = True) -> list[str]:
     problems.extend(_near_duplicates(library.tips, "tip"))
     problems.extend(_variant_problems(library, "prompts", REQUIRED_PROMPTS))
     problems.extend(_variant_problems(library, "lines", REQUIRED_LINES))
+    problems.extend(spoken_problems(library, commands))
     if coverage:
         problems.extend(_coverage_problems(library))
     _LOGGER.debug("validated %d starters, %d tips: %d problems", len(library.starters), len(library.tips), len(problems))

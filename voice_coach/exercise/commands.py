@@ -56,6 +56,9 @@ class ExerciseCommands(ExerciseBase):
     def _finish(self, completed: bool) -> None:
         raise NotImplementedError
 
+    def _farewell(self) -> None:
+        raise NotImplementedError
+
     def _resume(self, now: float) -> None:
         raise NotImplementedError
 
@@ -119,7 +122,7 @@ class ExerciseCommands(ExerciseBase):
         state = self._state
         if state == "closing":
             self._say("save_declined")
-            self._finish(completed=True)
+            self._farewell()
             return
         if state == "confirm_stop":
             self._yes(match, now)
@@ -150,7 +153,7 @@ class ExerciseCommands(ExerciseBase):
             self._out.append(SaveSetting("exercise_minutes", round(minutes, 3)))
             self._out.append(SaveSetting("exercise_rounds", float(self.config.rounds)))
             self._say("save_done", minutes=spoken_amount(minutes))
-            self._finish(completed=True)
+            self._farewell()
 
     def _no(self, match: Match, now: float) -> None:
         pending = self._pending
@@ -161,7 +164,7 @@ class ExerciseCommands(ExerciseBase):
             self._decline_stop(now)
         elif pending == "save_offer":
             self._say("save_declined")
-            self._finish(completed=True)
+            self._farewell()
 
     def _end_turn_early(self, now: float) -> bool:
         """Switch/skip/done in or around a turn: end it, or end its reflection. False if no turn."""
@@ -208,7 +211,7 @@ class ExerciseCommands(ExerciseBase):
             self._say("still_paused")
         elif state == "closing":
             self._say("save_declined")
-            self._finish(completed=True)
+            self._farewell()
 
     def _time_left(self, match: Match, now: float) -> None:
         phase = self._phase()
@@ -240,6 +243,8 @@ class ExerciseCommands(ExerciseBase):
             table = frozen.remaining if frozen is not None else self._deadlines
             if "reflection_end" in table:
                 table["reflection_end"] += add_s
+                if "reflect_wrap_up" in table:
+                    table["reflect_wrap_up"] += add_s  # the wrap-up still comes just before the new end
             else:
                 self._reflect_extra_s += add_s
         elif phase in PRE_TURN:
