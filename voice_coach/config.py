@@ -60,6 +60,11 @@ class Settings:
     """JSON-lines event log; None = no log."""
     quiet: bool = False
     """Print replies without speaking them."""
+    screen: bool = False
+    """Serve the companion page (--screen)."""
+    screen_host: str = "127.0.0.1"
+    """Where the page listens; beyond 127.0.0.1 it needs the printed link's token."""
+    screen_port: int = 8765
     home: Path | None = None
     """Data dir override (store, downloaded models when installed)."""
     config_file: Path | None = None
@@ -90,6 +95,9 @@ FILE_KEYS: dict[str, type] = {
     "exercise_minutes": float,
     "exercise_rounds": int,
     "reflect_seconds": float,
+    "screen": bool,
+    "screen_host": str,
+    "screen_port": int,
 }
 """Keys a config file (and VOICE_COACH_<KEY> env vars) may set, with their types."""
 
@@ -124,11 +132,13 @@ def _coerce(key: str, value: Any, where: str) -> Any:
         return value
     if want is str and isinstance(value, str):
         return value
+    if want is bool and isinstance(value, bool):
+        return value
     raise ConfigError(f"{where}: '{key}' must be {want.__name__}, not {type(value).__name__}", f"write e.g. {key} = {_example(want)}")
 
 
 def _example(want: type) -> str:
-    return {str: '"text"', float: "5.0", int: "1"}[want]
+    return {str: '"text"', float: "5.0", int: "1", bool: "true"}[want]
 
 
 def _check_choice(key: str, value: Any, where: str) -> None:
@@ -172,7 +182,7 @@ def read_env(env: dict[str, str]) -> dict[str, tuple[Any, str]]:
             continue
         raw = env[name]
         try:
-            value: Any = want(raw)
+            value: Any = _boolean(raw) if want is bool else want(raw)
         except ValueError:
             raise ConfigError(f"env {name}={raw!r}: not a valid {want.__name__}", f"set {name} to e.g. {_example(want)}") from None
         _check_choice(key, value, f"env {name}")
@@ -180,6 +190,16 @@ def read_env(env: dict[str, str]) -> dict[str, tuple[Any, str]]:
     if env.get("VOICE_COACH_HOME"):
         values["home"] = (env["VOICE_COACH_HOME"], "env:VOICE_COACH_HOME")
     return values
+
+
+def _boolean(raw: str) -> bool:
+    """An environment variable's yes or no."""
+    word = raw.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(raw)
 
 
 def load_settings(flags: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> Settings:

@@ -174,15 +174,23 @@ def run(settings: Settings, exercise: ExerciseRequest | None = None) -> int:
     wake = wiring.wake_words(settings, intents)
     ears, gate = wiring.voice_or_typed(settings, coach, mouth, clock, library, intents, wake)
     mouth = getattr(gate, "mouth", mouth)  # the voice loop's mouth also mutes the microphone
-    loop = runtime.Runtime(coach, wiring.matcher(intents, wake), ears, mouth, store, events, clock, gate=gate,
-                           on_setting=on_setting)
+    screen = None
     try:
+        if settings.screen:
+            from voice_coach.app.screen import start_screen
+
+            screen = start_screen(settings, coach, ears, mouth, clock, events, wake.word, typed=gate is None)
+            ears = screen.ears or ears
+        loop = runtime.Runtime(coach, wiring.matcher(intents, wake), ears, mouth, store, events, clock, gate=gate,
+                               on_setting=on_setting)
         if exercise is not None:
             loop.execute(coach.start_exercise(clock.now(), names=exercise.names, checkin=exercise.checkin))
         loop.run()
         _let_it_finish(mouth)
     finally:
         ears.close()
+        if screen is not None:
+            screen.close()
         mouth.close()
         events.close()
         store.close()

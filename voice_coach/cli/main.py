@@ -55,6 +55,12 @@ def _rounds(text: str) -> int:
     return int(text)
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port: use a number from 1024 to 65535, e.g. 8765")
+    return int(text)
+
+
 LISTEN_MAX_S = 600.0
 """Longest microphone check ``doctor --listen`` takes."""
 
@@ -88,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     loop.add_argument("--output-device", help="speaker name or index")
     loop.add_argument("--wake-word", help="wake word (default: coach)")
     loop.add_argument("--events", type=Path, help="write JSON-lines events to this file")
+    loop.add_argument("--screen", action="store_true", default=None, help="serve the companion page (kitchen tablet)")
+    loop.add_argument("--screen-host", help="where the page listens (default 127.0.0.1; 0.0.0.0 = home network, with a token)")
+    loop.add_argument("--screen-port", type=_port, help="the page's port (default 8765; 0 = any free one)")
 
     parser = _Parser(prog="voice-coach", description="An offline, hands-free voice coach for couples.")
     parser.add_argument("--version", action="version", version=f"voice-coach {__version__}")
@@ -125,7 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
     """The settings given as flags (None where a flag was not given)."""
-    flag_names = ("engine", "model", "input_device", "output_device", "wake_word", "events", "quiet", "home", "voice_engine")
+    flag_names = ("engine", "model", "input_device", "output_device", "wake_word", "events", "quiet", "home", "voice_engine",
+                  "screen", "screen_host", "screen_port")
     flags = {name: getattr(args, name, None) for name in flag_names}
     if getattr(args, "command", None) == "exercise":
         flags.update(exercise_minutes=args.minutes, exercise_rounds=args.rounds, reflect_seconds=args.reflect_seconds)
