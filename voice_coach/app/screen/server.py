@@ -163,7 +163,8 @@ class ScreenServer:
         from starlette.routing import Route
 
         def refused(request: Request) -> Response | None:
-            if self.wide and not _same(request.query_params.get("t", ""), self.token):
+            given = request.query_params.get("t") or request.headers.get("x-token", "")
+            if self.wide and not _same(given, self.token):
                 return PlainTextResponse("This page needs the link with its token, as printed by the coach.", 403)
             if not self.wide and _host_name(request.headers.get("host", "")) not in ("127.0.0.1", "localhost", "[::1]"):
                 return PlainTextResponse("Open the page as http://127.0.0.1 or http://localhost.", 403)

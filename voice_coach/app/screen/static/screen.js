@@ -43,7 +43,7 @@
     show($("confirm"), !!ex && ex.phase === "confirm_stop");
     document.body.dataset.mode = !active ? "idle" : pausedKind || ex.phase === "confirm_stop" ? "paused" : "running";
     if (!ex) { state.rem = null; return; }
-    $("phase").textContent = PHASES[ex.phase] || ex.phase;
+    $("phase").textContent = ex.phase === "finished" && !ex.completed ? PHASES.stopped : PHASES[ex.phase] || ex.phase;
     $("who").textContent = active ? who(ex) : "";
     const cue = active && ex.cue && (ex.phase === "speaking" || ex.was === "speaking") ? CUES[ex.cue] : "";
     $("cue").textContent = cue;
