@@ -146,24 +146,25 @@ def test_the_page_reconnects_by_itself_after_the_coach_restarts(env: dict[str, s
 
 def test_the_countdown_matches_the_exercise_clock(tmp_path: Path, page: Any) -> None:
     """In-process, so the page's countdown can be read against the exercise's own clock at the same moment."""
-    from voice_coach import runtime
+    from voice_coach.app import runtime, wiring
+    from voice_coach.app.events import EventLog
     from voice_coach.app.screen import start_screen
     from voice_coach.clock import MonotonicClock
     from voice_coach.config import Settings
-    from voice_coach.events import EventLog
-    from voice_coach.mouth import PrintMouth
+    from voice_coach.listen.ears import TypedEars
+    from voice_coach.speech.mouth import PrintMouth
 
     settings = Settings(engine="text", quiet=True, home=tmp_path / "home", screen=True, screen_port=0)
-    library = runtime.load_content(settings)
-    store = runtime.open_store(settings)
-    coach = runtime.build_coach(settings, library, store, rng=random.Random(7))
+    library = wiring.load_content(settings)
+    store = wiring.open_store(settings)
+    coach = wiring.build_coach(settings, library, store, rng=random.Random(7))
     clock = MonotonicClock()
     events = EventLog(tmp_path / "events.jsonl", clock)
     mouth = PrintMouth(lambda text: None)
     read_end, write_end = os.pipe()
-    ears = runtime.TypedEars(io.TextIOWrapper(os.fdopen(read_end, "rb")), clock)
+    ears = TypedEars(io.TextIOWrapper(os.fdopen(read_end, "rb")), clock)
     screen = start_screen(settings, coach, ears, mouth, clock, events, "coach", typed=True)
-    loop = runtime.Runtime(coach, runtime.matcher(), screen.ears, mouth, store, events, clock)
+    loop = runtime.Runtime(coach, wiring.matcher(), screen.ears, mouth, store, events, clock)
     loop.execute(coach.start_exercise(clock.now(), minutes=0.5, names=("Ana", "Ben"), reflect_s=5, checkin=False))
     thread = threading.Thread(target=loop.run, daemon=True)
     thread.start()
