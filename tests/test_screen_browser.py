@@ -164,7 +164,7 @@ def test_the_countdown_matches_the_exercise_clock(tmp_path: Path, page: Any) -> 
     read_end, write_end = os.pipe()
     ears = TypedEars(io.TextIOWrapper(os.fdopen(read_end, "rb")), clock)
     screen = start_screen(settings, coach, ears, mouth, clock, events, "coach", typed=True)
-    loop = runtime.Runtime(coach, wiring.matcher(), screen.ears, mouth, store, events, clock)
+    loop = runtime.Runtime(coach, wiring.matcher(), screen.ears, mouth, None, events, clock)  # the store stays on this thread
     loop.execute(coach.start_exercise(clock.now(), minutes=0.5, names=("Ana", "Ben"), reflect_s=5, checkin=False))
     thread = threading.Thread(target=loop.run, daemon=True)
     thread.start()
