@@ -17,7 +17,9 @@ import pytest
 
 from screen_rig import CHROMIUM, CHROMIUM_ARGS, Coach
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="run scripts/setup --test (installs playwright)")
+import playwright.sync_api as playwright_api  # scripts/setup --test installs it (and the chromium package)
+
+pytestmark = pytest.mark.browser
 
 CLOCK_TOLERANCE_S = 0.5
 

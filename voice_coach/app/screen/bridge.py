@@ -76,6 +76,10 @@ class ScreenBridge:
         self._set_activity(activity)
         self._poll_clock(exercise)
 
+    def resend_clock(self) -> None:
+        """Tell the pages the clock again at the next poll (after the clock jumped, as a fake one does)."""
+        self._told = None
+
     def _set_activity(self, name: str) -> None:
         if name != self._activity:
             self._activity = name

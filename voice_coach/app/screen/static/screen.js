@@ -43,7 +43,8 @@
     show($("confirm"), !!ex && ex.phase === "confirm_stop");
     document.body.dataset.mode = !active ? "idle" : pausedKind || ex.phase === "confirm_stop" ? "paused" : "running";
     if (!ex) { state.rem = null; return; }
-    $("phase").textContent = ex.phase === "finished" && !ex.completed ? PHASES.stopped : PHASES[ex.phase] || ex.phase;
+    const phase = ex.was || ex.phase;  // while paused or asking to stop: the phase set aside
+    $("phase").textContent = phase === "finished" && !ex.completed ? PHASES.stopped : PHASES[phase] || phase;
     $("who").textContent = active ? who(ex) : "";
     const cue = active && ex.cue && (ex.phase === "speaking" || ex.was === "speaking") ? CUES[ex.cue] : "";
     $("cue").textContent = cue;
