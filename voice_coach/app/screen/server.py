@@ -121,7 +121,7 @@ class ScreenServer:
 
     # ----------------------------------------------------------------- on the server's thread
     def _apply(self, type_: str, fields: dict[str, Any]) -> None:
-        if not self.view.apply(type_, fields):
+        if not self.view.apply(type_, fields) or not self._clients:
             return
         message = self._message()
         for page in self._clients:
