@@ -54,7 +54,7 @@ def main() -> int:
     mouth = Mouth()
     server = ScreenServer("127.0.0.1", 0, now=clock.now)
     server.start()
-    bridge = ScreenBridge(server, coach, mouth, clock, "coach")
+    bridge = ScreenBridge(server, coach, None, mouth, clock, "coach")
 
     def act(actions: list[Any], talking: bool = False) -> None:
         for action in actions:

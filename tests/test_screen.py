@@ -69,7 +69,7 @@ def _exercise_rig() -> tuple[Any, FakeClock, ScreenView, list[tuple[str, dict[st
         def busy(self) -> bool:
             return False
 
-    bridge = ScreenBridge(Server(), coach, QuietMouth(), clock, "coach")
+    bridge = ScreenBridge(Server(), coach, None, QuietMouth(), clock, "coach")
     for action in coach.start_exercise(clock.now(), minutes=0.5, names=("Ana", "Ben"), reflect_s=5, checkin=False):
         if type(action).__name__ == "StateChange":
             bridge.on_event("state", {"name": action.name, **action.detail})

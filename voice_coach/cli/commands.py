@@ -180,7 +180,7 @@ def run(settings: Settings, exercise: ExerciseRequest | None = None) -> int:
             from voice_coach.app.screen import start_screen
 
             screen = start_screen(settings, coach, ears, mouth, clock, events, wake.word, typed=gate is None)
-            ears = screen.ears or ears
+            ears = screen.ears
         loop = runtime.Runtime(coach, wiring.matcher(intents, wake), ears, mouth, store, events, clock, gate=gate,
                                on_setting=on_setting)
         if exercise is not None:

@@ -29,15 +29,16 @@ PAUSED_STATES = ("paused", "time_out")
 class ScreenBridge:
     """Joins one running coach to one screen server."""
 
-    def __init__(self, server: Any, coach: Any, mouth: Any, clock: Clock, wake: str) -> None:
+    def __init__(self, server: Any, coach: Any, ears: Any, mouth: Any, clock: Clock, wake: str,
+                 open_key: str | None = None) -> None:
         self.server = server
         self.coach = coach
         self.mouth = mouth
         self.clock = clock
         self.wake = wake
-        self.ears: ScreenEars | None = None
+        self.ears = ScreenEars(ears, self, clock, open_key)
+        """The runtime's ears with this screen's buttons in front."""
         self._activity: str | None = None
-        self._thinking = False
         self._told: tuple[float, bool, float] | None = None
         """(remaining_s, running, when) as last sent to the pages."""
         self._last_remaining: float | None = None
@@ -60,7 +61,7 @@ class ScreenBridge:
         return f"{self.wake} {COMMAND_PHRASES[name]}".strip()
 
     def thinking(self) -> None:
-        self._thinking = True
+        """An utterance (or a button) is being understood and acted on."""
         self._set_activity("thinking")
 
     def poll(self) -> None:
@@ -72,7 +73,6 @@ class ScreenBridge:
             activity = "speaking"
         else:
             activity = "listening"
-        self._thinking = False
         self._set_activity(activity)
         self._poll_clock(exercise)
 
@@ -169,12 +169,11 @@ def start_screen(settings: Any, coach: Any, ears: Any, mouth: Any, clock: Clock,
     paced = hasattr(speaker, "on_sentence")
     server = ScreenServer(settings.screen_host, settings.screen_port, paced=paced, now=clock.now)
     server.start()
-    bridge = ScreenBridge(server, coach, mouth, clock, wake)
+    terminal = sys.stdin.isatty() and sys.stderr.isatty()
+    bridge = ScreenBridge(server, coach, ears, mouth, clock, wake, open_key="o" if terminal and typed else None)
     if paced:
         speaker.on_sentence = bridge.sentence_started
     events.listeners.append(bridge.on_event)
-    terminal = sys.stdin.isatty() and sys.stderr.isatty()
-    bridge.ears = ScreenEars(ears, bridge, clock, open_key="o" if terminal and typed else None)
     if terminal and not typed:
         threading.Thread(target=_open_on_key, args=(server.url,), name="screen-key", daemon=True).start()
     hint = "  (type o and press Enter to open it)" if terminal else ""

@@ -111,9 +111,12 @@
   function connect() {
     const source = new EventSource(`/events?t=${encodeURIComponent(token)}`);
     state.source = source;
-    source.onopen = () => show($("link"), false);
+    source.onopen = () => { state.failures = 0; show($("link"), false); };
     source.onmessage = (event) => render(JSON.parse(event.data));
     source.onerror = () => {
+      state.failures = (state.failures || 0) + 1;
+      $("link").textContent = state.failures < 10 ? "Connection lost — trying again…"
+        : "Still trying. If the coach was started again with a new link, open the link it printed.";
       show($("link"), true);
       document.body.dataset.activity = "offline";
       $("activity").textContent = "Offline";
