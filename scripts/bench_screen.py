@@ -31,8 +31,7 @@ from typing import Any
 
 from benchlib import RESULTS_DIR, VOICE_COACH, median, percentile, read_events, table, write_json
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from screen_rig import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from voice_coach.testing.screen_rig import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 GOALS = {"update_p95_ms": 100.0, "idle_cpu_pct": 1.0, "rss_mb": 20.0}
 SETTLE_S = 3.0

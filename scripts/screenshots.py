@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Screenshots of the companion page in each state, at phone and tablet sizes (for the README).
 
-Usage: .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+Usage: .venv/bin/python scripts/screenshots.py [--out scripts/screenshots]
 
 A real coach (real content, real exercise) on a fake clock, so a ten-minute turn can be shown at its halfway
 and last-minute cues without waiting; its events reach the real screen server exactly as in `voice-coach run
@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-from screen_rig import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from voice_coach.testing.screen_rig import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 SIZES = {"phone": (390, 844), "tablet": (1180, 820)}
 
@@ -35,7 +34,7 @@ class Mouth:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--out", type=Path, default=ROOT / "scripts" / "screenshots")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright

@@ -8,12 +8,9 @@ from __future__ import annotations
 import collections
 import itertools
 import re
-import sys
-from pathlib import Path
 
 from rapidfuzz import fuzz
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from voice_coach.content import load_library  # noqa: E402
 

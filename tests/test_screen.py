@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from screen_rig import Coach
+from voice_coach.testing.screen_rig import Coach
 from voice_coach.app.screen.view import ScreenView
 from voice_coach.testing.fakes import FakeClock
 from voice_coach.understand.match import Match

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from screen_rig import CHROMIUM, CHROMIUM_ARGS, Coach
+from voice_coach.testing.screen_rig import CHROMIUM, CHROMIUM_ARGS, Coach
 
 import playwright.sync_api as playwright_api  # scripts/setup --test installs it (and the chromium package)
 
