@@ -176,7 +176,7 @@ def test_tip_limits_on_sentences_more_and_try() -> None:
 
 def test_a_quoted_example_counts_as_part_of_its_sentence() -> None:
     library = pack(
-        'topic: appreciation\ntips:\n  - {id: appreciation.01, text: "Thank them: “I\'m glad you told me. It matters.” Then listen.", more: It helps., try: Say it once.}\n'
+        'topic: appreciation\ntips:\n  - {id: appreciation.01, text: "Thank them and say: “I\'m glad you told me. It matters.” Then listen.", more: It helps., try: Say it once.}\n'
     )
     assert validate(library, coverage=False) == []
 
@@ -341,6 +341,21 @@ def test_quoted_words_opening_a_sentence_are_rejected_and_introduced_ones_pass()
     assert tip_problems("Thank them, and try saying: “I'm glad you told me.”") == []
     # A second quote right after a quoted question continues the same instruction.
     assert tip_problems("Then ask: “Did I get it?” “Is there more?”") == []
+
+
+def test_a_quote_after_a_bare_colon_is_rejected_and_one_after_a_speaking_verb_passes() -> None:
+    # Aloud the quote marks vanish: "call a break: I'm getting heated" sounds like the coach is heated.
+    bad = tip_problems("If voices rise, call a break: “I'm getting heated.”", more="Own it plainly — “I'm sorry.”")
+    assert bad == [
+        "pack.yaml:3: tip 'timing.01' text: “I'm getting heated.” follows a bare colon or dash, so it sounds like "
+        "the coach's own words; put a speaking verb right before it (you could say: …)",
+        "pack.yaml:3: tip 'timing.01' more: “I'm sorry.” follows a bare colon or dash, so it sounds like "
+        "the coach's own words; put a speaking verb right before it (you could say: …)",
+    ]
+    assert tip_problems("For example: “I feel swamped.”") != []
+    assert tip_problems("If voices rise, call a break. You could say: “I'm getting heated.”", more="Own it. Say, “I'm sorry.”") == []
+    assert tip_problems("Ask it plainly, something like: “How would you like me to raise it?”") == []
+    assert tip_problems("Then ask: “Did I get that right?”", try_="Try saying: “Go on.”") == []
 
 
 def test_british_spellings_are_rejected_with_the_american_form() -> None:

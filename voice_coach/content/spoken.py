@@ -118,6 +118,28 @@ def quoted_subject(text: str) -> str | None:
     return None
 
 
+SPEAKING_WORDS = frozenset({
+    "say", "says", "saying", "said", "ask", "asks", "asking", "try", "trying", "like", "tell", "telling",
+    "add", "adding", "reply", "answer", "check", "offer", "words", "phrase", "line", "sentence", "question",
+})  # fmt: skip
+"""Words that, right before a colon or dash, mark the quote after it as something to say ("you could say: …")."""
+_LABELLED_QUOTE = re.compile(r"(\S+)\s*(?::|—|–|\s-)\s*([“\"][^”\"]*[”\"]?)")
+
+
+def unintroduced_quotes(text: str) -> list[str]:
+    """Quotes after a bare colon or dash ("own it plainly: “I'm sorry.”"), which sound like the coach's own words.
+
+    Aloud the quote marks vanish, so "call a break: “I'm getting heated”" sounds like the coach is heated;
+    a speaking word right before the colon ("try saying: …", "something like: …", "ask: …") fixes it.
+    """
+    out = []
+    for match in _LABELLED_QUOTE.finditer(text):
+        before = re.sub(r"\W+", "", match.group(1).rsplit(",", 1)[-1]).lower()
+        if before not in SPEAKING_WORDS:
+            out.append(match.group(2))
+    return out
+
+
 def spelling(text: str) -> list[str]:
     """British forms in ``text`` as "British → American" hints."""
     out = []
@@ -200,6 +222,12 @@ def spoken_problems(library: Library, commands: CommandRules | None = None) -> l
         quote = quoted_subject(text)
         if quote is not None and section != "starters":
             out.append(f"{where}: {quote} opens a sentence; quote marks are silent, so introduce it (try saying: …)")
+        if section != "starters":
+            out.extend(
+                f"{where}: {quote} follows a bare colon or dash, so it sounds like the coach's own words; "
+                "put a speaking verb right before it (you could say: …)"
+                for quote in unintroduced_quotes(text)
+            )
         out.extend(f"{where}: British spelling {hint}" for hint in spelling(text))
         out.extend(f"{where}: {why}" for why in misread(text))
         out.extend(f"{where}: {why}" for why in symbols(text))
