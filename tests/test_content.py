@@ -358,6 +358,16 @@ def test_a_quote_after_a_bare_colon_is_rejected_and_one_after_a_speaking_verb_pa
     assert tip_problems("Then ask: “Did I get that right?”", try_="Try saying: “Go on.”") == []
 
 
+def test_a_two_sentence_quote_inside_a_sentence_is_rejected() -> None:
+    bad = tip_problems("Saying “Let's leave it there. Thanks for talking” ends things well.")
+    assert bad == [
+        "pack.yaml:3: tip 'timing.01' text: “Let's leave it there. Thanks for talking” is two sentences inside "
+        "another one; keep a quote to one sentence or put it last"
+    ]
+    assert tip_problems("Saying “Let's leave it there, thanks for talking” ends things well.") == []
+    assert tip_problems("End kindly. You could say: “Let's leave it there. Thanks for talking.”") == []
+
+
 def test_british_spellings_are_rejected_with_the_american_form() -> None:
     bad = tip_problems("Sit on the sofa together.", more="Practising helps, so apologise quickly.")
     assert bad == [

@@ -140,6 +140,18 @@ def unintroduced_quotes(text: str) -> list[str]:
     return out
 
 
+_SPLIT_QUOTE = re.compile(r"([“\"][^”\"]*?[.!?]\s+[A-Z][^”\"]*[”\"])\s*,?\s+[a-z]")
+
+
+def quotes_mid_sentence(text: str) -> list[str]:
+    """Quotes of two sentences or more that the sentence around them carries on after.
+
+    Aloud, 'Saying “Let's leave it there. Thanks for talking” ends things well' sounds like the coach
+    signing off, then starting a new thought; keep a quote to one sentence, or put it last.
+    """
+    return [m.group(1) for m in _SPLIT_QUOTE.finditer(text)]
+
+
 def spelling(text: str) -> list[str]:
     """British forms in ``text`` as "British → American" hints."""
     out = []
@@ -227,6 +239,10 @@ def spoken_problems(library: Library, commands: CommandRules | None = None) -> l
                 f"{where}: {quote} follows a bare colon or dash, so it sounds like the coach's own words; "
                 "put a speaking verb right before it (you could say: …)"
                 for quote in unintroduced_quotes(text)
+            )
+            out.extend(
+                f"{where}: {quote} is two sentences inside another one; keep a quote to one sentence or put it last"
+                for quote in quotes_mid_sentence(text)
             )
         out.extend(f"{where}: British spelling {hint}" for hint in spelling(text))
         out.extend(f"{where}: {why}" for why in misread(text))
