@@ -158,6 +158,9 @@ def _key_node(mapping: yaml.MappingNode, key: str, *, want_key: bool = False) ->
     return None
 
 
+SESSION_KEYS = frozenset({"sessions", "format", "names", "items", "session_lines"})
+"""Top-level keys read by content/sessions.py (guided sessions and games); the library skips them."""
+
 _STARTER_KEYS = ("id", "depth", "text")
 _STARTER_OPTIONAL = ("follow_ups",)
 _TIP_KEYS = ("id", "text", "more", "try")
@@ -224,7 +227,7 @@ def _parse(text: str, source: str) -> _Parsed:
         return parsed
     if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
         raise ContentError(f"{source}:1: expected a mapping with starters, tips, prompts or lines", "see the schema in voice_coach/content/__init__.py")
-    unknown = {str(k) for k in data} - {"category", "topic", "title", "starters", "tips", "prompts", "lines"}
+    unknown = {str(k) for k in data} - {"category", "topic", "title", "starters", "tips", "prompts", "lines"} - SESSION_KEYS
     if unknown:
         key = sorted(unknown)[0]
         raise ContentError(f"{source}:{_line_of(_key_node(root, key, want_key=True))}: unknown key '{key}'", "use category, topic, title, starters, tips, prompts or lines")
