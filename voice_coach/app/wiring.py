@@ -17,6 +17,7 @@ from voice_coach.asr.phrases import command_phrases
 from voice_coach.clock import Clock
 from voice_coach.config import Settings
 from voice_coach.content import Library, load_library
+from voice_coach.content.sessions import SessionBook, load_sessions
 from voice_coach.dialogue.coach import Coach, ExerciseDefaults
 from voice_coach.listen.ears import TypedEars
 from voice_coach.listen.endpoint import coach_endpointer
@@ -38,9 +39,18 @@ def open_store(settings: Settings, warn: Callable[[str], None] = stderr_line) ->
     return store
 
 
-def build_coach(settings: Settings, library: Library, store: Store, rng: random.Random | None = None) -> Coach:
+def build_coach(settings: Settings, library: Library, store: Store, rng: random.Random | None = None,
+                book: SessionBook | None = None, names: tuple[str, str] | None = None) -> Coach:
     defaults = ExerciseDefaults(settings.exercise_minutes, settings.exercise_rounds, settings.reflect_seconds)
-    return Coach(library, store.load(), rng or random.Random(), defaults)
+    return Coach(library, store.load(), rng or random.Random(), defaults, book=book or load_book(settings), names=names)
+
+
+def load_book(settings: Settings) -> SessionBook:
+    """Guided sessions and games: the shipped ones and the user's packs (a bad pack is skipped, and said)."""
+    book = load_sessions(settings.config_dir / "content")
+    for message in book.rejected:
+        stderr_line(f"skipped session pack {message}")
+    return book
 
 
 def load_content(settings: Settings) -> Library:
@@ -140,7 +150,8 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
     mic_ears = MicEars(recognizer, mic_source, commands=command_phrases(intents), wake_words=wake.spoken,
                        endpoint=coach_endpointer(intents, coach.context, wake), clock=clock)
     gate = WakeGate(lambda text: strip_wake_word(text, intents, wake)[0], settings.follow_up_s,
-                    speaking_turn=lambda: bool(coach.speaking_turn), coach_talking=mouth.busy)
+                    speaking_turn=lambda: bool(coach.speaking_turn), coach_talking=mouth.busy,
+                    session_waiting=lambda: coach.desk.waiting)
     ears = GatedEars(mic_ears, mouth, gate, clock, status, remaining_s=lambda: _remaining(coach, clock))
     return VoiceParts(ears, ears.mouth, VoiceGate(gate, ears.mouth), choice.engine, choice.note)
 

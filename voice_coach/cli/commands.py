@@ -114,10 +114,15 @@ def content(settings: Settings, as_json: bool, check: bool) -> int:
     if check:
         from voice_coach.content.validate import validate
 
-        problems = validate(library, commands=command_rules())  # includes rejected user packs
+        from voice_coach.content.session_checks import validate_sessions
+        from voice_coach.content.sessions import load_sessions
+
+        book = load_sessions(settings.config_dir / "content")
+        problems = validate(library, commands=command_rules()) + validate_sessions(book)  # includes rejected user packs
         for problem in problems:
             print(problem)
-        print(f"{len(library.starters)} starters, {len(library.tips)} tips, {len(library.prompts)} prompts: "
+        print(f"{len(library.starters)} starters, {len(library.tips)} tips, {len(library.prompts)} prompts, "
+              f"{len(book.sessions)} sessions, {sum(len(g.items) for g in book.games.values())} game items: "
               + ("valid" if not problems else f"{len(problems)} problem(s)"), file=sys.stderr)
         return 4 if problems else 0
     if as_json:
@@ -155,7 +160,23 @@ def config(settings: Settings) -> int:
     return 0
 
 
-def run(settings: Settings, exercise: ExerciseRequest | None = None) -> int:
+def log(settings: Settings, as_json: bool) -> int:
+    """The practice log: sessions and exercises this week and month, minutes spoken, streaks (never words)."""
+    from datetime import date
+
+    from voice_coach.app import wiring
+    from voice_coach.dialogue.practice_log import printed, summarize
+
+    store = wiring.open_store(settings)
+    try:
+        summary = summarize(store.practice(), date.today())
+    finally:
+        store.close()
+    print(json.dumps(summary.to_json(), ensure_ascii=False) if as_json else printed(summary))
+    return 0
+
+
+def run(settings: Settings, exercise: ExerciseRequest | None = None, names: tuple[str, str] | None = None) -> int:
     """The hands-free loop (typed when there is no microphone); straight into the exercise when asked."""
     from voice_coach.app import runtime, wiring
     from voice_coach.app.events import EventLog
@@ -166,7 +187,7 @@ def run(settings: Settings, exercise: ExerciseRequest | None = None) -> int:
     keep_memory_flat()  # the loop runs for hours: its memory must not creep up reply by reply
     library = wiring.load_content(settings)
     store = wiring.open_store(settings)
-    coach = wiring.build_coach(settings, library, store)
+    coach = wiring.build_coach(settings, library, store, names=names or (exercise.names if exercise else None))
     mouth, on_setting = wiring.make_mouth(settings, coach.memory.settings)
     clock = MonotonicClock()
     events = EventLog(settings.events, clock)

@@ -102,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"voice-coach {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    sub.add_parser("run", parents=[common, loop], help="the hands-free loop (default)")
+    run = sub.add_parser("run", parents=[common, loop], help="the hands-free loop (default)")
+    run.add_argument("--names", nargs=2, metavar=("A", "B"), help="the partners' names, for sessions and the exercise")
     ask = sub.add_parser("ask", parents=[common], help="one request, reply printed (and spoken unless --quiet)")
     ask.add_argument("text", nargs="+", help="what you would say, e.g. \"give me a tip about listening\"")
     parse = sub.add_parser("parse", parents=[common], help="print how utterances are understood, as JSON lines")
@@ -118,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     exercise.add_argument("--names", nargs=2, metavar=("A", "B"), help="the partners' names, first speaker first")
     exercise.add_argument("--reflect-seconds", type=_seconds_up_to(REFLECT_MAX_S), help="reflection time after each turn (default 90)")
     exercise.add_argument("--no-checkin", action="store_true", help="skip the check-in questions")
+    log = sub.add_parser("log", parents=[common], help="the practice log: sessions, exercises, minutes spoken, streaks")
+    log.add_argument("--json", action="store_true", help="machine-readable output")
     sub.add_parser("devices", parents=[common], help="list audio devices")
     doctor = sub.add_parser("doctor", parents=[common, loop], help="check microphone, speaker, voice, models, config")
     doctor.add_argument("--listen", type=_seconds_up_to(LISTEN_MAX_S), default=0.0, metavar="S",
@@ -143,7 +146,8 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
-    "run": lambda a, s: commands.run(s),
+    "run": lambda a, s: commands.run(s, names=tuple(a.names) if getattr(a, "names", None) else None),
+    "log": lambda a, s: commands.log(s, a.json),
     "exercise": lambda a, s: commands.run(s, commands.ExerciseRequest(tuple(a.names) if a.names else None, not a.no_checkin)),
     "ask": lambda a, s: commands.ask(s, " ".join(a.text)),
     "parse": lambda a, s: commands.parse(s, a.utterances),

@@ -210,7 +210,7 @@ def _follow_up(intent: str, plain: str, ctx: Context) -> str:
 def _slots(intent: str, reading: SlotReading) -> dict[str, SlotValue]:
     """The slot values this intent takes."""
     slots: dict[str, SlotValue] = {}
-    if intent == "conversation_starter":
+    if intent in ("conversation_starter", "start_session"):  # a session's theme is a starter category
         depth, category = reading.depth, reading.category
         if depth and category and overlaps(depth, category):
             # one phrase, two readings ("light hearted" is not about the heart): the longer one wins
