@@ -38,6 +38,8 @@ WHAT: dict[str, str] = {
     "repeat_rules": "hear the exercise rules again",
     "skip": "skip the exercise check-in",
     "done": "finish the reflection and move on",
+    "start_session": "a guided session, light to deep, then a warm close; or a game: guess my answer, finish the sentence, something to do together",
+    "how_are_we_doing": "the practice log: sessions and exercises this week and month, minutes spoken, streak",
     "slower": "speaking speed",
     "faster": "speaking speed",
     "louder": "speaking volume",
