@@ -249,11 +249,17 @@ class GuidedSession:
             self._say("deeper")
             self._index, self._turn = ahead, 0
             self._ask(now)
-        elif wanted < rank and self._lighter_step(current) is not None:
+        elif wanted < rank:
+            if self._lighter_step(current) is None:
+                self._say("lightest")
+                return
             self._say("lighter")
             self._ask(now)
+        elif rank in (0, len(DEPTHS) - 1):
+            self._say("lightest" if rank == 0 else "deepest")
         else:
-            self._say("deepest" if wanted >= rank else "lightest")
+            self._say("skipped")  # the depth they are at already: another one
+            self._advance(now)
 
     def _lighter_step(self, current: Step) -> Step | None:
         rank = min(_rank(current.depth), len(DEPTHS) - 1)
