@@ -62,12 +62,16 @@ def load_content(settings: Settings) -> Library:
 
 def matcher(intents: Intents | None = None, wake: WakeWords | None = None) -> Recognize:
     """The intent matcher bound to loaded intents and the wake word in use."""
-    from voice_coach.understand.matcher import load_intents, recognize
+    from voice_coach.understand.matcher import load_intents, recognize, strip_wake_word
 
     loaded = intents if intents is not None else load_intents()
 
     def run(text: str, coach: Coach) -> Match | None:
-        return recognize(text, loaded, coach.context(), wake)
+        match = recognize(text, loaded, coach.context(), wake)
+        if match is None and not coach.speaking_turn:  # a session a user pack added, by its name
+            addressed, words = strip_wake_word(text, loaded, wake)
+            match = coach.desk.named_request(words, addressed)
+        return match
 
     return run
 

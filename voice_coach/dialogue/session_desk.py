@@ -10,7 +10,7 @@ from voice_coach.content import Library
 from voice_coach.content.sessions import SessionBook
 from voice_coach.understand.match import Match
 from voice_coach.dialogue.session_machine import SESSION_INTENTS, GuidedSession
-from voice_coach.dialogue.session_pick import choose
+from voice_coach.dialogue.session_pick import choose, named_in
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -46,6 +46,13 @@ class SessionDesk:
         self._played.update({session.id} if kind == "session" else {s.text for s in session.steps})
         self.session = GuidedSession(session, self.book, self.rng, self.names, self.library, kind)
         return self.session.start(now)
+
+    def named_request(self, words: str, addressed: bool) -> Match | None:
+        """ "a garden session": a session named by a user pack, which the intents know nothing of."""
+        said = words.replace("-", " ").split()
+        if self.running is not None or "session" not in said or named_in(said, self.book) is None:
+            return None
+        return Match("start_session", {}, 80.0, words, addressed)
 
     def handle(self, match: Match | None, now: float) -> list[Action] | None:
         """Actions when the running session takes this utterance; None when the coach should answer it."""

@@ -18,7 +18,7 @@ def _contains(words: list[str], name: list[str]) -> bool:
     return any(words[i:i + len(name)] == name for i in range(len(words) - len(name) + 1))
 
 
-def _named(words: list[str], book: SessionBook) -> Session | Game | None:
+def named_in(words: list[str], book: SessionBook) -> Session | Game | None:
     """The session or game whose longest name is said, word for word ("date night", "guess my answer")."""
     best: tuple[int, Session | Game] | None = None
     for item in [*book.games.values(), *book.sessions]:
@@ -40,7 +40,7 @@ def game_round(game: Game, rng: random.Random, avoid: set[str] | None = None) ->
 def choose(book: SessionBook, match: Match, rng: random.Random, played: set[str] | None = None) -> tuple[Session, str] | None:
     """(session, kind) for a start_session request; kind is session or game. None when the book is empty."""
     words = match.text.replace("-", " ").replace("'", " ").split()
-    named = _named(words, book)
+    named = named_in(words, book)
     if isinstance(named, Game):
         return game_round(named, rng, played), "game"
     if isinstance(named, Session):
