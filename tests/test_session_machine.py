@@ -219,3 +219,16 @@ def test_games_alternate_the_guesser_and_reveal_the_answer() -> None:
 def test_requests_find_their_session(text: str, slots: dict[str, str], expected: str) -> None:
     picked = choose(BOOK, Match("start_session", slots, text=text), random.Random(0))
     assert picked is not None and picked[0].id == expected
+
+
+def test_a_lost_microphone_pauses_the_session_and_its_return_says_how_to_resume() -> None:
+    from voice_coach.dialogue.coach import Coach
+
+    coach = Coach(LIBRARY, rng=random.Random(4), book=BOOK, names=("Sam", "Alex"))
+    coach.handle(Match("start_session", {}, text="let us do a date night session"), 0.0)
+    lost = [a.text for a in coach.device_lost(5.0) if isinstance(a, Say)]
+    assert lost[0] in LIBRARY.lines["mic_lost"] and lost[-1] in BOOK.lines["paused"]
+    back = [a.text for a in coach.device_back(9.0) if isinstance(a, Say)]
+    assert back[0] in LIBRARY.lines["mic_back"] and back[-1] in BOOK.lines["paused"]
+    resumed = [a.text for a in coach.handle(Match("resume"), 12.0) if isinstance(a, Say)]
+    assert resumed[-1].endswith(BOOK.session("date_night").steps[0].text)  # type: ignore[union-attr]

@@ -152,11 +152,17 @@ class Coach:
         actions: list[Action] = [self._say(_device_lines(device)[0])]
         if exercise is not None and exercise.state not in ("paused", "time_out"):
             actions += self._after_exercise(exercise.handle(Match("pause", {}), now), now)
+        session = self.desk.running
+        if session is not None and session.waiting:
+            actions += session.handle(Match("pause", {}), now)
         return self._remember_said(actions)
 
     def device_back(self, now: float, device: str = "microphone") -> list[Action]:
         """The device is back: say so (a paused exercise waits for "coach, resume")."""
         exercise = self._running()
+        session = self.desk.running
+        if session is not None and session.state == "paused":
+            return self._remember_said([self._say(_device_lines(device)[1]), *session.remind()])
         paused = exercise is not None and exercise.state in ("paused", "time_out")
         _, back, back_paused = _device_lines(device)
         return self._remember_said([self._say(back_paused if paused else back)])

@@ -56,6 +56,12 @@ class SessionCommands:
         """What the couple were last asked to do (said again on repeat and after a pause)."""
         self._out: list[Action] = []
 
+    def remind(self) -> list[Action]:
+        """What to say to get going again, when paused (after a device came back)."""
+        if self._state == "paused":
+            self._say("paused")
+        return self._flush()
+
     # The flow steps the commands call; GuidedSession defines them.
     def _next(self, now: float) -> None:
         raise NotImplementedError
