@@ -163,7 +163,7 @@ def test_a_bare_next_passes_the_gate_only_while_a_session_waits() -> None:
     assert not judge(Match("conversation_starter", {}, 100.0), Heard("a question"), addressed=False, session_waiting=True).act
 
 
-def test_the_coach_says_nothing_about_practice_when_no_session_runs() -> None:
+def test_a_turn_command_with_nothing_running_says_so() -> None:
     coach = Coach(load_library(), rng=random.Random(1), book=load_sessions())
     said = [a.text for a in coach.handle(Match("switch_turn"), 0.0) if isinstance(a, Say)]
     assert said and said[0] in load_library().lines["no_exercise"]

@@ -232,3 +232,30 @@ def test_a_lost_microphone_pauses_the_session_and_its_return_says_how_to_resume(
     assert back[0] in LIBRARY.lines["mic_back"] and back[-1] in BOOK.lines["paused"]
     resumed = [a.text for a in coach.handle(Match("resume"), 12.0) if isinstance(a, Say)]
     assert resumed[-1].endswith(BOOK.session("date_night").steps[0].text)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("said", "intents"),
+    [
+        ("next", {"switch_turn", "done"}),
+        ("skip this one", {"another", "skip"}),
+        ("go deeper", {"tell_more"}),
+        ("lighter please", {"conversation_starter"}),
+        ("repeat", {"repeat"}),
+        ("pause", {"pause"}),
+        ("stop", {"stop"}),
+        ("resume", {"resume"}),
+    ],
+)
+def test_every_command_the_session_lines_name_works_in_a_session(said: str, intents: set[str]) -> None:
+    from voice_coach.dialogue.session_machine import SESSION_INTENTS
+    from voice_coach.understand.match import Context
+    from voice_coach.understand.matcher import load_intents, recognize
+
+    assert any(said in line.lower() for key in ("session_help", "in_session", "break_taken", "lightest", "intro_named",
+                                                "not_paused", "paused") for line in BOOK.lines[key])
+    match = recognize(said, _INTENTS.setdefault("i", load_intents()), Context(in_exercise=True))
+    assert match is not None and match.intent in intents and match.intent in SESSION_INTENTS
+
+
+_INTENTS: dict[str, object] = {}

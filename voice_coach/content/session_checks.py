@@ -23,7 +23,7 @@ REQUIRED_LINES: tuple[str, ...] = (
     "intro_named", "intro_unnamed", "first", "second", "first_unnamed", "second_unnamed", "guess", "guess_unnamed",
     "reveal", "reveal_unnamed", "finish", "finish_unnamed", "together", "break_offer", "break_taken",
     "break_declined", "paused", "resumed", "not_paused", "confirm_stop", "not_stopped", "stopped", "closing",
-    "finished", "deeper", "deepest", "lighter", "lightest", "skipped", "no_session", "in_session", "session_help",
+    "finished", "deeper", "deepest", "lighter", "lightest", "skipped", "in_session", "session_help",
     "nothing_to_repeat", "starting", "game_intro",
 )  # fmt: skip
 """Session line keys the session reads; each must exist."""
