@@ -169,7 +169,7 @@ class SessionCommands:
         if frozen is not None:
             self._paused_s += max(0.0, now - frozen.paused_at)
         self._state = "answering"
-        self._enter("answering", step=self.step_number, turn=self._turn + 1, resumed=True)
+        self._enter("answering", step=self._index + 1, turn=self._turn + 1, resumed=True)
 
     def _carry_on(self, now: float) -> None:
         """After a pause or an open stop question: the question they were on, or the next one if none was asked."""

@@ -21,7 +21,8 @@ def _contains(words: list[str], name: list[str]) -> bool:
 def named_in(words: list[str], book: SessionBook) -> Session | Game | None:
     """The session or game whose longest name is said, word for word ("date night", "guess my answer")."""
     best: tuple[int, Session | Game] | None = None
-    for item in [*book.games.values(), *book.sessions]:
+    items: list[Session | Game] = [*book.games.values(), *book.sessions]
+    for item in items:
         for name in item.names:
             parts = name.replace("-", " ").replace("'", " ").split()
             if parts and _contains(words, parts) and (best is None or len(parts) > best[0]):
