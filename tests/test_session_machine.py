@@ -259,3 +259,13 @@ def test_every_command_the_session_lines_name_works_in_a_session(said: str, inte
 
 
 _INTENTS: dict[str, object] = {}
+
+
+def test_a_long_first_half_gets_its_break_offer_early() -> None:
+    from voice_coach.dialogue.session_machine import BREAK_AFTER_S
+
+    run = Run()
+    run.do("switch_turn", after_s=BREAK_AFTER_S / 2)
+    said = run.do("switch_turn", after_s=BREAK_AFTER_S / 2 + 1)  # step one took over twenty minutes
+    assert run.machine.pending_question == "break_offer" and said[-1] in BOOK.lines["break_offer"]
+    assert run.machine.step_number == 2 < len(run.session.all_steps) // 2
