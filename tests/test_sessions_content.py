@@ -186,3 +186,15 @@ def test_talk_inside_a_session_is_not_answered(tmp_path: Path) -> None:
     out, _, _ = _typed(tmp_path, ["coach let's do a date night session", "I think it was the trip to the lake"])
     after = len(_typed(tmp_path / "b", ["coach let's do a date night session"])[0])
     assert len(out) == after  # the couple's answer got no reply
+
+
+def test_no_session_step_or_game_item_repeats_a_starter() -> None:
+    from rapidfuzz import fuzz, process, utils
+
+    library = load_library()
+    theirs = [s.text for s in library.starters] + [f for s in library.starters for f in s.follow_ups]
+    mine = [s.text for x in BOOK.sessions for s in x.all_steps] + [s.text for g in BOOK.games.values() for s in g.items]
+    close = [(m, hit[0]) for m in mine
+             if (hit := process.extractOne(m, theirs, scorer=fuzz.token_sort_ratio, processor=utils.default_process,
+                                           score_cutoff=85))]
+    assert close == []
