@@ -358,6 +358,26 @@ def test_a_quote_after_a_bare_colon_is_rejected_and_one_after_a_speaking_verb_pa
     assert tip_problems("Then ask: “Did I get that right?”", try_="Try saying: “Go on.”") == []
 
 
+def test_a_quote_inside_a_sentence_needs_a_speaking_word_before_it() -> None:
+    # Aloud the quote marks vanish: "add “and another thing”" sounds like the coach adding another thing,
+    # and "swap “but” for “and”" blurs into a muddle of small words.
+    bad = tip_problems("One topic at a time. It's tempting to add “and another thing.”", try_="Swap one “but” for “and”.")
+    assert bad == [
+        "pack.yaml:3: tip 'timing.01' text: “and another thing.” has no speaking word before it, so aloud it "
+        "blurs into the coach's own words; rephrase without quoting, or introduce it (like saying …)",
+        "pack.yaml:3: tip 'timing.01' try: “but” has no speaking word before it, so aloud it "
+        "blurs into the coach's own words; rephrase without quoting, or introduce it (like saying …)",
+        "pack.yaml:3: tip 'timing.01' try: “and” has no speaking word before it, so aloud it "
+        "blurs into the coach's own words; rephrase without quoting, or introduce it (like saying …)",
+    ]
+    assert tip_problems("Show you're with them, like a nod or a quiet “go on.”") != []
+    assert tip_problems("One topic at a time. It's tempting to bring up one more complaint.") == []
+    assert tip_problems("Saying something like “I'd love a hug” is easy to act on.") == []
+    assert tip_problems("If your partner says “not now” to a hug, take it kindly.") == []
+    assert tip_problems("Invite a story, like saying: “Tell me about your afternoon.”") == []
+    assert tip_problems("Then ask: “Did I get it?” “Is there more?”") == []
+
+
 def test_a_two_sentence_quote_inside_a_sentence_is_rejected() -> None:
     bad = tip_problems("Saying “Let's leave it there. Thanks for talking” ends things well.")
     assert bad == [

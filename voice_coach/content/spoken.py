@@ -152,6 +152,31 @@ def quotes_mid_sentence(text: str) -> list[str]:
     return [m.group(1) for m in _SPLIT_QUOTE.finditer(text)]
 
 
+_MID_SENTENCE_CUES = SPEAKING_WORDS - {"add", "adding"}
+"""Words that cue a quote inside a sentence; "add “and another thing”" still sounds like the coach adding it."""
+_CUE_WORD = re.compile(r"([\w'’-]+)\W*$")
+
+
+def uncued_quotes(text: str) -> list[str]:
+    """Quotes inside a sentence with no speaking word right before them ("add “and another thing.”").
+
+    Aloud the quote marks vanish, so 'swap “but” for “and”' blurs and 'It's tempting to add “and another
+    thing.”' sounds like the coach adding another thing. Quotes opening a sentence or after a colon or
+    dash have their own checks; a quote right after another quote continues it.
+    """
+    out = []
+    for match in re.finditer(r"[“\"]([^”\"]*)[”\"]?", text):
+        if match.group(0)[0] == '"' and text[: match.start()].count('"') % 2:
+            continue  # a closing straight quote, not an opening one
+        before = text[: match.start()].rstrip()
+        if not before or before[-1] in ".!?:—–-”\"":
+            continue
+        cue = _CUE_WORD.search(before)
+        if cue is None or cue.group(1).lower() not in _MID_SENTENCE_CUES:
+            out.append(match.group(0))
+    return out
+
+
 def spelling(text: str) -> list[str]:
     """British forms in ``text`` as "British → American" hints."""
     out = []
@@ -239,6 +264,11 @@ def spoken_problems(library: Library, commands: CommandRules | None = None) -> l
                 f"{where}: {quote} follows a bare colon or dash, so it sounds like the coach's own words; "
                 "put a speaking verb right before it (you could say: …)"
                 for quote in unintroduced_quotes(text)
+            )
+            out.extend(
+                f"{where}: {quote} has no speaking word before it, so aloud it blurs into the coach's own words; "
+                "rephrase without quoting, or introduce it (like saying …)"
+                for quote in uncued_quotes(text)
             )
             out.extend(
                 f"{where}: {quote} is two sentences inside another one; keep a quote to one sentence or put it last"
