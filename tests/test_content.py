@@ -334,10 +334,10 @@ def tip_problems(text: str, more: str = "It helps.", try_: str = "Try it once.")
 
 def test_quoted_words_opening_a_sentence_are_rejected_and_introduced_ones_pass() -> None:
     bad = tip_problems("Ask for what you want. “I'd love a hug” is easy to act on.")
-    assert bad == ["pack.yaml:3: tip 'timing.01' text: “I'd love a hug” opens a sentence; quote marks are silent, "
-                   "so introduce it (try saying: …)"]
+    assert bad[0] == ("pack.yaml:3: tip 'timing.01' text: “I'd love a hug” opens a sentence; quote marks are silent, "
+                      "so introduce it (try saying: …)")
     assert tip_problems("“Go on” keeps them talking.", more="It helps.") != []
-    assert tip_problems("Ask for what you want. Something like “I'd love a hug” is easy to act on.") == []
+    assert tip_problems("Ask for what you want, something like: “I'd love a hug.”") == []
     assert tip_problems("Thank them, and try saying: “I'm glad you told me.”") == []
     # A second quote right after a quoted question continues the same instruction.
     assert tip_problems("Then ask: “Did I get it?” “Is there more?”") == []
@@ -362,7 +362,7 @@ def test_a_quote_inside_a_sentence_needs_a_speaking_word_before_it() -> None:
     # Aloud the quote marks vanish: "add “and another thing”" sounds like the coach adding another thing,
     # and "swap “but” for “and”" blurs into a muddle of small words.
     bad = tip_problems("One topic at a time. It's tempting to add “and another thing.”", try_="Swap one “but” for “and”.")
-    assert bad == [
+    assert [b for b in bad if "no speaking word" in b] == [
         "pack.yaml:3: tip 'timing.01' text: “and another thing.” has no speaking word before it, so aloud it "
         "blurs into the coach's own words; rephrase without quoting, or introduce it (like saying …)",
         "pack.yaml:3: tip 'timing.01' try: “but” has no speaking word before it, so aloud it "
@@ -372,20 +372,19 @@ def test_a_quote_inside_a_sentence_needs_a_speaking_word_before_it() -> None:
     ]
     assert tip_problems("Show you're with them, like a nod or a quiet “go on.”") != []
     assert tip_problems("One topic at a time. It's tempting to bring up one more complaint.") == []
-    assert tip_problems("Saying something like “I'd love a hug” is easy to act on.") == []
-    assert tip_problems("If your partner says “not now” to a hug, take it kindly.") == []
     assert tip_problems("Invite a story, like saying: “Tell me about your afternoon.”") == []
     assert tip_problems("Then ask: “Did I get it?” “Is there more?”") == []
 
 
-def test_a_two_sentence_quote_inside_a_sentence_is_rejected() -> None:
-    bad = tip_problems("Saying “Let's leave it there. Thanks for talking” ends things well.")
-    assert bad == [
-        "pack.yaml:3: tip 'timing.01' text: “Let's leave it there. Thanks for talking” is two sentences inside "
-        "another one; keep a quote to one sentence or put it last"
-    ]
-    assert tip_problems("Saying “Let's leave it there, thanks for talking” ends things well.") == []
+def test_a_quote_the_sentence_goes_on_after_is_rejected() -> None:
+    # Aloud nobody hears where the quote ends (the blind read's most common fault after bare colons).
+    for line in ("Saying “Let's leave it there. Thanks for talking” ends things well.",
+                 "Saying something like “I'd love a hug” is easy to act on.",
+                 "If your partner says “not now” to a hug, take it kindly."):
+        bad = tip_problems(line)
+        assert len(bad) == 1 and "inside a sentence that goes on after it" in bad[0], bad
     assert tip_problems("End kindly. You could say: “Let's leave it there. Thanks for talking.”") == []
+    assert tip_problems("Ask for it plainly. Try saying: “I'd love a hug when I get home.”") == []
 
 
 def test_british_spellings_are_rejected_with_the_american_form() -> None:

@@ -140,14 +140,15 @@ def unintroduced_quotes(text: str) -> list[str]:
     return out
 
 
-_SPLIT_QUOTE = re.compile(r"([“\"][^”\"]*?[.!?]\s+[A-Z][^”\"]*[”\"])\s*,?\s+[a-z]")
+_SPLIT_QUOTE = re.compile(r"([“\"][^”\"]+[”\"])\s*,?\s+[a-z]")
 
 
 def quotes_mid_sentence(text: str) -> list[str]:
-    """Quotes of two sentences or more that the sentence around them carries on after.
+    """Quotes that the sentence around them carries on after.
 
-    Aloud, 'Saying “Let's leave it there. Thanks for talking” ends things well' sounds like the coach
-    signing off, then starting a new thought; keep a quote to one sentence, or put it last.
+    Aloud the quote marks vanish, so the listener can't hear where 'Saying “I loved hearing about your
+    afternoon” keeps the chats coming' stops quoting; and 'Saying “Let's leave it there. Thanks for
+    talking” ends things well' sounds like the coach signing off. Put the quote last, after a speaking verb.
     """
     return [m.group(1) for m in _SPLIT_QUOTE.finditer(text)]
 
@@ -271,7 +272,8 @@ def spoken_problems(library: Library, commands: CommandRules | None = None) -> l
                 for quote in uncued_quotes(text)
             )
             out.extend(
-                f"{where}: {quote} is two sentences inside another one; keep a quote to one sentence or put it last"
+                f"{where}: {quote} is inside a sentence that goes on after it; aloud nobody hears where it ends, "
+                "so put the quote last (try saying: …)"
                 for quote in quotes_mid_sentence(text)
             )
         out.extend(f"{where}: British spelling {hint}" for hint in spelling(text))
