@@ -74,8 +74,9 @@ DEV_SET = Path(__file__).parent / "data" / "intents_dev.tsv"
 HOLDOUT_SET = Path(__file__).parent / "data" / "intents_holdout.tsv"
 
 
-def _read_cases(path: Path) -> list[tuple[str, str | None, dict[str, object], Context]]:
-    """(text, intent or None, slots, context) per line: utterance<TAB>intent|NONE<TAB>k=v,..<TAB>context."""
+def _read_cases(path: Path) -> list[tuple[str, str | None, dict[str, object], Context | None]]:
+    """(text, intent or None, slots, context) per line: utterance<TAB>intent|NONE<TAB>k=v,..<TAB>context;
+    context "nostate" is none at all (as `voice-coach parse`), "paused" the exercise on hold."""
     cases = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
@@ -87,8 +88,9 @@ def _read_cases(path: Path) -> list[tuple[str, str | None, dict[str, object], Co
             slots[key] = float(value) if key == "minutes" else value
         flags = set(filter(None, ctx_text.split(",")))
         kind = next((f.split("=", 1)[1] for f in flags if f.startswith("kind=")), None)
-        ctx = Context(pending_question="confirm" if "pending" in flags else None,
-                      in_exercise=bool(flags & {"exercise", "turn"}), speaking_turn="turn" in flags, last_kind=kind)
+        ctx = None if "nostate" in flags else Context(
+            pending_question="confirm" if "pending" in flags else None, paused="paused" in flags,
+            in_exercise=bool(flags & {"exercise", "turn", "paused"}), speaking_turn="turn" in flags, last_kind=kind)
         cases.append((text, None if intent == "NONE" else intent, slots, ctx))
     return cases
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from voice_coach.understand import clauses
 from voice_coach.understand.evidence import (
     CONTENT,
     answer,
@@ -64,6 +65,10 @@ _CLAUSE_STARTS = frozenset({"someone", "somebody", "i", "we", "he", "she", "they
                             "baby", "kids", "dog", "doorbell"})
 # Commands that only mean something while the exercise runs; outside it they need the wake word or a template.
 _EXERCISE_ONLY = frozenset({"switch_turn", "time_left", "add_time", "time_out", "repeat_rules", "done"})
+_PERSONAL = frozenset({"i", "you", "me", "your", "my"})
+"""Words of talk between the two of them, in a piece of a sentence that is no command."""
+_HANDING_OVER = frozenset({"switch_turn", "done"})
+"""What a speaker says, without the wake word, to hand the turn over ("I'm done, your go")."""
 _FOLLOW_UP_INTENTS = frozenset({"tell_more", "resume", "another"})
 # Words that make "another" more than a named kind ("another question" is not a new starter request).
 _ANOTHER_WORDS = frozenset({"another", "different", "next", "new", "else", "other", "more"})
@@ -87,20 +92,71 @@ def recognize(text: str, intents: Intents, context: Context | None = None) -> Ma
     """
     ctx = context or Context()
     original = text[:MAX_CHARS] if isinstance(text, str) else ""
-    addressed, words = _wake(intents).strip(intents.normalizer.words(original))
+    wake = _wake(intents)
+    addressed, words = wake.strip(intents.normalizer.words(original))
+    whole = _understand(original, words, addressed, ctx, context is None, intents)
+    if not addressed:
+        return _unaddressed(whole, original, words, ctx, context is None, intents)
+    if (whole is not None and whole.score >= clauses.EXACT_SCORE and not any(
+            clauses.negation_length(words[i:]) for i in range(len(words)))):
+        return whole
+    pieces = clauses.split(original, intents.normalizer.words)
+    if len(pieces) < 2 and not clauses.negation_length(words):
+        return whole
+    read: list[tuple[clauses.Clause, Match | None, Match | None]] = []
+    for n, piece in enumerate(pieces[:clauses.MAX_CLAUSES]):
+        piece_words = intents.normalizer.words(piece)
+        if n == 0:
+            piece_words = wake.strip(piece_words)[1]
+        if not piece_words:
+            continue
+        neg = clauses.negation_length(piece_words)
+        as_said = _understand(piece, piece_words, True, ctx, context is None, intents)
+        turned_down = _understand(piece, piece_words[neg:], True, ctx, context is None, intents) if neg else None
+        read.append((clauses.Clause(piece_words, neg > 0), as_said, turned_down))
+    return clauses.choose(whole, read)
+
+
+def _unaddressed(whole: Match | None, original: str, words: list[str], ctx: Context, no_state: bool,
+                 intents: Intents) -> Match | None:
+    """Without the wake word, a sentence in several pieces is a command only when every piece is one:
+    "keep going, I'm with you" is said to the partner. During a speaking turn, the speaker handing over
+    ("I'm all talked out, your go") is switch_turn when every piece is turn language."""
+    pieces = clauses.split(original, intents.normalizer.words)
+    if ctx.speaking_turn:
+        turn = Context(in_exercise=True)
+        read = [_understand(p, intents.normalizer.words(p), True, turn, False, intents) for p in pieces[:clauses.MAX_CLAUSES]]
+        if pieces and len(pieces) <= clauses.MAX_CLAUSES and all(
+                m is not None and m.intent in _HANDING_OVER and m.score >= TURN_ACCEPT_SCORE for m in read):
+            if any(m is not None and m.intent == "switch_turn" for m in read) or len(read) == 1:
+                return Match(intent="switch_turn", score=min(m.score for m in read if m), text=" ".join(words))
+        return None
+    if whole is None or len(pieces) < 2:
+        return whole
+    for piece in pieces[:clauses.MAX_CLAUSES]:
+        piece_words = intents.normalizer.words(piece)
+        if (_PERSONAL & set(piece_words) and not clauses.negation_length(piece_words)
+                and _understand(piece, piece_words, False, ctx, no_state, intents) is None):
+            return None  # a piece of talk between the two of them ("I'm with you")
+    return whole
+
+
+def _understand(original: str, words: list[str], addressed: bool, ctx: Context, no_state: bool,
+                intents: Intents) -> Match | None:
+    """The intent and slots of words (the wake word already taken off); `original` as said, for names."""
     words = correct_words(words[:MAX_WORDS], intents)
     if not words or (ctx.speaking_turn and not addressed):
         return None  # nothing said, or the speaker's words, which are not for the coach
     reading = intents.slot_reader.read(words, original)
     marked = marked_words(words, reading)
     plain = query_words(plain_words(words, reading), intents)
-    mode = "turn" if ctx.speaking_turn else ("pending" if ctx.pending_question or context is None else "normal")
+    mode = "turn" if ctx.speaking_turn else ("pending" if ctx.pending_question or no_state else "normal")
     queries = [plain, query_words(marked, intents)]
     if reading.situations:  # also as said, so "what should we have for dinner" still meets its out-of-scope template
         queries.append(query_words(replace_spans(words, [(reading.minutes, "minutes")]), intents))
     scores = score_intents(queries, intents, mode)
     intent = _decide(scores, words, plain, marked, reading, addressed, ctx, intents)
-    if (intent in _EXERCISE_ONLY and context is not None and not (ctx.in_exercise or addressed)
+    if (intent in _EXERCISE_ONLY and not no_state and not (ctx.in_exercise or addressed)
             and scores.get(intent, 0.0) < ACCEPT_SCORE):
         intent = None  # "I need more time to get ready": no exercise runs, a command word alone is not enough
     if intent is None:
@@ -111,6 +167,7 @@ def recognize(text: str, intents: Intents, context: Context | None = None) -> Ma
     score = round(min(100.0, max(scores.get(intent, 0.0), 0.0)), 1)
     return Match(intent=intent, slots=_slots(intent, reading), score=score,
                  text=" ".join(words), addressed=addressed)
+
 
 
 def _wake(intents: Intents) -> WakeWords:

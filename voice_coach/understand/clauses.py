@@ -1,0 +1,94 @@
+"""A command inside a longer sentence: each clause scored apart from the situation around it.
+
+"coach, the pasta's boiling over, hold the timer": the clause about the pasta sinks the score of the
+whole sentence although "hold the timer" is a plain command. Said to the coach, a sentence is also
+read clause by clause (split where the speaker paused: commas, full stops, "but"), and a clause that
+turns a command down ("don't stop", "not pause") rules that command out.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from voice_coach.understand.match import Match
+
+_LOGGER = logging.getLogger(__name__)
+
+EXACT_SCORE = 95.0
+"""A clause matching a template this well stands as said, even when it starts with "not" ("not now")."""
+MAX_CLAUSES = 5
+"""Clauses read at most; a command is short and this bounds the time per utterance."""
+
+_SPLIT_RE = re.compile(r"[,;:!?]+|\.(?![0-9])|\s+-+\s+|\s+but\s+|\s+and then\s+")
+_NEGATIONS = (("do", "not"), ("not",), ("never",), ("no", "do", "not"), ("did", "not", "mean"))
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One clause: its words, and whether it turns a command down."""
+
+    words: list[str]
+    refusal: bool
+
+
+def split(text: str, to_words: Callable[[str], list[str]]) -> list[str]:
+    """The pieces of a sentence between pauses (as written or transcribed), empty ones left out."""
+    return [p for p in (piece.strip() for piece in _SPLIT_RE.split(text)) if p and to_words(p)]
+
+
+def negation_length(words: list[str]) -> int:
+    """Words of a leading negation ("do not", "not", "never"); 0 when the clause does not start with one."""
+    for lead in _NEGATIONS:
+        if tuple(words[:len(lead)]) == lead and len(words) > len(lead):
+            return len(lead)
+    return 0
+
+
+def choose(whole: Match | None, clauses: list[tuple[Clause, Match | None, Match | None]]) -> Match | None:
+    """The command of a sentence from its whole reading and its clauses' readings.
+
+    Each clause comes with its reading as said and, for a refusal, the reading of what it turns down.
+    The whole reading stands when a clause agrees with it (slots are read best over the whole sentence)
+    or no clause is a command by itself; else the clause that matches best (the later one on a tie).
+    """
+    refused: set[str] = set()
+    found: list[Match] = []
+    for clause, as_said, turned_down in clauses:
+        if clause.refusal and not _stands(as_said, turned_down):
+            if turned_down is not None:
+                refused.add(turned_down.intent)
+            continue
+        if as_said is not None:
+            found.append(as_said)
+    found = [m for m in found if m.intent not in refused]
+    if whole is not None and whole.intent in refused:
+        whole = None
+    if whole is not None and (not found or any(m.intent == whole.intent for m in found)):
+        return whole
+    if not found:
+        return None
+    best = max(enumerate(found), key=lambda im: (im[1].score, im[0]))[1]
+    if best.intent == "add_time" and any(m.intent == "start_exercise" for m in found):
+        # "Sam can start, four minutes": an amount said on its own goes with the command that takes it
+        best = next(m for m in found if m.intent == "start_exercise")
+        found = [Match("start_exercise", {"minutes": m.slots["minutes"]}, m.score) if m.intent == "add_time"
+                 and "minutes" in m.slots else m for m in found]
+    slots = {}
+    for match in found:  # "start the exercise, two minutes, Maria goes first": slots from every clause
+        if match.intent == best.intent:
+            slots.update({k: v for k, v in match.slots.items() if k not in slots or k not in best.slots})
+    slots.update(best.slots)
+    return Match(intent=best.intent, slots=slots, score=best.score, text=best.text, addressed=True)
+
+
+def _stands(as_said: Match | None, turned_down: Match | None) -> bool:
+    """True when a clause starting with "not" is a command as said ("not so fast", "not now"), not a refusal
+    of one ("don't stop" is no "no")."""
+    if as_said is None or as_said.score < EXACT_SCORE:
+        return False
+    if turned_down is None:
+        return True
+    return as_said.intent != turned_down.intent and as_said.intent not in ("yes", "no")
