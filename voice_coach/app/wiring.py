@@ -113,7 +113,7 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
     """
     from voice_coach.audio.mic import Microphone
     from voice_coach.speech_models import find as models
-    from voice_coach.understand.matcher import strip_wake_word
+    from voice_coach.understand.matcher import recognize, strip_wake_word
 
     def open_mic() -> Microphone:
         mic = Microphone(settings.input_device)
@@ -141,9 +141,18 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
     mic_ears = MicEars(recognizer, mic_source, commands=command_phrases(intents), wake_words=wake,
                        endpoint=coach_endpointer(intents, coach.context, wake), clock=clock)
     gate = WakeGate(lambda text: strip_wake_word(text, intents)[0], settings.follow_up_s,
-                    speaking_turn=lambda: bool(coach.speaking_turn), coach_talking=mouth.busy)
+                    speaking_turn=lambda: bool(coach.speaking_turn), coach_talking=mouth.busy,
+                    understand=lambda phrase: _intent_of(phrase, intents))
     ears = GatedEars(mic_ears, mouth, gate, clock, status, remaining_s=lambda: _remaining(coach, clock))
     return VoiceParts(ears, ears.mouth, VoiceGate(gate, ears.mouth), choice.engine, choice.note)
+
+
+def _intent_of(phrase: str, intents: Any) -> str | None:
+    """The intent of a phrase the coach tells the couple to say (no dialogue state)."""
+    from voice_coach.understand.matcher import recognize
+
+    match = recognize(phrase, intents)
+    return match.intent if match is not None else None
 
 
 def _remaining(coach: Any, clock: Clock) -> float | None:

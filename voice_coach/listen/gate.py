@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from voice_coach.asr.text import spoken_words
+from voice_coach.listen.instructions import instructed_phrases
 from voice_coach.understand.match import Match
 
 _LOGGER = logging.getLogger(__name__)
@@ -51,12 +52,15 @@ def judge(
     speaking_turn: bool = False,
     coach_talking: bool = False,
     window_end_s: float | None = None,
+    instructed: frozenset[str] = frozenset(),
 ) -> Verdict:
     """Decide whether to act on one utterance.
 
     ``addressed``: the utterance starts (or ends) with the wake word. ``speaking_turn``: a partner is
     speaking in the exercise. ``coach_talking``: the coach's own speech is playing (barge-in only).
     ``window_end_s``: when the follow-up window after the last reply closes (None: no window).
+    ``instructed``: the intents the coach last told the couple to say ("say resume when you're ready"):
+    said on their own, without the wake word, they are acted on however long the couple take.
     """
     if coach_talking:
         if addressed and match is not None and match.intent in BARGE_IN_INTENTS:
@@ -70,6 +74,9 @@ def judge(
     if addressed:
         # Addressed but not understood still gets an answer ("I can help with ...").
         return Verdict(True, "addressed")
+    if (match is not None and match.intent in instructed and match.score >= FOLLOW_UP_MIN_SCORE
+            and len(spoken_words(heard.text)) <= FOLLOW_UP_MAX_WORDS):
+        return Verdict(True, "instructed")
     if window_end_s is None or heard.end_s > window_end_s + SPEECH_GRACE_S:
         return Verdict(False, "not_addressed")
     if match is None or match.intent not in FOLLOW_UP_INTENTS:
@@ -88,6 +95,7 @@ class WakeGate:
         follow_up_s: float = 6.0,
         speaking_turn: Callable[[], bool] = lambda: False,
         coach_talking: Callable[[], bool] = lambda: False,
+        understand: Callable[[str], str | None] = lambda phrase: None,
     ) -> None:
         self.is_addressed = is_addressed
         self.follow_up_s = follow_up_s
@@ -95,6 +103,16 @@ class WakeGate:
         self.coach_talking = coach_talking
         self.window_end_s: float | None = None
         self.last: Verdict | None = None
+        self.understand = understand
+        """The intent of a phrase the coach tells the couple to say (the matcher, with no dialogue state)."""
+        self.instructed: frozenset[str] = frozenset()
+
+    def coach_said(self, text: str) -> None:
+        """The coach is saying `text`: what it tells the couple to say works without the wake word from now on
+        (until the coach tells them something else to say, or the gate acts on one of them)."""
+        intents = {self.understand(phrase) for phrase in instructed_phrases(text)} - {None}
+        if intents:
+            self.instructed = frozenset(i for i in intents if i is not None)
 
     def reply_finished(self, now_s: float) -> None:
         """The coach stopped talking: follow-ups work without the wake word until ``now_s + follow_up_s``."""
@@ -106,12 +124,15 @@ class WakeGate:
     def __call__(self, match: Match | None, heard: HeardLike) -> bool:
         addressed = match.addressed if match is not None else self.is_addressed(heard.text)
         verdict = judge(match, heard, addressed=addressed, speaking_turn=self.speaking_turn(),
-                        coach_talking=self.coach_talking(), window_end_s=self.window_end_s)
+                        coach_talking=self.coach_talking(), window_end_s=self.window_end_s,
+                        instructed=self.instructed)
         self.last = verdict
         _LOGGER.debug("gate: %s (%s)", "act" if verdict.act else "ignore", verdict.reason)
         if verdict.act:
             # What comes next is a new exchange: its own reply opens a fresh window.
             self.window_end_s = None
+            if verdict.reason == "instructed":
+                self.instructed = frozenset()
         return verdict.act
 
 
