@@ -66,8 +66,9 @@ def choose(whole: Match | None, clauses: list[tuple[Clause, Match | None, Match 
     found = [m for m in found if m.intent not in refused]
     if whole is not None and whole.intent in refused:
         whole = None
-    if whole is not None and (not found or any(m.intent == whole.intent for m in found)):
-        return whole
+    supported = whole is not None and any(m.intent == whole.intent for m in found)
+    if whole is not None and (supported or (not found and not refused)):
+        return whole  # (after a refusal, the whole reading is of the words turned down: "don't stop" is no "no")
     if not found:
         return None
     best = max(enumerate(found), key=lambda im: (im[1].score, im[0]))[1]
