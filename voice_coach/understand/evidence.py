@@ -30,7 +30,7 @@ _COUPLE = frozenset({"us", "we", "our", "ours", "ourselves", "partner", "husband
                      "marriage", "couple", "couples", "together", "newlyweds", "newlywed", "married", "engaged",
                      "dating", "lovers", "spouses", "partners"})
 _SOMETHING = frozenset({"something", "anything"})
-_REFUSALS = frozenset({"not", "never", "without"})
+_REFUSALS = frozenset({"not", "never", "without", "skip", "pass"})
 _QUALITIES = frozenset({"better", "good", "right", "open", "closed", "deeper", "more", "ended", "the", "real"})
 _REQUEST_LEADS = frozenset({"give", "ask", "tell", "can", "could", "would", "got", "need", "want", "have"})
 _RELATIVES = frozenset({"where", "which", "who", "whereby"})

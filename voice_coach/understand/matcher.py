@@ -97,9 +97,6 @@ def recognize(text: str, intents: Intents, context: Context | None = None) -> Ma
     whole = _understand(original, words, addressed, ctx, context is None, intents)
     if not addressed:
         return _unaddressed(whole, original, words, ctx, context is None, intents)
-    if (whole is not None and whole.score >= clauses.EXACT_SCORE and not any(
-            clauses.negation_length(words[i:]) for i in range(len(words)))):
-        return whole
     pieces = clauses.split(original, intents.normalizer.words)
     if len(pieces) < 2 and not clauses.negation_length(words):
         return whole
@@ -163,7 +160,7 @@ def _understand(original: str, words: list[str], addressed: bool, ctx: Context, 
         if not ctx.speaking_turn:  # never log what a speaker says during their turn
             _LOGGER.debug("no match (best %s)", max(scores.items(), key=lambda kv: kv[1], default=None))
         return None
-    intent = _follow_up(intent, " ".join(plain), ctx)
+    intent = _follow_up(intent, " ".join(plain), ctx, no_state)
     score = round(min(100.0, max(scores.get(intent, 0.0), 0.0)), 1)
     return Match(intent=intent, slots=_slots(intent, reading), score=score,
                  text=" ".join(words), addressed=addressed)
@@ -246,9 +243,9 @@ def _command_then_reason(words: list[str], intents: Intents) -> str | None:
     return None
 
 
-def _follow_up(intent: str, plain: str, ctx: Context) -> str:
+def _follow_up(intent: str, plain: str, ctx: Context, no_state: bool = False) -> str:
     """Resolve "more", "next", "again", "skip" by what the coach just did."""
-    if intent == "skip" and not ctx.in_exercise:
+    if intent == "skip" and not ctx.in_exercise and not no_state:
         return "another"  # outside the exercise, skipping means "not this one"
     if intent == "tell_more" and not ctx.last_kind and _SOMETHING_NEW & set(plain.split()) and "try" in plain:
         return "tip"  # "give me one thing to try tonight", with nothing said before to tell more about
