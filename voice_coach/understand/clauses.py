@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from voice_coach.understand.match import Match, SlotValue
+from voice_coach.understand.numbers import NUMBER_WORDS
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -25,6 +26,10 @@ MAX_CLAUSES = 5
 """Clauses read at most; a command is short and this bounds the time per utterance."""
 
 _SPLIT_RE = re.compile(r"[,;:!?]+|\.(?![0-9])|\s+-+\s+|\s+but\s+|\s+and then\s+")
+_HOLDS = frozenset({"stop", "pause", "switch_turn", "time_out"})
+_CARRY_ON = frozenset({"resume", "no", "yes"})
+_AMOUNT_WORDS = frozenset({"minute", "minutes", "min", "mins", "each", "a", "and", "half", "more", "per", "person",
+                           "turn", "apiece", "of", "an"})
 _NEGATIONS = (("do", "not"), ("not",), ("never",), ("no", "do", "not"), ("did", "not", "mean"), ("no", "more"))
 
 
@@ -69,10 +74,18 @@ def choose(whole: Match | None, clauses: list[tuple[Clause, Match | None, Match 
     found = [m for m in found if m.intent not in refused]
     if whole is not None and whole.intent in refused:
         whole = None
+    if refused & _HOLDS and {m.intent for m in found} <= _CARRY_ON:
+        return None  # "no, don't stop, keep the clock running": nothing is to change
+    amounts = [m for m in found if any(m is said and _only_amount(c.words) for c, said, _ in clauses)]
+    if len(amounts) < len(found):
+        # an amount on its own ("..., twelve minutes") only completes another clause's command
+        found = [m for m in found if not any(m is a for a in amounts)]
+        found += [Match("start_exercise", {"minutes": a.slots["minutes"]}, 0.0) for a in amounts
+                  if "minutes" in a.slots and any(m.intent == "start_exercise" for m in found)]
     if not found:
         return whole if not refused else None
     top = max(m.score for m in found)
-    best = [m for m in found if m.score >= top - TIE_MARGIN][-1]  # the command comes after the preamble
+    best = [m for m in found if m.score >= top - TIE_MARGIN][-1]  # (completing amounts score 0: never chosen)  # the command comes after the preamble
     intents = {m.intent for m in found}
     if best.intent == "done" and "switch_turn" in intents:
         best = next(m for m in found if m.intent == "switch_turn")  # "I'm all done, your turn": handing over
@@ -90,6 +103,12 @@ def choose(whole: Match | None, clauses: list[tuple[Clause, Match | None, Match 
     return Match(intent=best.intent, slots=slots, score=best.score, text=best.text, addressed=True)
 
 
+def _only_amount(words: list[str]) -> bool:
+    """True for a clause that is nothing but an amount of time ("four minutes", "two minutes each")."""
+    return (any(w in ("minute", "minutes", "min", "mins") for w in words)
+            and all(w in NUMBER_WORDS or w in _AMOUNT_WORDS for w in words))
+
+
 def _stands(as_said: Match | None, turned_down: Match | None) -> bool:
     """True when a clause starting with "not" is a command as said ("not so fast", "not now"), not a refusal
     of one ("don't stop" is no "no")."""
@@ -97,4 +116,4 @@ def _stands(as_said: Match | None, turned_down: Match | None) -> bool:
         return False
     if turned_down is None:
         return True
-    return as_said.intent != turned_down.intent
+    return as_said.intent != turned_down.intent or as_said.intent == "no"  # "not now": no, not a refused no

@@ -45,8 +45,9 @@ def explain(text: str, intents: Intents, context: Context | None = None) -> dict
         for piece in pieces[:clauses.MAX_CLAUSES]:
             piece_words = intents.normalizer.words(piece)
             neg = clauses.negation_length(piece_words)
-            match = matcher.recognize(piece, intents, context)
-            out["clauses"].append({"clause": piece.strip(), "refusal": bool(neg), "reads_as": _brief(match)})
+            match = matcher._understand(piece, piece_words[neg:] if neg else piece_words, True, ctx, context is None,
+                                        intents)  # as the clause is read (a refusal: what it turns down)
+            out["clauses"].append({"clause": piece.strip(), "refusal": bool(neg), "reads_as" if not neg else "turns_down": _brief(match)})
         evidence.append("said in pieces: " + ("each clause read apart from the situation around it" if addressed
                                                 else "without the wake word every piece must be a command"))
     if ctx.speaking_turn and not addressed:

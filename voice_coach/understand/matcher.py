@@ -65,6 +65,8 @@ _CLAUSE_STARTS = frozenset({"someone", "somebody", "i", "we", "he", "she", "they
                             "baby", "kids", "dog", "doorbell"})
 # Commands that only mean something while the exercise runs; outside it they need the wake word or a template.
 _EXERCISE_ONLY = frozenset({"switch_turn", "time_left", "add_time", "time_out", "repeat_rules", "done"})
+_TOLD_OF = frozenset({"was", "always", "told", "said", "says", "used", "would", "never"})
+"""Words that, right after "coach" or a name after it, make it someone talked about."""
 _PERSONAL = frozenset({"i", "you", "me", "your", "my"})
 """Words of talk between the two of them, in a piece of a sentence that is no command."""
 _HANDING_OVER = frozenset({"switch_turn", "done"})
@@ -93,7 +95,10 @@ def recognize(text: str, intents: Intents, context: Context | None = None) -> Ma
     ctx = context or Context()
     original = text[:MAX_CHARS] if isinstance(text, str) else ""
     wake = _wake(intents)
-    addressed, words = wake.strip(intents.normalizer.words(original))
+    said = intents.normalizer.words(original)
+    addressed, words = wake.strip(said)
+    if addressed and _coach_talked_about(words, intents):
+        addressed, words = False, said  # "coach Taylor always told us ...": a coach, not this one
     whole = _understand(original, words, addressed, ctx, context is None, intents)
     if not addressed:
         return _unaddressed(whole, original, words, ctx, context is None, intents)
@@ -105,8 +110,8 @@ def recognize(text: str, intents: Intents, context: Context | None = None) -> Ma
         piece_words = intents.normalizer.words(piece)
         if n == 0:
             piece_words = wake.strip(piece_words)[1]
-        if not piece_words:
-            continue
+        if not intents.normalizer.drop(piece_words):
+            continue  # nothing but the wake word or politeness ("..., please")
         neg = clauses.negation_length(piece_words)
         as_said = _understand(piece, piece_words, True, ctx, context is None, intents)
         turned_down = _understand(piece, piece_words[neg:], True, ctx, context is None, intents) if neg else None
@@ -118,6 +123,13 @@ def recognize(text: str, intents: Intents, context: Context | None = None) -> Ma
             return Match(intent="start_exercise", slots=_slots("start_exercise", reading), score=chosen.score,
                          text=chosen.text, addressed=True)
     return chosen
+
+
+def _coach_talked_about(rest: list[str], intents: Intents) -> bool:
+    """True when the words after "coach" tell of someone ("coach was right", "coach Jones never let us quit")."""
+    if rest and rest[0] in _TOLD_OF and rest[0] != "never":  # "coach never mind" is said to us
+        return True
+    return len(rest) > 2 and rest[1] in _TOLD_OF and rest[0] not in intents.known_words  # a name, then a telling verb
 
 
 def _unaddressed(whole: Match | None, original: str, words: list[str], ctx: Context, no_state: bool,
