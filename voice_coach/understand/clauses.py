@@ -29,7 +29,7 @@ _SPLIT_RE = re.compile(r"[,;:!?]+|\.(?![0-9])|\s+-+\s+|\s+but\s+|\s+and then\s+"
 _HOLDS = frozenset({"stop", "pause", "switch_turn", "time_out"})
 _CARRY_ON = frozenset({"resume", "no", "yes"})
 _AMOUNT_WORDS = frozenset({"minute", "minutes", "min", "mins", "each", "a", "and", "half", "more", "per", "person",
-                           "turn", "apiece", "of", "an"})
+                           "turn", "apiece", "of", "an", "no", "or", "actually", "sorry", "mean", "i", "make", "it"})
 _NEGATIONS = (("do", "not"), ("not",), ("never",), ("no", "do", "not"), ("did", "not", "mean"), ("no", "more"))
 
 
@@ -76,7 +76,7 @@ def choose(whole: Match | None, clauses: list[tuple[Clause, Match | None, Match 
         whole = None
     if refused & _HOLDS and {m.intent for m in found} <= _CARRY_ON:
         return None  # "no, don't stop, keep the clock running": nothing is to change
-    amounts = [m for m in found if any(m is said and _only_amount(c.words) for c, said, _ in clauses)]
+    amounts = [m for m in found if any(m is said and only_amount(c.words) for c, said, _ in clauses)]
     if len(amounts) < len(found):
         # an amount on its own ("..., twelve minutes") only completes another clause's command
         found = [m for m in found if not any(m is a for a in amounts)]
@@ -87,14 +87,16 @@ def choose(whole: Match | None, clauses: list[tuple[Clause, Match | None, Match 
     top = max(m.score for m in found)
     best = [m for m in found if m.score >= top - TIE_MARGIN][-1]  # (completing amounts score 0: never chosen)  # the command comes after the preamble
     intents = {m.intent for m in found}
-    if best.intent == "done" and "switch_turn" in intents:
-        best = next(m for m in found if m.intent == "switch_turn")  # "I'm all done, your turn": handing over
+    best = _together(best, found, intents)
     if best.intent == "add_time" and "start_exercise" in intents:
         # "Sam can start, four minutes": an amount said on its own goes with the command that takes it
         best = next(m for m in found if m.intent == "start_exercise")
         found = [Match("start_exercise", {"minutes": m.slots["minutes"]}, m.score) if m.intent == "add_time"
                  and "minutes" in m.slots else m for m in found]
-    if whole is not None and whole.intent == best.intent:
+    if best.intent == "add_time" and amounts:  # "she needs more time on her turn, two minutes"
+        best = Match("add_time", {"minutes": amounts[-1].slots.get("minutes", 1.0)}, best.score, best.text, True)
+        found = [best]
+    elif whole is not None and whole.intent == best.intent:
         return whole  # slots are read best over the whole sentence
     slots: dict[str, SlotValue] = {}
     for match in found:  # "start the exercise, two minutes, Maria goes first": slots from every clause
@@ -103,7 +105,23 @@ def choose(whole: Match | None, clauses: list[tuple[Clause, Match | None, Match 
     return Match(intent=best.intent, slots=slots, score=best.score, text=best.text, addressed=True)
 
 
-def _only_amount(words: list[str]) -> bool:
+_TOGETHER = (  # (what was said last, said beside it) -> what the two mean together
+    (("done", "goodbye", "stop"), "switch_turn", "switch_turn"),  # "we're swapping, I'm done": handing over
+    (("start_exercise",), "switch_turn", "switch_turn"),  # "cut my turn short, he can start"
+    (("skip",), "done", "done"),  # "done reflecting, move on"
+    (("pause",), "time_out", "time_out"),  # "we need a break, stop the clock"
+)
+
+
+def _together(best: Match, found: list[Match], intents: set[str]) -> Match:
+    """Two commands said side by side that mean one of them ("I'm done, your turn" hands the turn over)."""
+    for said_last, beside, meant in _TOGETHER:
+        if best.intent in said_last and beside in intents and not (meant == "switch_turn" and "minutes" in best.slots):
+            return next(m for m in found if m.intent == meant)
+    return best
+
+
+def only_amount(words: list[str]) -> bool:
     """True for a clause that is nothing but an amount of time ("four minutes", "two minutes each")."""
     return (any(w in ("minute", "minutes", "min", "mins") for w in words)
             and all(w in NUMBER_WORDS or w in _AMOUNT_WORDS for w in words))

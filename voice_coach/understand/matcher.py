@@ -67,6 +67,8 @@ _CLAUSE_STARTS = frozenset({"someone", "somebody", "i", "we", "he", "she", "they
 _EXERCISE_ONLY = frozenset({"switch_turn", "time_left", "add_time", "time_out", "repeat_rules", "done"})
 _TOLD_OF = frozenset({"was", "always", "told", "said", "says", "used", "would", "never"})
 """Words that, right after "coach" or a name after it, make it someone talked about."""
+_DONE_WORDS = frozenset({"done", "finished", "through", "all", "now", "talking", "speaking", "ok", "okay"})
+_HANDED_OVER = Match(intent="done", score=100.0)
 _PERSONAL = frozenset({"i", "you", "me", "your", "my"})
 """Words of talk between the two of them, in a piece of a sentence that is no command."""
 _HANDING_OVER = frozenset({"switch_turn", "done"})
@@ -125,6 +127,12 @@ def recognize(text: str, intents: Intents, context: Context | None = None) -> Ma
     return chosen
 
 
+def _done_speaking(words: list[str]) -> bool:
+    """ "I'm done", "I'm all finished now": a speaker saying their turn is over."""
+    return words[:2] == ["i", "am"] and len(words) > 2 and set(words[2:]) <= _DONE_WORDS and bool(
+        set(words[2:]) & {"done", "finished", "through"})
+
+
 def _coach_talked_about(rest: list[str], intents: Intents) -> bool:
     """True when the words after "coach" tell of someone ("coach was right", "coach Jones never let us quit")."""
     if rest and rest[0] in _TOLD_OF and rest[0] != "never":  # "coach never mind" is said to us
@@ -140,19 +148,25 @@ def _unaddressed(whole: Match | None, original: str, words: list[str], ctx: Cont
     pieces = clauses.split(original, intents.normalizer.words)
     if ctx.speaking_turn:
         turn = Context(in_exercise=True)
-        read = [_understand(p, intents.normalizer.words(p), True, turn, False, intents) for p in pieces[:clauses.MAX_CLAUSES]]
+        read = [_HANDED_OVER if _done_speaking(intents.normalizer.words(p))
+                else _understand(p, intents.normalizer.words(p), True, turn, False, intents)
+                for p in pieces[:clauses.MAX_CLAUSES]]
         if pieces and len(pieces) <= clauses.MAX_CLAUSES and all(
                 m is not None and m.intent in _HANDING_OVER and m.score >= TURN_ACCEPT_SCORE for m in read):
             if any(m is not None and m.intent == "switch_turn" for m in read) or len(read) == 1:
                 return Match(intent="switch_turn", score=min(m.score for m in read if m), text=" ".join(words))
         return None
-    if whole is None or len(pieces) < 2:
-        return whole
+    if whole is None or len(pieces) < 2 or (ctx.pending_question and whole.intent in ("yes", "no")):
+        return whole  # (an answer leads: "no, keep going" after "shall we stop?")
     for piece in pieces[:clauses.MAX_CLAUSES]:
         piece_words = intents.normalizer.words(piece)
-        if (_PERSONAL & set(piece_words) and not clauses.negation_length(piece_words)
-                and _understand(piece, piece_words, False, ctx, no_state, intents) is None):
-            return None  # a piece of talk between the two of them ("I'm with you")
+        if clauses.negation_length(piece_words) or clauses.only_amount(piece_words):
+            continue  # "don't give me a tip, give me a question"; "start the exercise, two minutes"
+        said = _understand(piece, piece_words, False, ctx, no_state, intents)
+        if said is not None and (said.intent in ("yes", "no") or (said.intent in CONTENT and whole.intent in CONTENT)):
+            continue  # "a tip about listening, no, about trust": a correction, not a command
+        if (said is None and _PERSONAL & set(piece_words)) or (said is not None and said.intent != whole.intent):
+            return None  # talk between the two of them ("keep going, I'm with you"; "wait, what did you mean")
     return whole
 
 
