@@ -241,6 +241,10 @@ class Intents:
             data["out_of_scope"] = [str(s) for s in data["out_of_scope"].get("sentences", [])]
         return cls(data)
 
+    def cues_words(self, intent: str) -> frozenset[str]:
+        """Every word of an intent's templates (empty for an unknown intent)."""
+        return self.intent_words.get(intent, frozenset())
+
     def examples(self) -> dict[str, list[str]]:
         """Example sentences per intent: every template expansion, with a sample slot value."""
         sample = {"XDEPTH": "deep", "XTOPIC": "listening", "XMIN": "three minutes", "XWHO": "Sam goes first"}

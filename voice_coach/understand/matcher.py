@@ -69,6 +69,9 @@ _TOLD_OF = frozenset({"was", "always", "told", "said", "says", "used", "would", 
 """Words that, right after "coach" or a name after it, make it someone talked about."""
 _DONE_WORDS = frozenset({"done", "finished", "through", "all", "now", "talking", "speaking", "ok", "okay"})
 _HANDED_OVER = Match(intent="done", score=100.0)
+_FIRST_SPEAKER_FRAME = frozenset({"XWHO", "XMIN", "let", "for", "this", "time", "each", "a", "turn", "per", "person",
+                                  "with", "and", "then", "round", "ok", "okay", "start", "begin", "go", "it"})
+"""Words that may stand around who goes first and the amount in a request to start ("me first this time")."""
 _PERSONAL = frozenset({"i", "you", "me", "your", "my"})
 """Words of talk between the two of them, in a piece of a sentence that is no command."""
 _HANDING_OVER = frozenset({"switch_turn", "done"})
@@ -185,6 +188,9 @@ def _understand(original: str, words: list[str], addressed: bool, ctx: Context, 
         queries.append(query_words(replace_spans(words, [(reading.minutes, "minutes")]), intents))
     scores = score_intents(queries, intents, mode)
     intent = _decide(scores, words, plain, marked, reading, addressed, ctx, intents)
+    if intent is None and reading.speaker is not None and not ctx.speaking_turn and all(
+            w in _FIRST_SPEAKER_FRAME or w in intents.cues_words("start_exercise") for w in plain):
+        intent = "start_exercise"  # "let Rosa talk first for four minutes": who goes first, and how long
     if (intent in _EXERCISE_ONLY and not no_state and not (ctx.in_exercise or addressed)
             and scores.get(intent, 0.0) < ACCEPT_SCORE):
         intent = None  # "I need more time to get ready": no exercise runs, a command word alone is not enough

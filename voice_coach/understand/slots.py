@@ -15,7 +15,8 @@ _LOGGER = logging.getLogger(__name__)
 # Words between a speaker and "first": "Sam will go first", "let me go first".
 _SPEAKER_VERBS = {"go", "goes", "going", "will", "can", "should", "shall", "start", "starts", "speak",
                   "speaks", "talk", "talks", "is", "to", "gets", "get", "wants", "want", "may", "could",
-                  "would", "be", "speaking", "talking", "starting", "begin", "begins", "gonna", "am", "are"}
+                  "would", "be", "speaking", "talking", "starting", "begin", "begins", "gonna", "am", "are",
+                  "the", "speaker"}
 # After "starting with", "first speaker is", ... comes the speaker.
 _SPEAKER_LEADS = [("starting", "with"), ("start", "with"), ("begin", "with"), ("beginning", "with"),
                   ("starts", "with"), ("first", "speaker", "is"), ("first", "speaker"), ("first", "is"),
