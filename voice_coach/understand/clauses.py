@@ -28,7 +28,7 @@ MAX_CLAUSES = 5
 _SPLIT_RE = re.compile(r"[,;:!?]+|\.(?![0-9])|\s+-+\s+|\s+but\s+|\s+and then\s+")
 _HOLDS = frozenset({"stop", "pause", "switch_turn", "time_out"})
 _CARRY_ON = frozenset({"resume", "no", "yes"})
-_AMOUNT_WORDS = frozenset({"minute", "minutes", "min", "mins", "each", "a", "and", "half", "more", "per", "person",
+_AMOUNT_WORDS = frozenset({"minute", "minutes", "min", "mins", "each", "a", "and", "half", "per", "person",
                            "turn", "apiece", "of", "an", "no", "or", "actually", "sorry", "mean", "i", "make", "it"})
 _NEGATIONS = (("do", "not"), ("not",), ("never",), ("no", "do", "not"), ("did", "not", "mean"), ("no", "more"))
 
@@ -39,6 +39,8 @@ class Clause:
 
     words: list[str]
     refusal: bool
+    foreign: bool = False
+    """It names something the coach has nothing to do with ("set a timer for the cookies")."""
 
 
 def split(text: str, to_words: Callable[[str], list[str]]) -> list[str]:
@@ -77,6 +79,8 @@ def choose(whole: Match | None, clauses: list[tuple[Clause, Match | None, Match 
     if refused & _HOLDS and {m.intent for m in found} <= _CARRY_ON:
         return None  # "no, don't stop, keep the clock running": nothing is to change
     amounts = [m for m in found if any(m is said and only_amount(c.words) for c, said, _ in clauses)]
+    if found and len(amounts) == len(found) and any(c.foreign for c, _, _ in clauses):
+        return None  # "set a timer for the cookies, twelve minutes": the amount belongs to what is no command
     if len(amounts) < len(found):
         # an amount on its own ("..., twelve minutes") only completes another clause's command
         found = [m for m in found if not any(m is a for a in amounts)]

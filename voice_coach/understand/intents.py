@@ -111,6 +111,7 @@ class Intents:
         vocab |= {w for lex in self.lexicons.values() for ps in lex.values() for p in ps for w in basic_words(p)}
         vocab |= {w for p in lists["drop"] + self.wake_words for w in basic_words(p)}
         vocab |= NUMBER_WORDS
+        vocab |= {w for p in lists["out_of_scope_words"] for w in basic_words(p)}  # "dice" is no misheard "advice"
         vocab |= self.wake.names
         self._vocab = vocab
         self.known_words: frozenset[str] = frozenset(vocab)

@@ -117,10 +117,14 @@ def recognize(text: str, intents: Intents, context: Context | None = None) -> Ma
             piece_words = wake.strip(piece_words)[1]
         if not intents.normalizer.drop(piece_words):
             continue  # nothing but the wake word or politeness ("..., please")
+        if not _may_command(piece_words, intents):
+            read.append((clauses.Clause(piece_words, False, has_any(piece_words, intents.out_of_scope_words)), None, None))
+            continue  # "the pasta's boiling over": no word any command uses
         neg = clauses.negation_length(piece_words)
         as_said = _understand(piece, piece_words, True, ctx, context is None, intents)
         turned_down = _understand(piece, piece_words[neg:], True, ctx, context is None, intents) if neg else None
-        read.append((clauses.Clause(piece_words, neg > 0), as_said, turned_down))
+        read.append((clauses.Clause(piece_words, neg > 0, has_any(piece_words, intents.out_of_scope_words)),
+                     as_said, turned_down))
     chosen = clauses.choose(whole, read)
     if chosen is not None and chosen.intent == "add_time":
         reading = intents.slot_reader.read(words, original)
@@ -128,6 +132,16 @@ def recognize(text: str, intents: Intents, context: Context | None = None) -> Ma
             return Match(intent="start_exercise", slots=_slots("start_exercise", reading), score=chosen.score,
                          text=chosen.text, addressed=True)
     return chosen
+
+
+def _may_command(words: list[str], intents: Intents) -> bool:
+    """True when a clause has a word some command or answer uses (else it only tells the situation)."""
+    used = getattr(intents, "_command_words", None)
+    if used is None:
+        used = frozenset().union(*intents.intent_words.values()) - {"i", "we", "you", "the", "a", "an", "it", "is",
+                                                                       "are", "am", "was", "to", "of", "and", "that"}
+        intents._command_words = used  # type: ignore[attr-defined]
+    return any(w in used for w in words) or clauses.only_amount(words)
 
 
 def _done_speaking(words: list[str]) -> bool:
@@ -140,7 +154,8 @@ def _coach_talked_about(rest: list[str], intents: Intents) -> bool:
     """True when the words after "coach" tell of someone ("coach was right", "coach Jones never let us quit")."""
     if rest and rest[0] in _TOLD_OF and rest[0] != "never":  # "coach never mind" is said to us
         return True
-    return len(rest) > 2 and rest[1] in _TOLD_OF and rest[0] not in intents.known_words  # a name, then a telling verb
+    # a name or a kind of coach, then a telling verb ("coach Jones never ...", "coach travel is cheaper")
+    return len(rest) > 2 and rest[1] in _TOLD_OF | {"is"} and rest[0] not in intents.known_words
 
 
 def _unaddressed(whole: Match | None, original: str, words: list[str], ctx: Context, no_state: bool,
