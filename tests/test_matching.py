@@ -328,12 +328,6 @@ FRESH_SETS = sorted((Path(__file__).parent / "data").glob("intents_fresh*.tsv"))
 def test_fresh_batches_stay_understood(intents: Intents, path: Path) -> None:
     """Batches written blind (first-contact figures in their headers), kept as a guard once fixed."""
     intent_acc, slot_acc, oos_rejection, misses = _figures(intents, path)
-    floor = NOT_YET_AT_TARGET.get(path.name, (0.95, 0.95, 0.95))
-    assert intent_acc >= floor[0], misses
-    assert slot_acc >= floor[1], misses
-    assert oos_rejection >= floor[2], misses
-
-
-NOT_YET_AT_TARGET = {"intents_fresh8.tsv": (0.83, 0.97, 0.91), "intents_fresh9.tsv": (0.76, 0.97, 0.87)}
-"""Issue 14's batches are not yet fixed to 95 % (README, Understanding): these floors are what the matcher
-reaches now (in scope, slots, rejected), so it cannot fall back while the rest is done; raise them as it improves."""
+    assert intent_acc >= 0.95, misses
+    assert slot_acc >= 0.95, misses
+    assert oos_rejection >= 0.95, misses

@@ -30,6 +30,7 @@ _COUPLE = frozenset({"us", "we", "our", "ours", "ourselves", "partner", "husband
                      "marriage", "couple", "couples", "together", "newlyweds", "newlywed", "married", "engaged",
                      "dating", "lovers", "spouses", "partners"})
 _SOMETHING = frozenset({"something", "anything"})
+_REFERRING = frozenset({"that", "this", "last"})
 _REFUSALS = frozenset({"not", "never", "without", "skip", "pass"})
 _QUALITIES = frozenset({"better", "good", "right", "open", "closed", "deeper", "more", "ended", "the", "real"})
 _REQUEST_LEADS = frozenset({"give", "ask", "tell", "can", "could", "would", "got", "need", "want", "have"})
@@ -91,7 +92,8 @@ def named_kind(marked: list[str], intents: Intents) -> str | None:
     """The kind of content named: the first one, or the last after a self-correction ("a tip, no, a question")."""
     kinds = [(i, w) for i, w in enumerate(marked) if (w in _TIP_WORDS or w in _STARTER_WORDS)
              and not any(marked[k] in _REFUSALS for k in range(max(0, i - 4), i))  # "don't give me a tip"
-             and not _asking_skill(marked, i)]
+             and not _asking_skill(marked, i)
+             and not (i > 0 and marked[i - 1] in _REFERRING)]  # "go deeper on that tip": the one just given
     if not kinds:
         return None
     word = kinds[0][1]

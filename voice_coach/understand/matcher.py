@@ -144,6 +144,13 @@ def _may_command(words: list[str], intents: Intents) -> bool:
     return any(w in used for w in words) or clauses.only_amount(words)
 
 
+def _handing_over(match: Match | None) -> Match | None:
+    """In a turn, "you go" names who speaks: the turn passes (the exercise has started already)."""
+    if match is not None and match.intent == "start_exercise" and set(match.slots) == {"speaker"}:
+        return Match(intent="switch_turn", score=match.score, text=match.text, addressed=match.addressed)
+    return match
+
+
 def _done_speaking(words: list[str]) -> bool:
     """ "I'm done", "I'm all finished now": a speaker saying their turn is over."""
     return words[:2] == ["i", "am"] and len(words) > 2 and set(words[2:]) <= _DONE_WORDS and bool(
@@ -167,7 +174,7 @@ def _unaddressed(whole: Match | None, original: str, words: list[str], ctx: Cont
     if ctx.speaking_turn:
         turn = Context(in_exercise=True)
         read = [_HANDED_OVER if _done_speaking(intents.normalizer.words(p))
-                else _understand(p, intents.normalizer.words(p), True, turn, False, intents)
+                else _handing_over(_understand(p, intents.normalizer.words(p), True, turn, False, intents))
                 for p in pieces[:clauses.MAX_CLAUSES]]
         if pieces and len(pieces) <= clauses.MAX_CLAUSES and all(
                 m is not None and m.intent in _HANDING_OVER and m.score >= TURN_ACCEPT_SCORE for m in read):
