@@ -13,7 +13,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from voice_coach.understand.evidence import has_any
+from voice_coach.understand.intents import Intents
 from voice_coach.understand.match import Match, SlotValue
+from voice_coach.understand.normalize import WakeWords
 from voice_coach.understand.numbers import NUMBER_WORDS
 
 _LOGGER = logging.getLogger(__name__)
@@ -26,6 +29,8 @@ MAX_CLAUSES = 5
 """Clauses read at most; a command is short and this bounds the time per utterance."""
 
 _SPLIT_RE = re.compile(r"[,;:!?]+|\.(?![0-9])|\s+-+\s+|\s+but\s+|\s+and then\s+")
+_SLOTTED = frozenset({"tip", "conversation_starter", "start_exercise", "add_time"})
+"""Commands whose slots may be spread over the clauses ("a question about values, a deep one")."""
 _HOLDS = frozenset({"stop", "pause", "switch_turn", "time_out"})
 _CARRY_ON = frozenset({"resume", "no", "yes"})
 _AMOUNT_WORDS = frozenset({"minute", "minutes", "min", "mins", "each", "a", "and", "half", "per", "person",
@@ -56,13 +61,31 @@ def negation_length(words: list[str]) -> int:
     return 0
 
 
-def choose(whole: Match | None, clauses: list[tuple[Clause, Match | None, Match | None]]) -> Match | None:
+def read(pieces: list[str], wake: WakeWords, intents: Intents,
+         understand: Callable[[str, list[str]], Match | None]) -> list[tuple[Clause, Match | None, Match | None]]:
+    """Each clause with its reading as said and, for a refusal, the reading of what it turns down."""
+    out: list[tuple[Clause, Match | None, Match | None]] = []
+    for n, piece in enumerate(pieces[:MAX_CLAUSES]):
+        words = intents.normalizer.words(piece)
+        if n == 0:
+            words = wake.strip(words)[1]
+        if not intents.normalizer.drop(words):
+            continue  # nothing but the wake word or politeness ("..., please")
+        neg = negation_length(words)
+        clause = Clause(words, neg > 0, has_any(words, intents.out_of_scope_words))
+        out.append((clause, understand(piece, words), understand(piece, words[neg:]) if neg else None))
+    return out
+
+
+def choose(whole_reading: Callable[[], Match | None],
+           clauses: list[tuple[Clause, Match | None, Match | None]]) -> Match | None:
     """The command of a sentence from its whole reading and its clauses' readings.
 
     Each clause comes with its reading as said and, for a refusal, the reading of what it turns down.
     The command is the clause that matches best (the later one on a near tie: the preamble comes first);
     its slots come from the whole reading when that agrees, else from the clauses of the same command.
     With no clause a command by itself, the whole reading stands unless a refusal ruled it out.
+    The whole reading (the costly one, of the longest text) is made only when needed.
     """
     refused: set[str] = set()
     found: list[Match] = []
@@ -74,8 +97,6 @@ def choose(whole: Match | None, clauses: list[tuple[Clause, Match | None, Match 
         if as_said is not None:
             found.append(as_said)
     found = [m for m in found if m.intent not in refused]
-    if whole is not None and whole.intent in refused:
-        whole = None
     if refused & _HOLDS and {m.intent for m in found} <= _CARRY_ON:
         return None  # "no, don't stop, keep the clock running": nothing is to change
     amounts = [m for m in found if any(m is said and only_amount(c.words) for c, said, _ in clauses)]
@@ -87,7 +108,10 @@ def choose(whole: Match | None, clauses: list[tuple[Clause, Match | None, Match 
         found += [Match("start_exercise", {"minutes": a.slots["minutes"]}, 0.0) for a in amounts
                   if "minutes" in a.slots and any(m.intent == "start_exercise" for m in found)]
     if not found:
-        return whole if not refused else None
+        if refused:
+            return None
+        whole = whole_reading()
+        return whole if whole is None or whole.intent not in refused else None
     top = max(m.score for m in found)
     best = [m for m in found if m.score >= top - TIE_MARGIN][-1]  # (completing amounts score 0: never chosen)  # the command comes after the preamble
     intents = {m.intent for m in found}
@@ -100,8 +124,10 @@ def choose(whole: Match | None, clauses: list[tuple[Clause, Match | None, Match 
     if best.intent == "add_time" and amounts:  # "she needs more time on her turn, two minutes"
         best = Match("add_time", {"minutes": amounts[-1].slots.get("minutes", 1.0)}, best.score, best.text, True)
         found = [best]
-    elif whole is not None and whole.intent == best.intent:
-        return whole  # slots are read best over the whole sentence
+    elif best.intent in _SLOTTED:
+        whole = whole_reading()
+        if whole is not None and whole.intent == best.intent:
+            return whole  # slots are read best over the whole sentence
     slots: dict[str, SlotValue] = {}
     for match in found:  # "start the exercise, two minutes, Maria goes first": slots from every clause
         if match.intent == best.intent:

@@ -104,28 +104,19 @@ def recognize(text: str, intents: Intents, context: Context | None = None) -> Ma
     addressed, words = wake.strip(said)
     if addressed and _coach_talked_about(words, intents):
         addressed, words = False, said  # "coach Taylor always told us ...": a coach, not this one
-    whole = _understand(original, words, addressed, ctx, context is None, intents)
+    no_state = context is None
     if not addressed:
-        return _unaddressed(whole, original, words, ctx, context is None, intents)
+        whole = _understand(original, words, addressed, ctx, no_state, intents)
+        return _unaddressed(whole, original, words, ctx, no_state, intents)
     pieces = clauses.split(original, intents.normalizer.words)
     if len(pieces) < 2 and not clauses.negation_length(words):
-        return whole
-    read: list[tuple[clauses.Clause, Match | None, Match | None]] = []
-    for n, piece in enumerate(pieces[:clauses.MAX_CLAUSES]):
-        piece_words = intents.normalizer.words(piece)
-        if n == 0:
-            piece_words = wake.strip(piece_words)[1]
-        if not intents.normalizer.drop(piece_words):
-            continue  # nothing but the wake word or politeness ("..., please")
-        if not _may_command(piece_words, intents):
-            read.append((clauses.Clause(piece_words, False, has_any(piece_words, intents.out_of_scope_words)), None, None))
-            continue  # "the pasta's boiling over": no word any command uses
-        neg = clauses.negation_length(piece_words)
-        as_said = _understand(piece, piece_words, True, ctx, context is None, intents)
-        turned_down = _understand(piece, piece_words[neg:], True, ctx, context is None, intents) if neg else None
-        read.append((clauses.Clause(piece_words, neg > 0, has_any(piece_words, intents.out_of_scope_words)),
-                     as_said, turned_down))
-    chosen = clauses.choose(whole, read)
+        return _understand(original, words, addressed, ctx, no_state, intents)
+
+    def understand(piece: str, piece_words: list[str]) -> Match | None:
+        return _understand(piece, piece_words, True, ctx, no_state, intents) if _may_command(piece_words, intents) else None
+
+    read = clauses.read(pieces, wake, intents, understand)
+    chosen = clauses.choose(lambda: _understand(original, words, addressed, ctx, no_state, intents), read)
     if chosen is not None and chosen.intent == "add_time":
         reading = intents.slot_reader.read(words, original)
         if reading.speaker is not None:  # "me first this time, four minutes": who goes first starts the exercise
