@@ -38,6 +38,7 @@ from voice_coach.understand.scoring import (
     veto_words,
 )
 from voice_coach.understand.slots import SlotReading, overlaps
+from voice_coach.understand.talk import TURN_ACCEPT_SCORE, coach_talked_about, may_command, unaddressed
 
 __all__ = ["INTENTS_DIR", "Intents", "load_intents", "recognize", "strip_wake_word"]
 
@@ -45,8 +46,6 @@ _LOGGER = logging.getLogger(__name__)
 
 ACCEPT_SCORE = 80.0
 """Fuzzy score (0-100) a template match needs; below it only keyword evidence can accept."""
-TURN_ACCEPT_SCORE = 88.0
-"""During a speaking turn the command must be essentially the whole utterance."""
 ANSWER_SCORE = 75.0
 """Score for yes/no while the coach waits for an answer."""
 EXERCISE_MARGIN = 6.0
@@ -65,16 +64,11 @@ _CLAUSE_STARTS = frozenset({"someone", "somebody", "i", "we", "he", "she", "they
                             "baby", "kids", "dog", "doorbell"})
 # Commands that only mean something while the exercise runs; outside it they need the wake word or a template.
 _EXERCISE_ONLY = frozenset({"switch_turn", "time_left", "add_time", "time_out", "repeat_rules", "done"})
-_TOLD_OF = frozenset({"was", "always", "told", "said", "says", "used", "would", "never"})
 """Words that, right after "coach" or a name after it, make it someone talked about."""
-_DONE_WORDS = frozenset({"done", "finished", "through", "all", "now", "talking", "speaking", "ok", "okay"})
-_HANDED_OVER = Match(intent="done", score=100.0)
 _FIRST_SPEAKER_FRAME = frozenset({"XWHO", "XMIN", "let", "for", "this", "time", "each", "a", "turn", "per", "person",
                                   "with", "and", "then", "round", "ok", "okay", "start", "begin", "go", "it"})
 """Words that may stand around who goes first and the amount in a request to start ("me first this time")."""
-_PERSONAL = frozenset({"i", "you", "me", "your", "my"})
 """Words of talk between the two of them, in a piece of a sentence that is no command."""
-_HANDING_OVER = frozenset({"switch_turn", "done"})
 """What a speaker says, without the wake word, to hand the turn over ("I'm done, your go")."""
 _FOLLOW_UP_INTENTS = frozenset({"tell_more", "resume", "another"})
 # Words that make "another" more than a named kind ("another question" is not a new starter request).
@@ -102,18 +96,18 @@ def recognize(text: str, intents: Intents, context: Context | None = None) -> Ma
     wake = _wake(intents)
     said = intents.normalizer.words(original)
     addressed, words = wake.strip(said)
-    if addressed and _coach_talked_about(words, intents):
+    if addressed and coach_talked_about(words, intents):
         addressed, words = False, said  # "coach Taylor always told us ...": a coach, not this one
     no_state = context is None
     if not addressed:
         whole = _understand(original, words, addressed, ctx, no_state, intents)
-        return _unaddressed(whole, original, words, ctx, no_state, intents)
+        return unaddressed(whole, original, words, ctx, no_state, intents, _understand)
     pieces = clauses.split(original, intents.normalizer.words)
     if len(pieces) < 2 and not clauses.negation_length(words):
         return _understand(original, words, addressed, ctx, no_state, intents)
 
     def understand(piece: str, piece_words: list[str]) -> Match | None:
-        return _understand(piece, piece_words, True, ctx, no_state, intents) if _may_command(piece_words, intents) else None
+        return _understand(piece, piece_words, True, ctx, no_state, intents) if may_command(piece_words, intents) else None
 
     read = clauses.read(pieces, wake, intents, understand)
     chosen = clauses.choose(lambda: _understand(original, words, addressed, ctx, no_state, intents), read)
@@ -123,67 +117,6 @@ def recognize(text: str, intents: Intents, context: Context | None = None) -> Ma
             return Match(intent="start_exercise", slots=_slots("start_exercise", reading), score=chosen.score,
                          text=chosen.text, addressed=True)
     return chosen
-
-
-def _may_command(words: list[str], intents: Intents) -> bool:
-    """True when a clause has a word some command or answer uses (else it only tells the situation)."""
-    used = getattr(intents, "_command_words", None)
-    if used is None:
-        used = frozenset().union(*intents.intent_words.values()) - {"i", "we", "you", "the", "a", "an", "it", "is",
-                                                                       "are", "am", "was", "to", "of", "and", "that"}
-        intents._command_words = used  # type: ignore[attr-defined]
-    return any(w in used for w in words) or clauses.only_amount(words)
-
-
-def _handing_over(match: Match | None) -> Match | None:
-    """In a turn, "you go" names who speaks: the turn passes (the exercise has started already)."""
-    if match is not None and match.intent == "start_exercise" and set(match.slots) == {"speaker"}:
-        return Match(intent="switch_turn", score=match.score, text=match.text, addressed=match.addressed)
-    return match
-
-
-def _done_speaking(words: list[str]) -> bool:
-    """ "I'm done", "I'm all finished now": a speaker saying their turn is over."""
-    return words[:2] == ["i", "am"] and len(words) > 2 and set(words[2:]) <= _DONE_WORDS and bool(
-        set(words[2:]) & {"done", "finished", "through"})
-
-
-def _coach_talked_about(rest: list[str], intents: Intents) -> bool:
-    """True when the words after "coach" tell of someone ("coach was right", "coach Jones never let us quit")."""
-    if rest and rest[0] in _TOLD_OF and rest[0] != "never":  # "coach never mind" is said to us
-        return True
-    # a name or a kind of coach, then a telling verb ("coach Jones never ...", "coach travel is cheaper")
-    return len(rest) > 2 and rest[1] in _TOLD_OF | {"is"} and rest[0] not in intents.known_words
-
-
-def _unaddressed(whole: Match | None, original: str, words: list[str], ctx: Context, no_state: bool,
-                 intents: Intents) -> Match | None:
-    """Without the wake word, a sentence in several pieces is a command only when every piece is one:
-    "keep going, I'm with you" is said to the partner. During a speaking turn, the speaker handing over
-    ("I'm all talked out, your go") is switch_turn when every piece is turn language."""
-    pieces = clauses.split(original, intents.normalizer.words)
-    if ctx.speaking_turn:
-        turn = Context(in_exercise=True)
-        read = [_HANDED_OVER if _done_speaking(intents.normalizer.words(p))
-                else _handing_over(_understand(p, intents.normalizer.words(p), True, turn, False, intents))
-                for p in pieces[:clauses.MAX_CLAUSES]]
-        if pieces and len(pieces) <= clauses.MAX_CLAUSES and all(
-                m is not None and m.intent in _HANDING_OVER and m.score >= TURN_ACCEPT_SCORE for m in read):
-            if any(m is not None and m.intent == "switch_turn" for m in read) or len(read) == 1:
-                return Match(intent="switch_turn", score=min(m.score for m in read if m), text=" ".join(words))
-        return None
-    if whole is None or len(pieces) < 2 or (ctx.pending_question and whole.intent in ("yes", "no")):
-        return whole  # (an answer leads: "no, keep going" after "shall we stop?")
-    for piece in pieces[:clauses.MAX_CLAUSES]:
-        piece_words = intents.normalizer.words(piece)
-        if clauses.negation_length(piece_words) or clauses.only_amount(piece_words):
-            continue  # "don't give me a tip, give me a question"; "start the exercise, two minutes"
-        said = _understand(piece, piece_words, False, ctx, no_state, intents)
-        if said is not None and (said.intent in ("yes", "no") or (said.intent in CONTENT and whole.intent in CONTENT)):
-            continue  # "a tip about listening, no, about trust": a correction, not a command
-        if (said is None and _PERSONAL & set(piece_words)) or (said is not None and said.intent != whole.intent):
-            return None  # talk between the two of them ("keep going, I'm with you"; "wait, what did you mean")
-    return whole
 
 
 def _understand(original: str, words: list[str], addressed: bool, ctx: Context, no_state: bool,
