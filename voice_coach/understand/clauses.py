@@ -25,6 +25,8 @@ EXACT_SCORE = 95.0
 """A clause matching a template this well stands as said, even when it starts with "not" ("not now")."""
 TIE_MARGIN = 5.0
 """Clauses scoring this close to the best count as equally good; the last of them is the command."""
+EXACT_MARGIN = 5.0
+"""A clause starting with "not" that matches a template exactly stands when what it turns down fits this much worse."""
 MAX_CLAUSES = 5
 """Clauses read at most; a command is short and this bounds the time per utterance."""
 
@@ -169,4 +171,6 @@ def _stands(as_said: Match | None, turned_down: Match | None) -> bool:
         return False
     if turned_down is None:
         return True
+    if as_said.score >= 99.5 and turned_down.score <= as_said.score - EXACT_MARGIN:
+        return True  # "not such a rush" is a phrase of its own, matched whole
     return as_said.intent != turned_down.intent or as_said.intent == "no"  # "not now": no, not a refused no

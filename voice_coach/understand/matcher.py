@@ -126,6 +126,8 @@ def _understand(original: str, words: list[str], addressed: bool, ctx: Context, 
     if not words or (ctx.speaking_turn and not addressed):
         return None  # nothing said, or the speaker's words, which are not for the coach
     reading = intents.slot_reader.read(words, original)
+    if addressed and len(words) > 1 and words[-2] == "to" and _a_name(words[-1], intents):
+        words = words[:-1] + ["them"]  # "over to Dan", "give the floor to Alex": a person, as "them"
     marked = marked_words(words, reading)
     plain = query_words(plain_words(words, reading), intents)
     mode = "turn" if ctx.speaking_turn else ("pending" if ctx.pending_question or no_state else "normal")
@@ -149,6 +151,11 @@ def _understand(original: str, words: list[str], addressed: bool, ctx: Context, 
     return Match(intent=intent, slots=_slots(intent, reading), score=score,
                  text=" ".join(words), addressed=addressed)
 
+
+
+def _a_name(word: str, intents: Intents) -> bool:
+    """True for a word that can only be someone's name (unknown to the matcher, letters only)."""
+    return word.isalpha() and len(word) >= 3 and word not in intents.known_words
 
 
 def _wake(intents: Intents) -> WakeWords:
