@@ -146,6 +146,7 @@ _TOGETHER = (  # (what was said last, said beside it) -> what the two mean toget
     (("done", "goodbye", "stop"), "switch_turn", "switch_turn"),  # "we're swapping, I'm done": handing over
     (("start_exercise",), "switch_turn", "switch_turn"),  # "cut my turn short, he can start"
     (("skip",), "done", "done"),  # "done reflecting, move on"
+    (("skip",), "goodbye", "done"),  # "we're done, move on": done with this part, not with the coach
     (("pause",), "time_out", "time_out"),  # "we need a break, stop the clock"
 )
 
@@ -154,7 +155,7 @@ def _together(best: Match, found: list[Match], intents: set[str]) -> Match:
     """Two commands said side by side that mean one of them ("I'm done, your turn" hands the turn over)."""
     for said_last, beside, meant in _TOGETHER:
         if best.intent in said_last and beside in intents and not (meant == "switch_turn" and "minutes" in best.slots):
-            return next(m for m in found if m.intent == meant)
+            return next((m for m in found if m.intent == meant), Match(meant, {}, best.score, best.text, True))
     return best
 
 
