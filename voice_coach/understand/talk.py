@@ -26,6 +26,9 @@ _TOLD_OF = frozenset({"was", "always", "told", "said", "says", "used", "would", 
 _DONE_WORDS = frozenset({"done", "finished", "through", "all", "now", "talking", "speaking", "ok", "okay"})
 _HANDED_OVER = Match(intent="done", score=100.0)
 _PERSONAL = frozenset({"i", "you", "me", "your", "my"})
+_ASKING = frozenset({"can", "could", "would", "will", "do", "did", "thank", "have", "are", "got", "if", "should",
+                     "might", "may", "what", "when", "maybe", "say", "that", "want", "to"})
+"""Words before "you" in a request to the coach ("can you", "what do you suggest")."""
 _HANDING_OVER = frozenset({"switch_turn", "done"})
 
 
@@ -52,12 +55,19 @@ def _done_speaking(words: list[str]) -> bool:
         set(words[2:]) & {"done", "finished", "through"})
 
 
+def _to_the_partner(words: list[str]) -> bool:
+    """True when "you" is someone the sentence is about ("that upset you"), not the one asked ("can you")."""
+    return any(w == "you" and i > 0 and words[i - 1] not in _ASKING for i, w in enumerate(words))
+
+
 def coach_talked_about(rest: list[str], intents: Intents) -> bool:
     """True when the words after "coach" tell of someone ("coach was right", "coach Jones never let us quit")."""
     if rest and rest[0] in _TOLD_OF and rest[0] != "never":  # "coach never mind" is said to us
         return True
     # a name or a kind of coach, then a telling verb ("coach Jones never ...", "coach travel is cheaper")
-    return len(rest) > 2 and rest[1] in _TOLD_OF | {"is"} and rest[0] not in intents.known_words
+    if len(rest) < 3 or rest[0] in intents.known_words:
+        return False
+    return rest[1] == "is" or bool(set(rest[1:5]) & _TOLD_OF)  # "coach class on that flight was awful"
 
 
 def unaddressed(whole: Match | None, original: str, words: list[str], ctx: Context, no_state: bool,
@@ -77,6 +87,8 @@ def unaddressed(whole: Match | None, original: str, words: list[str], ctx: Conte
             if any(m is not None and m.intent == "switch_turn" for m in read) or len(read) == 1:
                 return Match(intent="switch_turn", score=min(m.score for m in read if m), text=" ".join(words))
         return None
+    if whole is not None and whole.intent in CONTENT and _to_the_partner(words):
+        return None  # "help me understand why that upset you": about the partner's feelings, said to them
     if whole is None or len(pieces) < 2 or (ctx.pending_question and whole.intent in ("yes", "no")):
         return whole  # (an answer leads: "no, keep going" after "shall we stop?")
     for piece in pieces[:MAX_CLAUSES]:
