@@ -134,6 +134,9 @@ def choose(whole_reading: Callable[[], Match | None],
     elif best.intent in _SLOTTED:
         whole = whole_reading()
         if whole is not None and whole.intent == best.intent:
+            if best.intent == "start_exercise" and "minutes" not in whole.slots and amounts:
+                return Match(whole.intent, {**whole.slots, "minutes": amounts[-1].slots["minutes"]}, whole.score,
+                             whole.text, True)  # "partner goes first, four minutes a turn"
             return whole  # slots are read best over the whole sentence
     slots: dict[str, SlotValue] = {}
     for match in found:  # "start the exercise, two minutes, Maria goes first": slots from every clause
