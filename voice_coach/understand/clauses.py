@@ -156,8 +156,10 @@ _TOGETHER = (  # (what was said last, said beside it) -> what the two mean toget
 
 def _together(best: Match, found: list[Match], intents: set[str]) -> Match:
     """Two commands said side by side that mean one of them ("I'm done, your turn" hands the turn over)."""
+    near = {m.intent for m in found if m.score >= best.score - TIE_MARGIN}  # "I'll listen first, she talks" is a start
     for said_last, beside, meant in _TOGETHER:
-        if best.intent in said_last and beside in intents and not (meant == "switch_turn" and "minutes" in best.slots):
+        if best.intent in said_last and beside in (near if meant == "switch_turn" else intents) and not (
+                meant == "switch_turn" and "minutes" in best.slots):
             return next((m for m in found if m.intent == meant), Match(meant, {}, best.score, best.text, True))
     return best
 

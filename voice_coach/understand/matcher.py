@@ -111,11 +111,11 @@ def recognize(text: str, intents: Intents, context: Context | None = None) -> Ma
 
     read = clauses.read(pieces, wake, intents, understand)
     chosen = clauses.choose(lambda: _understand(original, words, addressed, ctx, no_state, intents), read)
-    if chosen is not None and chosen.intent == "add_time":
+    if chosen is not None and chosen.intent in ("add_time", "start_exercise"):
         reading = intents.slot_reader.read(words, original)
         if reading.speaker is not None:  # "me first this time, four minutes": who goes first starts the exercise
-            return Match(intent="start_exercise", slots=_slots("start_exercise", reading), score=chosen.score,
-                         text=chosen.text, addressed=True)
+            slots = {**_slots("start_exercise", reading), **(chosen.slots if chosen.intent == "start_exercise" else {})}
+            return Match(intent="start_exercise", slots=slots, score=chosen.score, text=chosen.text, addressed=True)
     return chosen
 
 

@@ -29,6 +29,8 @@ _PERSONAL = frozenset({"i", "you", "me", "your", "my"})
 _ASKING = frozenset({"can", "could", "would", "will", "do", "did", "thank", "have", "are", "got", "if", "should",
                      "might", "may", "what", "when", "maybe", "say", "that", "want", "to"})
 """Words before "you" in a request to the coach ("can you", "what do you suggest")."""
+_THIRD = frozenset({"he", "she", "him", "her", "his", "hers", "they", "them", "their", "wife", "husband", "partner",
+                    "boyfriend", "girlfriend", "spouse"})
 _HANDING_OVER = frozenset({"switch_turn", "done"})
 
 
@@ -56,8 +58,11 @@ def _done_speaking(words: list[str]) -> bool:
 
 
 def _to_the_partner(words: list[str]) -> bool:
-    """True when "you" is someone the sentence is about ("that upset you"), not the one asked ("can you")."""
-    return any(w == "you" and i > 0 and words[i - 1] not in _ASKING for i, w in enumerate(words))
+    """True when "you" is someone the sentence is about ("that upset you"), not the one asked ("can you"),
+    or the speaker asks the partner to talk with them ("talk to me")."""
+    about_them = bool(_THIRD & set(words))  # "how do I get him to open up to me" is told to the coach
+    return any((w == "you" and i > 0 and words[i - 1] not in _ASKING)
+               or (w == "me" and not about_them and i > 0 and words[i - 1] in ("to", "with")) for i, w in enumerate(words))
 
 
 def coach_talked_about(rest: list[str], intents: Intents) -> bool:
