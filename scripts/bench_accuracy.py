@@ -27,10 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from benchlib import RESULTS_DIR, ROOT, VOICE_COACH, median, table, write_json  # noqa: E402
-from voice_coach.testing.kitchen_noise import NOISE_MAKERS, NOISES, speech_power  # noqa: E402
 
+from voice_coach.testing.kitchen_noise import NOISE_MAKERS, NOISES, speech_power  # noqa: E402
 from voice_coach.understand.match import Context  # noqa: E402
 
 DEV_SET = ROOT / "tests" / "data" / "intents_dev.tsv"
@@ -87,7 +86,6 @@ _WORKER: dict[str, Any] = {}
 
 def _init_worker(engine: str, model: str | None) -> None:
     from voice_coach.testing.synth import Synth
-
     from voice_coach.understand.matcher import load_intents
 
     _WORKER["engine"] = (engine, Path(model) if model else None)
@@ -122,8 +120,11 @@ def _stream(commands: list[np.ndarray], condition: str, snr_db: float, rate: int
 def _decode_voice(job: tuple[str, list[str], list[Context], list[str], float]) -> list[dict[str, Any]]:
     """Every command in one voice, under every condition: what the listener heard after each, and timing."""
     import benchlib
-    from voice_coach.asr.build import command_complete
+
+    from voice_coach.app.wiring import wake_words
     from voice_coach.audio.format import SPEECH, convert
+    from voice_coach.config import Settings
+    from voice_coach.listen.endpoint import coach_endpointer
 
     voice, texts, contexts, conditions, snr_db = job
     intents = _WORKER["intents"]
@@ -138,10 +139,11 @@ def _decode_voice(job: tuple[str, list[str], list[Context], list[str], float]) -
         def on_time(t_s: float, starts_s: list[float] = starts_s, now: dict[str, int] = now) -> None:
             now["index"] = max(0, bisect.bisect_right(starts_s, t_s) - 1)
 
-        complete = command_complete(intents, lambda now=now: contexts[now["index"]])
+        # The end-of-command rule exactly as the loop builds it (app/wiring.py).
+        endpoint = coach_endpointer(intents, lambda now=now: contexts[now["index"]], wake_words(Settings(), intents))
         recognizer = benchlib.coach_recognizer(*_WORKER["engine"], intents=intents)
         started = time.perf_counter()
-        heard = benchlib.listen_to_stream(recognizer, samples.tobytes(), complete, on_time)
+        heard = benchlib.listen_to_stream(recognizer, samples.tobytes(), endpoint, on_time)
         decode_s = time.perf_counter() - started
         by_command: dict[int, list[str]] = defaultdict(list)
         stray = []
@@ -198,6 +200,7 @@ def main() -> int:
     args = parser.parse_args()
 
     import benchlib
+
     from voice_coach.understand.matcher import load_intents, recognize
 
     model = args.model

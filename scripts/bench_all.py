@@ -31,6 +31,7 @@ FULL: dict[str, list[str]] = {
     "timer": ["--minutes", "20"],
     "intents": [],
     "voice": [],
+    "screen": ["--runs", "3"],
 }
 QUICK: dict[str, list[str]] = {
     "footprint": ["--runs", "1"],
@@ -41,6 +42,7 @@ QUICK: dict[str, list[str]] = {
     "timer": ["--minutes", "2", "--reflect-seconds", "5"],
     "intents": [],
     "voice": ["--runs", "3"],
+    "screen": ["--events", "30", "--runs", "1", "--idle-seconds", "10"],
 }
 """Load-sensitive benchmarks (footprint, latency) first; never two at once."""
 SCRIPT = {"accuracy_wake": "accuracy"}
@@ -217,6 +219,15 @@ def table_rows() -> tuple[list[Row], list[str]]:
     if voice:
         for engine, r in voice.get("engines", {}).items():
             rows.append((f"Speech output {engine}: text → first audio", "–", _num(r.get("first_audio_ms"), "ms"), None))
+    screen = load("screen")
+    if screen:
+        update, added = screen["update_ms"], screen["added"]
+        rows.append(("Companion screen: coach event → page updated, p95 (headless Chromium)", "≤ 100 ms",
+                     f"{_num(update['p95'], 'ms')} (p50 {_num(update['p50'], 'ms')})", update["p95"] <= 100.0))
+        rows.append(("Companion screen: added idle CPU / added RSS / typed reply time, one page open",
+                     "≤ 1 % of a core / ≤ 20 MB / unchanged",
+                     f"{added['idle_cpu_pct']:.1f} % / {added['rss_mb']:.1f} MB / {added['reply_ms']:+.1f} ms",
+                     added["idle_cpu_pct"] <= 1.0 and added["rss_mb"] <= 20.0))
     return rows, dates
 
 

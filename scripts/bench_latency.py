@@ -3,7 +3,7 @@
 PulseAudio with null sinks. Both ends are taken from low-latency recordings of the two monitors (mic_feed.monitor
 for the user, speaker.monitor for the coach), never from when paplay started (see DESIGN.md on the null-sink lead).
 
-Usage: .venv/bin/python scripts/bench_latency.py [--commands 30] [--engine pocketsphinx] [--no-compare]
+Usage: .venv/bin/python scripts/bench_latency.py [--commands 30] [--engine pocketsphinx] [--no-compare] [--screen]
                                                  [--out bench_results/latency.json]
 Smoke run (seconds): .venv/bin/python scripts/bench_latency.py --smoke
 
@@ -11,8 +11,8 @@ Beside ours, the same run measures the loop with a fixed 0.5 s end-of-speech sil
 by default), through the listener's VOICE_COACH_FIXED_END_SILENCE_S setting. With --runs N each configuration is
 measured N times (a fresh coach each time) and p50/p95 are the medians of the runs' figures.
 
-The coach runs under scripts/latency_probes.py, which notes when each stage of the loop happened (never what was
-said), so every reply gap is also split into stages: capture, quiet wait, decide (final decode), coach, handoff,
+The coach runs with its trace hooks on (voice_coach/trace.py), which note when each stage of the loop happened (never what
+was said), so every reply gap is also split into stages: capture, quiet wait, decide (final decode), coach, handoff,
 render, callback, output (see that file). Medians per stage go in the table and the JSON.
 """
 
@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import benchlib
 from benchlib import (
     RESULTS_DIR,
     Coach,
@@ -38,6 +37,8 @@ from benchlib import (
     write_json,
 )
 from latency_probes import stages
+
+from voice_coach.trace import ENV_VAR as TRACE_ENV
 
 COMMANDS = (
     "coach, give us a conversation starter", "coach, a tip about listening", "coach, another one",
@@ -82,12 +83,14 @@ def wait_quiet(speaker: Any, quiet_s: float, timeout_s: float) -> None:
 
 STAGES = ("capture", "quiet", "decide", "coach", "handoff", "render", "callback", "output")
 """The parts a reply gap is split into (scripts/latency_probes.py); they add up to the gap."""
-PROBES = Path(__file__).resolve().parent / "latency_probes.py"
 
 
 def measure(rig: Any, speeches: list[Any], synth: Any, engine: str, model: Path | None,
-            fixed_end_silence_s: float | None, smoke: bool = False) -> dict[str, Any]:
-    """Play each command into the microphone and time the reply; the coach runs once for all of them."""
+            fixed_end_silence_s: float | None, smoke: bool = False, screen: bool = False) -> dict[str, Any]:
+    """Play each command into the microphone and time the reply; the coach runs once for all of them.
+
+    ``screen``: the coach also serves its companion page (--screen), and one page follows its event stream.
+    """
     gaps_ms: list[float] = []
     rows: list[dict[str, Any]] = []
     # The rig keeps a low-latency recorder on each monitor from its start (the DESIGN.md null-sink pitfall).
@@ -95,15 +98,15 @@ def measure(rig: Any, speeches: list[Any], synth: Any, engine: str, model: Path 
     with tempfile.TemporaryDirectory(prefix="voice-coach-latency-") as folder:
         trace_path = Path(folder) / "trace.jsonl"
         args = ["run", "--engine", engine] + (["--model", str(model)] if model else [])
+        args += ["--screen", "--screen-port", "0"] if screen else []
         extra_env = {FIXED_END_SILENCE_ENV: f"{fixed_end_silence_s:g}"} if fixed_end_silence_s is not None else {}
-        # The coach under the timing probes: `python scripts/latency_probes.py TRACE run ...` (same CLI, same code).
-        launcher, benchlib.VOICE_COACH = benchlib.VOICE_COACH, [sys.executable, str(PROBES), str(trace_path)]
-        try:
-            coach = Coach(rig, args, Path(folder), extra_env=extra_env)
-        finally:
-            benchlib.VOICE_COACH = launcher
+        # The coach's own trace hooks (voice_coach/trace.py) note when each stage happened: times only, no text.
+        extra_env[TRACE_ENV] = str(trace_path)
+        coach = Coach(rig, args, Path(folder), extra_env=extra_env)
         try:
             coach.wait_listening()
+            if screen:
+                follow_page(coach.output())
             wait_quiet(speaker, QUIET_S, 20.0)
             for speech in speeches:
                 seen = len(coach.events())
@@ -147,6 +150,27 @@ def measure(rig: Any, speeches: list[Any], synth: Any, engine: str, model: Path 
             "stages_p50_ms": stage_medians(rows), "audio_glitches": glitches, "rows": rows}
 
 
+def follow_page(output: str) -> None:
+    """Follow the screen's event stream as a page would, on a thread, until the coach stops."""
+    import re
+    import threading
+    import urllib.request
+
+    found = re.search(r"Screen: (http://\S+)", output)
+    if found is None:
+        raise RuntimeError(f"the coach printed no screen address: {output[-400:]}")
+
+    def read() -> None:
+        try:
+            with urllib.request.urlopen(found.group(1) + "events", timeout=600) as stream:
+                while stream.readline():
+                    pass
+        except OSError:
+            return
+
+    threading.Thread(target=read, daemon=True).start()
+
+
 def stage_medians(rows: list[dict[str, Any]]) -> dict[str, float]:
     """Median of each stage over the replies that have a split."""
     split = [r["stages"] for r in rows if "stages" in r]
@@ -179,6 +203,8 @@ def main() -> int:
     parser.add_argument("--model", type=Path, help="vosk model folder (an English one)")
     parser.add_argument("--speed", type=float, default=1.0, help="hibari speaking rate of the commands")
     parser.add_argument("--no-compare", action="store_true", help="skip the fixed 0.5 s end-of-speech run")
+    parser.add_argument("--screen", action="store_true",
+                        help="also measure with --screen (the companion page, one page following it), interleaved")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "latency.json")
     parser.add_argument("--smoke", action="store_true", help="a few seconds: one command, no comparison")
     args = parser.parse_args()
@@ -187,18 +213,20 @@ def main() -> int:
 
     count = 1 if args.smoke else args.commands
     runs = 1 if args.smoke else max(1, args.runs)
-    configs: list[tuple[str, float | None]] = [("ours", None)]
+    configs: list[tuple[str, float | None, bool]] = [("ours", None, False)]
     if not (args.smoke or args.no_compare):
-        configs.append((f"fixed {FIXED_END_SILENCE_S:g} s silence", FIXED_END_SILENCE_S))
+        configs.append((f"fixed {FIXED_END_SILENCE_S:g} s silence", FIXED_END_SILENCE_S, False))
+    if args.screen:
+        configs.append(("ours + --screen, one page", None, True))
     results: dict[str, Any] = {}
     loads: list[float] = []
     with tempfile.TemporaryDirectory(prefix="voice-coach-latency-wav-") as wav_dir, audio_rig() as rig:
         synth = Synth(Path(wav_dir))
         speeches = [synth.hibari(COMMANDS[i % len(COMMANDS)], args.speed) for i in range(count)]
-        done: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in configs}
+        done: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in configs}
         for _ in range(runs):  # interleaved, so a busy spell on the machine does not land on one configuration
-            for name, fixed in configs:
-                done[name].append(measure(rig, speeches, synth, args.engine, args.model, fixed, args.smoke))
+            for name, fixed, screen in configs:
+                done[name].append(measure(rig, speeches, synth, args.engine, args.model, fixed, args.smoke, screen))
                 loads.append(round(os.getloadavg()[0], 2))
         results = {name: combine(found) for name, found in done.items()}
     rows = [[name, r["replies"], r["commands"], r["p50_ms"], r["p95_ms"], r["min_ms"], r["max_ms"]]

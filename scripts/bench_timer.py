@@ -31,8 +31,8 @@ from typing import Any
 from voice_coach.actions import Action, Say, StateChange, TimerEvent
 from voice_coach.clock import MonotonicClock
 from voice_coach.content import load_library
-from voice_coach.exercise.session import Exercise, ExerciseConfig
 from voice_coach.exercise.config import MINUTES_MAX, MINUTES_MIN
+from voice_coach.exercise.session import Exercise, ExerciseConfig
 from voice_coach.understand.match import Match
 
 ROOT = Path(__file__).resolve().parent.parent

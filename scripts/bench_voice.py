@@ -17,10 +17,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
-from voice_coach.testing.speechlib import transcribe, word_recall, words  # noqa: E402
-
 from voice_coach.content.library import load_library  # noqa: E402
 from voice_coach.speech.voice import Voice  # noqa: E402
+from voice_coach.testing.speechlib import transcribe, word_recall, words  # noqa: E402
 
 TIP_20_WORDS = (
     "When your partner opens up, put your phone down, turn toward them, "

@@ -157,10 +157,11 @@ def wait_for(predicate: Any, timeout_s: float, poll_s: float = 0.02) -> bool:
 
 def coach_wake_words() -> list[str]:
     """The wake words `voice-coach run` listens for with default settings ("coach", "hey coach")."""
+    from voice_coach.app.wiring import wake_words
     from voice_coach.config import Settings
-    from voice_coach.app.wiring import wake_words_for
+    from voice_coach.understand.matcher import load_intents
 
-    return wake_words_for(Settings())
+    return wake_words(Settings(), load_intents()).spoken
 
 
 def coach_recognizer(engine: str, model: Path | None = None, intents: Any = None) -> Any:
@@ -208,9 +209,9 @@ class StreamMic:
         pass
 
 
-def listen_to_stream(recognizer: Any, pcm: bytes, complete: Any, on_time: Any = None) -> list[Any]:
+def listen_to_stream(recognizer: Any, pcm: bytes, endpoint: Any, on_time: Any = None) -> list[Any]:
     """Everything the coach's listener (MicEars: voice activity, end-of-speech rule) hears in ``pcm``, as Heard
-    records stamped on the stream's clock (seconds from its start). ``complete`` is the end-of-command rule;
+    records stamped on the stream's clock (seconds from its start). ``endpoint`` is the end-of-command judge;
     ``on_time(t_s)`` is told the clock before each step (to set the context the rule judges in)."""
     from voice_coach.audio.format import SPEECH
     from voice_coach.listen.mic_ears import MicEars
@@ -218,7 +219,7 @@ def listen_to_stream(recognizer: Any, pcm: bytes, complete: Any, on_time: Any = 
     mic = StreamMic(pcm)
     recognizer.set_grammar(None)
     recognizer.reset()
-    ears = MicEars(recognizer, lambda: mic, wake_words=coach_wake_words(), complete=complete, clock=mic)
+    ears = MicEars(recognizer, lambda: mic, wake_words=coach_wake_words(), endpoint=endpoint, clock=mic)
     heard = []
     end_s = len(pcm) / SPEECH.width / SPEECH.rate
     while mic.t < end_s:

@@ -16,9 +16,9 @@ DEV_SET = ROOT / "tests" / "data" / "intents_dev.tsv"
 BEGIN, END = "<!-- intents:begin -->", "<!-- intents:end -->"
 
 WHAT: dict[str, str] = {
-    "conversation_starter": "an open-ended question to talk about (light, medium or deep; a topic)",
+    "conversation_starter": "an open-ended question to talk about (light, medium or deep; one of 12 topics or 10 situations, e.g. after a fight, new parents, money)",
     "tip": "a short tip on helping each other open up (any of 16 topics)",
-    "tell_more": "the longer version of the last tip, then something to try today",
+    "tell_more": "the longer version of the last tip, then something to try today; after a starter, its follow-up questions, then the same question for the other of you",
     "another": "another one of the same kind",
     "repeat": "say the last thing again",
     "save_favorite": "keep the last starter or tip",
@@ -38,6 +38,8 @@ WHAT: dict[str, str] = {
     "repeat_rules": "hear the exercise rules again",
     "skip": "skip the exercise check-in",
     "done": "finish the reflection and move on",
+    "start_session": "a guided session, light to deep, then a warm close; or a game: guess my answer, finish the sentence, something to do together",
+    "how_are_we_doing": "the practice log: sessions and exercises this week and month, minutes spoken, streak",
     "slower": "speaking speed",
     "faster": "speaking speed",
     "louder": "speaking volume",

@@ -24,7 +24,15 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from benchlib import VOICE_COACH, audio_rig, cli_env, machine_line, table, wait_for, write_json  # noqa: E402
+from benchlib import (  # noqa: E402
+    VOICE_COACH,
+    audio_rig,
+    cli_env,
+    machine_line,
+    table,
+    wait_for,
+    write_json,
+)
 
 COMMANDS = [
     "coach, give us a conversation starter",

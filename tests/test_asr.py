@@ -9,6 +9,17 @@ from typing import Any
 
 import numpy as np
 import pytest
+
+from voice_coach.asr import ENGINES, Recognizer, make_recognizer
+from voice_coach.asr.build import coach_recognizer
+from voice_coach.asr.phrases import background_text, command_phrases
+from voice_coach.asr.text import TextRecognizer, normalise, number_words, spoken_words
+from voice_coach.audio.format import SPEECH
+from voice_coach.content import load_library
+from voice_coach.errors import ModelError, UsageError
+from voice_coach.listen.denoise import FRAME_S, Denoiser
+from voice_coach.listen.endpoint import coach_endpointer
+from voice_coach.listen.vad import QUIETEST_WINDOW_S, Vad
 from voice_coach.testing.synth import (
     ADDRESSED_COMMANDS,
     ESPEAK_VOICES,
@@ -20,18 +31,8 @@ from voice_coach.testing.synth import (
     Synth,
     session_synth,
 )
-
-from voice_coach.asr import ENGINES, Recognizer, make_recognizer
-from voice_coach.asr.text import TextRecognizer, normalise, number_words, spoken_words
-from voice_coach.audio.format import SPEECH
-from voice_coach.content import load_library
-from voice_coach.errors import ModelError, UsageError
 from voice_coach.understand.match import Context
 from voice_coach.understand.matcher import Intents, load_intents, recognize
-from voice_coach.asr.build import coach_recognizer, command_complete
-from voice_coach.listen.denoise import FRAME_S, Denoiser
-from voice_coach.asr.phrases import background_text, command_phrases
-from voice_coach.listen.vad import QUIETEST_WINDOW_S, Vad
 
 CHUNK_BYTES = SPEECH.rate * SPEECH.width // 50
 """20 ms blocks, as the microphone delivers them."""
@@ -347,9 +348,9 @@ def test_speech_goes_on_through_its_quieter_syllables() -> None:
     assert vad.is_speech(_noise_block(rng, -32.0))  # ... but carries it on
 
 
-def test_command_complete_is_the_matcher_on_more_than_the_wake_word(intents: Intents) -> None:
-    complete = command_complete(intents, lambda: None)
-    assert complete("coach how much time is left")
-    assert not complete("coach")
-    assert not complete("coach the weather was")
+def test_a_command_is_the_matcher_on_more_than_the_wake_word(intents: Intents) -> None:
+    judge = coach_endpointer(intents, lambda: None, intents.wake)
+    assert judge.judge("coach how much time is left").command
+    assert not judge.judge("coach").command
+    assert not judge.judge("coach the weather was").command
 

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from voice_coach.testing.audio_rig import PulseRig, pulse_rig  # noqa: F401 - fixture
-from voice_coach.testing.synth import Synth, session_synth
 
 from voice_coach.asr import make_recognizer
 from voice_coach.audio.chimes import CHIME_KINDS, chime_samples
 from voice_coach.audio.devices import choose_device, format_devices, list_devices
-from voice_coach.audio.player import Player
 from voice_coach.audio.format import SPEECH
 from voice_coach.audio.mic import Microphone
+from voice_coach.audio.player import Player
 from voice_coach.errors import AudioError
+from voice_coach.testing.audio_rig import PulseRig, pulse_rig  # noqa: F401 - fixture
+from voice_coach.testing.synth import Synth, session_synth
 
 
 @pytest.fixture(scope="module")

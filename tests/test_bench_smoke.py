@@ -5,8 +5,8 @@ Only that each runs and writes its results is checked: speed and accuracy figure
 
 from __future__ import annotations
 
-import re
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -64,6 +64,10 @@ def test_bench_script_smoke_run(name: str, results_dir: Path) -> None:
     assert "Traceback" not in done.stderr, done.stderr
     results = json.loads(out.read_text(encoding="utf-8"))
     assert isinstance(results, dict) and results
+    if name == "latency":
+        # The coach's own trace hooks split the reply gap into stages (nothing patched from outside).
+        stages = results["configs"]["ours"]["stages_p50_ms"]
+        assert stages and stages["render_ms"] is not None and stages["coach_ms"] is not None
 
 
 def test_bench_all_builds_the_readme_block_from_smoke_results(results_dir: Path) -> None:

@@ -6,11 +6,18 @@ import random
 
 import pytest
 
-from voice_coach.actions import EndSession, ForgetUsed, RecordHistory, SaveFavorite, SaveSetting, Say
-from voice_coach.dialogue.coach import Coach
+from voice_coach.actions import (
+    EndSession,
+    ForgetUsed,
+    RecordHistory,
+    SaveFavorite,
+    SaveSetting,
+    Say,
+)
 from voice_coach.content import Library, Starter, Tip, load_library
-from voice_coach.understand.match import Match
+from voice_coach.dialogue.coach import Coach
 from voice_coach.dialogue.memory import Memory
+from voice_coach.understand.match import Match
 
 
 @pytest.fixture(scope="module")

@@ -11,14 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voice_coach.testing.audio_rig import PulseRig, pulse_rig  # noqa: F401 - pytest fixture
-from voice_coach.testing.model_server import write_fake_model
-from voice_coach.speech import voice as voice_module
+from voice_coach.cli.doctor import Check, exit_code, format_checks, run_checks
 from voice_coach.config import Settings
 from voice_coach.content import load_library
 from voice_coach.content.validate import validate
-from voice_coach.cli.doctor import Check, exit_code, format_checks, run_checks
 from voice_coach.errors import ConfigError, SpeechError
+from voice_coach.speech import voice as voice_module
+from voice_coach.testing.audio_rig import PulseRig, pulse_rig  # noqa: F401 - pytest fixture
+from voice_coach.testing.model_server import write_fake_model
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from voice_coach.testing.synth import ADDRESSED_COMMANDS
 
 from voice_coach.listen.endpoint import WAIT_S, Endpointer, Verdict, coach_endpointer
+from voice_coach.testing.synth import ADDRESSED_COMMANDS
 from voice_coach.understand.match import Context
 from voice_coach.understand.matcher import Intents, load_intents, recognize
 
@@ -17,7 +17,7 @@ def intents() -> Intents:
 
 @pytest.fixture(scope="module")
 def judge(intents: Intents) -> Endpointer:
-    return coach_endpointer(intents, Context, ["coach", "hey coach"])
+    return coach_endpointer(intents, Context, intents.wake)
 
 
 @pytest.mark.parametrize("text, verdict", [
@@ -73,8 +73,8 @@ def test_without_fast_nothing_is_certain(judge: Endpointer) -> None:
     assert judge.judge("coach what can you do", fast=False) == Verdict.COMPLETE
 
 
-def test_a_plain_yes_no_judge_never_makes_a_command_certain() -> None:
-    judge = Endpointer(["coach"], {"help": ["what can you do"]}, complete=lambda text: "do" in text)
+def test_without_a_matcher_no_command_is_certain() -> None:
+    judge = Endpointer(["coach"], {"help": ["what can you do"]})
     assert judge.judge("coach what can you do") == Verdict.COMPLETE
     assert judge.judge("coach what can you") == Verdict.INCOMPLETE
     assert Endpointer(["coach"]).judge("coach anything at all") == Verdict.COMPLETE
@@ -82,7 +82,7 @@ def test_a_plain_yes_no_judge_never_makes_a_command_certain() -> None:
 
 def test_the_verdict_is_judged_again_in_a_new_context(intents: Intents) -> None:
     context = {"ctx": Context()}
-    judge = coach_endpointer(intents, lambda: context["ctx"], ["coach"])
+    judge = coach_endpointer(intents, lambda: context["ctx"], intents.wake)
     assert judge.judge("yes") == Verdict.INCOMPLETE  # no question pending: "yes" is nothing
     context["ctx"] = Context(pending_question="confirm_stop")
     judge.forget()

@@ -7,12 +7,25 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from voice_coach.testing.fakes import FakeClock
-from voice_coach.actions import Action, Chime, Say, SaveSetting, SetListenMode, StateChange, TimerEvent
+from voice_coach.actions import (
+    Action,
+    Chime,
+    SaveSetting,
+    Say,
+    SetListenMode,
+    StateChange,
+    TimerEvent,
+)
 from voice_coach.content import load_library
 from voice_coach.errors import UsageError
 from voice_coach.exercise.session import Exercise, ExerciseConfig
-from voice_coach.exercise.words import PromptPicker, fill, spoken_amount, spoken_duration
+from voice_coach.exercise.words import (
+    PromptPicker,
+    fill,
+    spoken_amount,
+    spoken_duration,
+)
+from voice_coach.testing.fakes import FakeClock
 from voice_coach.understand.match import Match
 
 LIBRARY = load_library()
@@ -200,11 +213,11 @@ def test_picker_never_repeats_a_variant_twice_in_a_row() -> None:
 
 def test_every_prompt_key_the_exercise_uses_exists_with_three_variants() -> None:
     import inspect
+    import re
 
-    import voice_coach.exercise.session as exercise_module
     import voice_coach.exercise.base as base_module
     import voice_coach.exercise.commands as commands_module
-    import re
+    import voice_coach.exercise.session as exercise_module
 
     source = "".join(inspect.getsource(m) for m in (exercise_module, base_module, commands_module))
     keys = set(re.findall(r'_say\(\s*"(\w+)"', source)) | {"halfway", "one_minute", "handover", "swap", "checkin_first_named", "checkin_choose_first", "paused", "time_out"}
@@ -300,12 +313,13 @@ def test_a_session_with_no_input_runs_itself_to_the_end(rounds: int, minutes: fl
     assert names.count("swap") == 2 * rounds - 1
     assert names[-2:] == ["closing", "finished"]
     assert runner.states()[-1][2] == {"completed": True, "turns_done": 2 * rounds}
-    # Instant speech: check-in waits 8 s for an answer, each gap is 3 s, each reflection 90 s, close 10 s.
+    # Instant speech: check-in waits 8 s for an answer, 5 s to decide who goes first, each gap is 3 s,
+    # each reflection 90 s, close 10 s.
     starts = [s for s, _ in turns(runner)]
     assert len(starts) == 2 * rounds
     for i, start in enumerate(starts):
-        assert start == pytest.approx(8 + 3 + i * (d + reflect_s + 3), abs=EPS)
-    assert runner.times("finished")[0] == pytest.approx(8 + 2 * rounds * (3 + d + reflect_s) + 10, abs=EPS)
+        assert start == pytest.approx(8 + 5 + 3 + i * (d + reflect_s + 3), abs=EPS)
+    assert runner.times("finished")[0] == pytest.approx(8 + 5 + 2 * rounds * (3 + d + reflect_s) + 10, abs=EPS)
     check_turn_cues(runner, d)
     # Who speaks alternates, and everyone listens as often as they speak.
     speakers = [d_["speaker"] for _, n, d_ in runner.states() if n == "speaking"]
@@ -354,8 +368,12 @@ def test_waits_follow_the_end_of_speech_not_its_start() -> None:
     prompts = sum(len(r.action.text.split()) for r in runner.says() if r.t == refl_t)
     assert runner.times("swap")[0] >= refl_t + prompts * per_word + 30 - EPS
     # The check-in waits 8 s after its question has been spoken.
+    # The check-in waits 8 s after its question has been spoken, then 5 s after "decide who goes first".
     question = runner.says()[0]
-    assert runner.times("briefing")[0] == pytest.approx(len(question.action.text.split()) * per_word + 8)
+    checkin_lines = [r for r in runner.says() if 0 < r.t < runner.times("briefing")[0]]
+    spoken_checkin = sum(len(r.action.text.split()) for r in checkin_lines) * per_word
+    assert said(checkin_lines[-1].action.text, "checkin_choose_first")
+    assert runner.times("briefing")[0] == pytest.approx(len(question.action.text.split()) * per_word + 8 + spoken_checkin + 5)
     assert [n for _, n, _ in states][-1] == "finished"
 
 
@@ -699,7 +717,8 @@ def test_checkin_yes_continues_and_no_ends_kindly() -> None:
     assert runner.ex.pending_question == "checkin"
     runner.run_for(2)
     runner.command("yes")
-    assert runner.times("briefing") == [pytest.approx(2)]
+    runner.run_for(6)
+    assert runner.times("briefing") == [pytest.approx(2 + 5)]  # 5 s to decide who goes first
     assert any(said(r.action.text, "checkin_phones") for r in runner.says())
     runner = Runner(ExerciseConfig(minutes=0.2, reflect_s=1)).start()
     out = runner.command("no")
@@ -714,7 +733,8 @@ def test_pause_during_checkin_then_resume_carries_on() -> None:
     assert runner.ex.state == "paused"
     resumed_at = runner.rel()
     runner.command("resume")
-    assert runner.times("briefing") == [pytest.approx(resumed_at)]
+    runner.run_for(6)
+    assert runner.times("briefing") == [pytest.approx(resumed_at + 5)]  # 5 s to decide who goes first
     runner.run_to_end()
     assert spoke(runner) == [pytest.approx(12), pytest.approx(12)]
 
@@ -812,3 +832,114 @@ def test_any_command_sequence_keeps_the_speakers_words_out_and_ends_cleanly(offs
     assert runner.ex.finished
     check_no_secret(runner)
     assert runner.of(SetListenMode)[-1].action.mode == "normal"
+
+
+# ----------------------------------------------------------------- pacing of the spoken script
+REFLECT_KEYS = ("reflect_say_back", "reflect_did_i_get_it", "reflect_makes_sense", "reflect_feeling", "reflect_wrap_up")
+
+
+def reflection_lines(runner: Runner, start: float, end: float) -> list[tuple[float, str]]:
+    """(time, key) of every reflection prompt spoken between ``start`` and ``end``."""
+    out = []
+    for rec in runner.says():
+        if start <= rec.t < end:
+            key = next((k for k in REFLECT_KEYS if said(rec.action.text, k)), None)
+            if key is not None:
+                out.append((rec.t, key))
+    return out
+
+
+def test_reflection_cues_come_one_at_a_time_with_a_wrap_up_before_the_swap() -> None:
+    runner, _ = into_turn(1, 0, reflect_s=90, names=("Alex", "Sam"))
+    refl = runner.run_until_state("reflection")
+    swap = runner.run_until_state("swap")
+    assert swap == pytest.approx(refl + 90)
+    lines = reflection_lines(runner, refl, swap)
+    assert [key for _, key in lines] == list(REFLECT_KEYS)
+    times = [t - refl for t, _ in lines]
+    assert times == [pytest.approx(x) for x in (0, 31.5, 49.5, 67.5, 75)]
+    # Each cue leaves the listener time to do it before the next one.
+    assert all(b - a >= 7.5 for a, b in zip(times, times[1:]))
+    # The check-back names the partner who just spoke (Alex), whom the listener is answering.
+    check_back = next(r.action.text for r in runner.says() if said(r.action.text, "reflect_did_i_get_it"))
+    assert "Alex" in check_back
+
+
+def test_a_pause_in_the_reflection_keeps_the_cues_still_to_come() -> None:
+    runner, _ = into_turn(1, 0, reflect_s=90)
+    refl = runner.run_until_state("reflection")
+    runner.run_until(refl + 40)
+    runner.command("pause")
+    runner.run_for(300)
+    assert reflection_lines(runner, refl + 40, runner.rel()) == []  # nothing spoken while paused
+    resumed = runner.rel()
+    runner.command("resume")
+    swap = runner.run_until_state("swap")
+    assert swap == pytest.approx(resumed + 50)
+    keys = [key for _, key in reflection_lines(runner, resumed, swap)]
+    assert keys == ["reflect_makes_sense", "reflect_feeling", "reflect_wrap_up"]
+
+
+def test_ending_the_reflection_early_drops_its_cues_and_added_time_moves_the_wrap_up() -> None:
+    runner, _ = into_turn(1, 0, reflect_s=90, rounds=2)
+    refl = runner.run_until_state("reflection")
+    runner.run_until(refl + 35)
+    runner.command("done")
+    second = runner.run_until_state("reflection")
+    assert [key for _, key in reflection_lines(runner, refl + 35, second)] == []
+    runner.run_until(second + 70)
+    runner.command("add_time", minutes=1)
+    swap_or_close = runner.run_until_state("swap")
+    wrap = [t for t, key in reflection_lines(runner, second, swap_or_close) if key == "reflect_wrap_up"]
+    assert swap_or_close == pytest.approx(second + 150) and wrap == [pytest.approx(second + 135)]
+
+
+def test_a_short_reflection_reads_its_prompts_together() -> None:
+    runner, _ = into_turn(0.2, 0, reflect_s=20)
+    refl = runner.run_until_state("reflection")
+    swap = runner.run_until_state("swap")
+    lines = reflection_lines(runner, refl, swap)
+    assert [key for _, key in lines] == list(REFLECT_KEYS[:4]) and {t for t, _ in lines} == {refl}
+
+
+def test_deciding_who_goes_first_gets_quiet_time_before_the_rules() -> None:
+    runner = Runner(ExerciseConfig(minutes=0.2, reflect_s=1)).start()
+    runner.run_until_state("briefing")
+    chose = next(r.t for r in runner.says() if said(r.action.text, "checkin_choose_first"))
+    briefing = runner.times("briefing")[0]
+    assert briefing == pytest.approx(chose + 5)
+    assert not [r for r in runner.says() if chose < r.t < briefing]
+    # With names and who goes first already known, there is nothing to decide.
+    named = Runner(ExerciseConfig(minutes=0.2, reflect_s=1, names=("Alex", "Sam"))).start()
+    named.run_until_state("briefing")
+    assert not any(said(r.action.text, "checkin_choose_first") for r in named.says())
+    # Skipping ahead while they decide never brings the rules back later.
+    runner = Runner(ExerciseConfig(minutes=0.2, reflect_s=1)).start()
+    runner.run_for(9)
+    runner.command("skip")
+    runner.run_to_end()
+    assert "briefing" not in [n for _, n, _ in runner.states()]
+
+
+@pytest.mark.parametrize("answer", ["yes", "no", "stop", None])
+def test_the_closing_ends_on_each_other_not_on_a_settings_question(answer: str | None) -> None:
+    runner = close_of()
+    if answer is None:
+        runner.run_to_end()
+    else:
+        runner.command(answer)
+    assert runner.ex.finished
+    last = runner.says()[-1].action.text
+    assert said(last, "closing_no_rebuttals") and not last.endswith("?")
+    closing = [r.action.text for r in runner.says() if r.t >= runner.times("closing")[0]]
+    assert said(closing[0], "closing_thanks") and said(closing[1], "closing_save_offer")
+
+
+def test_the_listener_hears_up_front_what_they_will_do_and_no_line_assumes_evening() -> None:
+    for line in LIBRARY.prompt("brief_listener"):
+        assert "what you heard" in line or "what they said" in line, line
+    closing = ("closing_thanks", "closing_save_offer", "closing_no_rebuttals", "save_done", "save_declined", "stopped")
+    for key in closing:
+        assert not any(word in line.lower() for line in LIBRARY.prompt(key) for word in ("tonight", "evening")), key
+    for line in LIBRARY.prompt("swap"):
+        assert "all the time you need" not in line and "chime" in line  # timed, and the chime starts it

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-
 TURN_S = 12.0
 """--minutes 0.2"""
 TOLERANCE_S = 0.1

@@ -20,18 +20,18 @@ from typing import Any
 import numpy as np
 import pytest
 
-from voice_coach.testing.audio_rig import PulseRig, pulse_rig  # noqa: F401 - pytest fixture
-from voice_coach.testing.fakes import FakeClock
 from voice_coach.app import runtime, wiring
+from voice_coach.app.events import EventLog
 from voice_coach.asr import make_recognizer
 from voice_coach.audio.format import SPEECH
 from voice_coach.clock import MonotonicClock
-from voice_coach.dialogue.coach import SPEECH_LIMITS
 from voice_coach.config import Settings
-from voice_coach.app.events import EventLog
-from voice_coach.understand.matcher import load_intents, recognize
+from voice_coach.dialogue.coach import SPEECH_LIMITS
 from voice_coach.speech.mouth import PrintMouth
 from voice_coach.store import DB_NAME, Store
+from voice_coach.testing.audio_rig import PulseRig, pulse_rig  # noqa: F401 - pytest fixture
+from voice_coach.testing.fakes import FakeClock
+from voice_coach.understand.matcher import load_intents, recognize
 
 ROOT = Path(__file__).resolve().parent.parent
 FUZZ_SEED = 20240611

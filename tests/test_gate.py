@@ -6,9 +6,20 @@ from dataclasses import dataclass
 
 import pytest
 
-from voice_coach.listen.gate import FOLLOW_UP_INTENTS, SPEECH_GRACE_S, WakeGate, is_own_echo, judge
+from voice_coach.listen.gate import (
+    FOLLOW_UP_INTENTS,
+    SPEECH_GRACE_S,
+    WakeGate,
+    is_own_echo,
+    judge,
+)
 from voice_coach.understand.match import Context, Match
-from voice_coach.understand.matcher import Intents, load_intents, recognize, strip_wake_word
+from voice_coach.understand.matcher import (
+    Intents,
+    load_intents,
+    recognize,
+    strip_wake_word,
+)
 
 
 @dataclass(frozen=True)

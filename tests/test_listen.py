@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from voice_coach.testing.synth import TEST_PHRASES, Speech, Synth, session_synth
 
 from voice_coach.asr import Recognizer, make_recognizer
 from voice_coach.audio.format import SPEECH
@@ -16,8 +15,9 @@ from voice_coach.audio.mic import MicBlock
 from voice_coach.errors import AudioError
 from voice_coach.listen.endpoint import CERTAIN_SILENCE_S
 from voice_coach.listen.mic_ears import END_SILENCE_S, MUTE_TAIL_S, Heard, MicEars
-from voice_coach.understand.match import Context
 from voice_coach.listen.vad import Vad
+from voice_coach.testing.synth import TEST_PHRASES, Speech, Synth, session_synth
+from voice_coach.understand.match import Context
 
 BLOCK_S = 0.02
 BLOCK_BYTES = int(SPEECH.rate * BLOCK_S) * SPEECH.width
@@ -253,7 +253,7 @@ class CoachParts:
         rig = Rig.__new__(Rig)
         rig.clock, rig.mic = clock, mic
         rig.ears = MicEars(self.recognizer, lambda: mic, clock=clock,  # type: ignore[arg-type]
-                           endpoint=coach_endpointer(self.intents, Context, ["coach", "hey coach"]))
+                           endpoint=coach_endpointer(self.intents, Context, self.intents.wake))
         return rig
 
     def intent(self, text: str) -> str | None:

@@ -10,7 +10,12 @@ import pytest
 
 from voice_coach.errors import ContentError
 from voice_coach.understand.match import Context
-from voice_coach.understand.matcher import Intents, load_intents, recognize, strip_wake_word
+from voice_coach.understand.matcher import (
+    Intents,
+    load_intents,
+    recognize,
+    strip_wake_word,
+)
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +51,16 @@ def test_out_of_scope(intents: Intents, text: str) -> None:
 def test_wake_word(intents: Intents) -> None:
     assert strip_wake_word("Hey couch, pause!", intents) == (True, "pause")
     assert strip_wake_word("pause", intents) == (False, "pause")
+
+
+def test_another_wake_word_is_its_own_object_and_leaves_the_intents_alone(intents: Intents) -> None:
+    buddy = intents.wake.with_word("Buddy")
+    assert buddy.spoken == ["buddy", "hey buddy"]
+    assert strip_wake_word("hey buddy, pause", intents, buddy) == (True, "pause")
+    found = recognize("buddy how much time is left", intents, wake=buddy)
+    assert found is not None and found.intent == "time_left" and found.addressed
+    assert strip_wake_word("hey couch, pause", intents) == (True, "pause")  # the lexicon's own rules stand
+    assert intents.wake.with_word("coach") is intents.wake and intents.wake.with_word("") is intents.wake
     match = recognize("okay coach, pause", intents)
     assert match is not None and match.addressed
 

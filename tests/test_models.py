@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import subprocess
-import io
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from voice_coach.testing.model_server import ServerState, free_port, model_server, model_zip, write_fake_model
+from voice_coach.errors import ModelError
 from voice_coach.speech_models import download
 from voice_coach.speech_models.download import ProgressBar
-from voice_coach.errors import ModelError
 from voice_coach.speech_models.fetch import fetch_model
 from voice_coach.speech_models.find import (
     DEFAULT_MODEL,
@@ -27,6 +26,13 @@ from voice_coach.speech_models.find import (
     resolve_engine,
     search_dirs,
     user_models_dir,
+)
+from voice_coach.testing.model_server import (
+    ServerState,
+    free_port,
+    model_server,
+    model_zip,
+    write_fake_model,
 )
 
 NAME = "vosk-model-test-0.1"

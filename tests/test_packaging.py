@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,6 +32,7 @@ def test_a_built_wheel_holds_intents_and_content(tmp_path: Path) -> None:
     assert len(intents) == len(list((ROOT / "intents").glob("*.yaml")))
     assert len(content) == len(list((ROOT / "voice_coach/content/data").glob("*.yaml")))
     assert "voice_coach/py.typed" in names
+    assert {f"voice_coach/app/screen/static/{n}" for n in ("index.html", "screen.css", "screen.js")} <= set(names)
 
 
 def test_readme_lists_what_you_can_say_for_every_intent() -> None:

@@ -10,17 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from voice_coach.testing.fakes import FakeClock
 
-from voice_coach.clock import MonotonicClock
-from voice_coach.dialogue.coach import DEVICE_LINES, Coach
-from voice_coach.content import load_library
 from voice_coach.app.events import EventLog
-from voice_coach.speech.mouth import PrintMouth
 from voice_coach.app.runtime import Heard, Runtime, TypedEars
 from voice_coach.app.wiring import matcher
-from voice_coach.understand.match import Match
+from voice_coach.clock import MonotonicClock
+from voice_coach.content import load_library
+from voice_coach.dialogue.coach import DEVICE_LINES, Coach
+from voice_coach.speech.mouth import PrintMouth
 from voice_coach.store import Store
+from voice_coach.testing.fakes import FakeClock
+from voice_coach.understand.match import Match
 
 
 def run_typed(tmp_path: Path, lines: list[str]) -> tuple[list[str], list[dict], Store]:

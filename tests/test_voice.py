@@ -13,12 +13,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voice_coach.testing.speechlib import transcribe, word_recall, words
 from voice_coach.errors import ConfigError, SpeechError
 from voice_coach.speech.pyttsx3 import Pyttsx3Engine
-from voice_coach.speech.types import Rendered, VoiceSettings, split_sentences, trim_silence
 from voice_coach.speech.pyttsx3_worker import read_audio_file
+from voice_coach.speech.types import (
+    Rendered,
+    VoiceSettings,
+    split_sentences,
+    trim_silence,
+)
 from voice_coach.speech.voice import ENGINE_FACTORIES, Voice
+from voice_coach.testing.speechlib import transcribe, word_recall, words
 
 # One line of each kind the coach says.
 LINES = {

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from voice_coach.testing.audio_rig import PulseRig, pulse_rig  # noqa: F401 - fixture
-from voice_coach.testing.synth import MONOLOGUE, Speech, Synth, concat, session_synth
 
 from voice_coach.listen.mic_ears import MUTE_TAIL_S
+from voice_coach.testing.audio_rig import PulseRig, pulse_rig  # noqa: F401 - fixture
+from voice_coach.testing.synth import MONOLOGUE, Speech, Synth, concat, session_synth
 from voice_coach.understand.matcher import load_intents, recognize
 
 Event = dict[str, Any]
@@ -264,6 +264,56 @@ def test_exercise_by_voice_keeps_the_speakers_words_private(
     for text in [coach.events_path.read_text(), out, err, *stored]:
         found = {w for w in private if re.search(rf"\b{w}\b", text, re.IGNORECASE)}
         assert not found, found
+
+
+def test_a_guided_session_by_voice_next_without_the_wake_word_a_follow_up_and_close(
+    coach_factory: Callable[..., Coach], synth: Synth
+) -> None:
+    coach = coach_factory("--names", "Sam", "Alex")
+
+    def answering(since: int, step: int, turn: int) -> Event:
+        return coach.wait_event(since, lambda e: e["type"] == "state" and e["name"] == "session_answering"
+                                and e.get("step") == step and e.get("turn") == turn, timeout_s=40)
+
+    n = len(coach.events())
+    coach.say(synth.hibari("coach, let's do a date night session"))
+    coach.wait_event(n, lambda e: e["type"] == "state" and e["name"] == "session_started" and e["session"] == "date_night")
+    answering(n, 1, 1)
+    for step, turn in ((1, 2), (2, 1)):
+        coach.wait_quiet()
+        # An answer, said to the partner: heard, ignored, and its words kept out of the log.
+        n = len(coach.events())
+        coach.say(synth.hibari("I loved the long walk we took along the river on sunday"))
+        ignored = coach.wait_event(n, lambda e: e["type"] == "heard")
+        assert "ignored" in ignored and "text" not in ignored
+        time.sleep(1.0)
+        n = len(coach.events())
+        coach.say(synth.hibari("next"))  # no wake word: the session waits for it
+        answering(n, step, turn)
+        assert _intents(coach.events()[n:]) in (["switch_turn"], ["done"])
+
+    coach.wait_quiet()
+    n = len(coach.events())
+    coach.say(synth.hibari("coach, go deeper"))
+    deeper = coach.wait_event(n, lambda e: e["type"] == "state" and e["name"] == "session_answering", timeout_s=40)
+    assert deeper["depth"] in ("medium", "deep") and deeper["step"] > 2
+
+    coach.wait_quiet()
+    n = len(coach.events())
+    coach.say(synth.hibari("coach, stop"))
+    coach.wait_event(n, lambda e: e["type"] == "state" and e["name"] == "session_confirm_stop", timeout_s=40)
+    coach.wait_quiet()
+    n = len(coach.events())
+    coach.say(synth.hibari("yes"))
+    done = coach.wait_event(n, lambda e: e["type"] == "state" and e["name"] == "session_finished", timeout_s=40)
+    assert done["completed"] is False and done["session"] == "date_night"
+    coach.wait_quiet()
+    coach.stop()
+    log = subprocess.run([sys.executable, "-m", "voice_coach", "log", "--json"], env=coach.env, capture_output=True,
+                         text=True, timeout=60)
+    assert json.loads(log.stdout)["sessions"]["this_week"] == 1
+    stored = [p.read_bytes().decode("utf-8", "replace") for p in (coach.folder / "home").rglob("*") if p.is_file()]
+    assert not any(re.search(r"\briver\b", text) for text in [coach.events_path.read_text(), *stored])
 
 
 def test_vosk_engine_listens_through_the_same_loop(coach_factory: Callable[..., Coach], synth: Synth) -> None:

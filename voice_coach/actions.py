@@ -106,6 +106,27 @@ class RememberLast:
     """The category or topic asked for, so "another" keeps it."""
 
 
+@dataclass(frozen=True)
+class RecordPractice:
+    """Log that a session, game or exercise was done: what kind, which, how long (never what was said)."""
+
+    kind: str
+    """session, game or exercise."""
+    item_id: str
+    """The session id, the game format, or ``listening`` for the exercise."""
+    minutes: float
+    """How long it ran, pauses left out."""
+    completed: bool
+    spoke: tuple[tuple[str, float], ...] = ()
+    """Exercise only: (partner, seconds spoken) for each partner, in the order they first spoke."""
+
+
+@dataclass(frozen=True)
+class ReportPractice:
+    """Say what the practice log holds ("coach, how are we doing?"): counts and minutes, never words."""
+
+
 Action = Union[
-    Say, Chime, SetListenMode, StateChange, TimerEvent, RecordHistory, SaveFavorite, SaveSetting, EndSession, ForgetUsed, RememberLast
+    Say, Chime, SetListenMode, StateChange, TimerEvent, RecordHistory, SaveFavorite, SaveSetting, EndSession, ForgetUsed, RememberLast,
+    RecordPractice, ReportPractice,
 ]

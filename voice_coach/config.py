@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,18 @@ ENGINES = ("auto", "vosk", "pocketsphinx", "text")
 VOICE_ENGINES = ("auto", "natural", "pyttsx3")
 
 
+SPEECH_LIMITS: dict[str, tuple[float, float, float]] = {"rate": (0.6, 1.6, 0.15), "volume": (0.2, 1.0, 0.2)}
+"""Speech settings: (lowest, highest, one step) for the speaking rate (1.0 = the voice's normal pace) and volume."""
+
+DEFAULT_WAKE_WORD = "coach"
+"""The wake word unless the settings say otherwise; every stage takes it from here or from the WakeWords object."""
+
+
+def wake_phrases(word: str = DEFAULT_WAKE_WORD) -> list[str]:
+    """What recognizers and the end-of-speech judge listen for: the wake word alone and after "hey"."""
+    return [word, f"hey {word}"]
+
+
 @dataclass(frozen=True)
 class Settings:
     """Effective settings; passed down from the CLI instead of parsed arguments."""
@@ -34,7 +47,7 @@ class Settings:
     """Microphone by name or index; None = system default."""
     output_device: str | None = None
     """Speaker by name or index; None = system default."""
-    wake_word: str = "coach"
+    wake_word: str = DEFAULT_WAKE_WORD
     voice_engine: str = "auto"
     """Speech output: auto, natural or pyttsx3."""
     follow_up_s: float = 6.0
@@ -47,6 +60,11 @@ class Settings:
     """JSON-lines event log; None = no log."""
     quiet: bool = False
     """Print replies without speaking them."""
+    screen: bool = False
+    """Serve the companion page (--screen)."""
+    screen_host: str = "127.0.0.1"
+    """Where the page listens; beyond 127.0.0.1 it needs the printed link's token."""
+    screen_port: int = 8765
     home: Path | None = None
     """Data dir override (store, downloaded models when installed)."""
     config_file: Path | None = None
@@ -77,13 +95,18 @@ FILE_KEYS: dict[str, type] = {
     "exercise_minutes": float,
     "exercise_rounds": int,
     "reflect_seconds": float,
+    "screen": bool,
+    "screen_host": str,
+    "screen_port": int,
 }
 """Keys a config file (and VOICE_COACH_<KEY> env vars) may set, with their types."""
 
 
-def xdg_dir(var: str, fallback: str) -> Path:
-    value = os.environ.get(var)
-    return Path(value) if value else Path.home() / fallback
+def xdg_dir(var: str, fallback: str, env: Mapping[str, str] | None = None) -> Path:
+    """An XDG base folder: ``$var``, else ``fallback`` under the home folder (from ``env``, default os.environ)."""
+    env = os.environ if env is None else env
+    value = env.get(var)
+    return Path(value) if value else Path(env.get("HOME") or Path.home()) / fallback
 
 
 def config_dir() -> Path:
@@ -109,11 +132,13 @@ def _coerce(key: str, value: Any, where: str) -> Any:
         return value
     if want is str and isinstance(value, str):
         return value
+    if want is bool and isinstance(value, bool):
+        return value
     raise ConfigError(f"{where}: '{key}' must be {want.__name__}, not {type(value).__name__}", f"write e.g. {key} = {_example(want)}")
 
 
 def _example(want: type) -> str:
-    return {str: '"text"', float: "5.0", int: "1"}[want]
+    return {str: '"text"', float: "5.0", int: "1", bool: "true"}[want]
 
 
 def _check_choice(key: str, value: Any, where: str) -> None:
@@ -157,7 +182,7 @@ def read_env(env: dict[str, str]) -> dict[str, tuple[Any, str]]:
             continue
         raw = env[name]
         try:
-            value: Any = want(raw)
+            value: Any = _boolean(raw) if want is bool else want(raw)
         except ValueError:
             raise ConfigError(f"env {name}={raw!r}: not a valid {want.__name__}", f"set {name} to e.g. {_example(want)}") from None
         _check_choice(key, value, f"env {name}")
@@ -165,6 +190,16 @@ def read_env(env: dict[str, str]) -> dict[str, tuple[Any, str]]:
     if env.get("VOICE_COACH_HOME"):
         values["home"] = (env["VOICE_COACH_HOME"], "env:VOICE_COACH_HOME")
     return values
+
+
+def _boolean(raw: str) -> bool:
+    """An environment variable's yes or no."""
+    word = raw.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(raw)
 
 
 def load_settings(flags: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> Settings:

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from voice_coach.dialogue.memory import Memory
+from voice_coach.dialogue.practice_log import PracticeRow
 from voice_coach.errors import StoreError
 
 _LOGGER = logging.getLogger(__name__)
@@ -20,7 +21,12 @@ CREATE TABLE IF NOT EXISTS used (content_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS favorites (content_id TEXT PRIMARY KEY, at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS last (slot INTEGER PRIMARY KEY CHECK (slot = 1), kind TEXT, content_id TEXT, part TEXT, depth TEXT, topic TEXT, at REAL);
+CREATE TABLE IF NOT EXISTS practice (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, item_id TEXT NOT NULL, at REAL NOT NULL,
+    minutes REAL NOT NULL, completed INTEGER NOT NULL, spoke TEXT NOT NULL DEFAULT '');
 """
+# Every table is created IF NOT EXISTS: an older store gains the new tables on open and keeps its data.
+
+
 
 
 class Store:
@@ -122,7 +128,27 @@ class Store:
     def set_setting(self, key: str, value: float) -> None:
         self._write("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, value))
 
+    def log_practice(self, kind: str, item_id: str, minutes: float, completed: bool,
+                     spoke: tuple[tuple[str, float], ...] = (), at: float | None = None) -> None:
+        """Log a session, game or exercise done: kind, id, length and speaking time only, never words."""
+        spoken = ";".join(f"{who.replace(';', ' ').replace('=', ' ')}={seconds:.1f}" for who, seconds in spoke)
+        self._write("INSERT INTO practice (kind, item_id, at, minutes, completed, spoke) VALUES (?, ?, ?, ?, ?, ?)",
+                    (kind, item_id, time.time() if at is None else at, minutes, int(completed), spoken))
+
+    def practice(self) -> list[PracticeRow]:
+        """Every practice logged, oldest first."""
+        try:
+            rows = self._conn.execute("SELECT kind, item_id, at, minutes, completed, spoke FROM practice ORDER BY at, id").fetchall()
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot read the practice log in {self.path} ({err})", "check the file is readable") from None
+        return [(k, i, a, m, bool(c), _spoke(s)) for k, i, a, m, c, s in rows]
+
     def history(self, limit: int = 100) -> list[tuple[str, str, float]]:
         """Most recent (kind, content_id, epoch seconds) first."""
         rows = self._conn.execute("SELECT kind, content_id, at FROM history ORDER BY id DESC LIMIT ?", (limit,))
         return [(k, c, a) for k, c, a in rows]
+
+
+def _spoke(text: str) -> tuple[tuple[str, float], ...]:
+    pairs = (part.rsplit("=", 1) for part in text.split(";") if "=" in part)
+    return tuple((who, float(seconds)) for who, seconds in pairs)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from collections.abc import Callable
 from typing import IO, Any
 
 from voice_coach.clock import Clock
 from voice_coach.errors import UsageError
 
 _LOGGER = logging.getLogger(__name__)
-
-EVENT_TYPES = ("heard", "intent", "say", "chime", "state", "timer", "error")
 
 
 class EventLog:
@@ -22,6 +21,8 @@ class EventLog:
         self.clock = clock
         self.t0 = clock.now()
         self._file: IO[str] | None = None
+        self.listeners: list[Callable[[str, dict[str, Any]], None]] = []
+        """Also told of every event (the screen), on the loop's thread; they must return at once."""
         if path is not None:
             try:
                 # backslashreplace: text decoded with surrogateescape (odd bytes in argv) must not crash the loop.
@@ -34,9 +35,13 @@ class EventLog:
         return round(monotonic_s - self.t0, 4)
 
     def write(self, type_: str, **fields: Any) -> None:
-        if self._file is None:
+        if self._file is None and not self.listeners:
             return
         record = {"t": self.seconds(self.clock.now()), "type": type_, **fields}
+        for listener in self.listeners:
+            listener(type_, record)
+        if self._file is None:
+            return
         self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
         self._file.flush()
 

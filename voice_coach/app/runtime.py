@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Callable
 
+from voice_coach import trace
 from voice_coach.actions import (
     Action,
     Chime,
     EndSession,
     ForgetUsed,
     RecordHistory,
+    RecordPractice,
     RememberLast,
+    ReportPractice,
     SaveFavorite,
     SaveSetting,
     Say,
@@ -19,14 +23,15 @@ from voice_coach.actions import (
     StateChange,
     TimerEvent,
 )
+from voice_coach.app.events import EventLog
 from voice_coach.clock import Clock
 from voice_coach.dialogue.coach import Coach
+from voice_coach.dialogue.practice_log import spoken, summarize
 from voice_coach.errors import StoreError
 from voice_coach.listen.ears import Ears, Heard, TypedEars
-from voice_coach.app.events import EventLog
-from voice_coach.understand.match import Match
 from voice_coach.speech.mouth import Mouth, stderr_line
 from voice_coach.store import Store
+from voice_coach.understand.match import Match
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -113,8 +118,13 @@ class Runtime:
     def hear(self, heard: Heard) -> None:
         """Match one utterance and act on it, keeping the speaker's words out of every log."""
         private = self.coach.speaking_turn
+        trace.note("hear")
         # One match per utterance: the listener's, when it made one while judging the end of speech.
-        match = heard.match if heard.matched else self.recognize(heard.text, self.coach)
+        if heard.matched:
+            match = heard.match
+        else:
+            with trace.timed("match"):
+                match = self.recognize(heard.text, self.coach)
         if self.gate is not None and not self.gate(match, heard):
             if not private:  # ignored speech leaves a mark (never its words), so a session can be followed
                 self.events.write("heard", ignored=getattr(self.gate, "reason", "gate"))
@@ -149,6 +159,8 @@ class Runtime:
                                   actual=self.events.seconds(action.actual_s))
             elif isinstance(action, EndSession):
                 self.done = True
+            elif isinstance(action, ReportPractice):
+                self.execute([Say(self._practice_line(), "reply")])
             else:
                 self._persist(action)
 
@@ -166,11 +178,23 @@ class Runtime:
                 self.store.set_setting(action.key, action.value)
             elif isinstance(action, ForgetUsed):
                 self.store.forget_used(action.content_ids)
+            elif isinstance(action, RecordPractice):
+                self.store.log_practice(action.kind, action.item_id, action.minutes, action.completed, action.spoke)
             elif isinstance(action, RememberLast):
                 self.store.remember_last(action.kind, action.content_id, action.part, action.depth, action.topic)
         except StoreError as err:
             self.events.write("error", message=err.message)
             stderr_line(err.one_line())
+
+    def _practice_line(self) -> str:
+        """The practice log as one spoken answer (counts and minutes only)."""
+        if self.store is None:
+            return "I'm not keeping a practice log this time, so I can't say yet."
+        try:
+            return spoken(summarize(self.store.practice(), date.today()))
+        except StoreError as err:
+            stderr_line(err.one_line())
+            return "I couldn't read the practice log just now."
 
     def run(self) -> None:
         """Loop until goodbye, or until input has ended and nothing is left to do."""

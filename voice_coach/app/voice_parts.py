@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from voice_coach.app.status import StatusLine, countdown
 from voice_coach.clock import Clock
 from voice_coach.listen.gate import WakeGate, is_own_echo
 from voice_coach.listen.mic_ears import Heard, MicEars
+from voice_coach.speech.mouth import Mouth
 from voice_coach.understand.match import Match
 
 _LOGGER = logging.getLogger(__name__)
 
-class MouthLike(Protocol):
-    def say(self, text: str) -> None: ...
-    def chime(self, kind: str) -> None: ...
-    def busy(self) -> bool: ...
-    def stop(self) -> None: ...
-    def close(self) -> None: ...
+
+MouthLike = Mouth
+"""Any mouth (speech.mouth.Mouth): spoken, printed, or a test's fake."""
 
 
 class TrackedMouth:

@@ -17,6 +17,7 @@ from voice_coach.asr.phrases import command_phrases
 from voice_coach.clock import Clock
 from voice_coach.config import Settings
 from voice_coach.content import Library, load_library
+from voice_coach.content.sessions import SessionBook, load_sessions
 from voice_coach.dialogue.coach import Coach, ExerciseDefaults
 from voice_coach.listen.ears import TypedEars
 from voice_coach.listen.endpoint import coach_endpointer
@@ -24,7 +25,9 @@ from voice_coach.listen.gate import WakeGate
 from voice_coach.listen.mic_ears import MicEars
 from voice_coach.speech.mouth import Mouth, PrintMouth, stderr_line
 from voice_coach.store import Store
+from voice_coach.understand.intents import Intents
 from voice_coach.understand.match import Match
+from voice_coach.understand.wake import WakeWords
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -36,9 +39,18 @@ def open_store(settings: Settings, warn: Callable[[str], None] = stderr_line) ->
     return store
 
 
-def build_coach(settings: Settings, library: Library, store: Store, rng: random.Random | None = None) -> Coach:
+def build_coach(settings: Settings, library: Library, store: Store, rng: random.Random | None = None,
+                book: SessionBook | None = None, names: tuple[str, str] | None = None) -> Coach:
     defaults = ExerciseDefaults(settings.exercise_minutes, settings.exercise_rounds, settings.reflect_seconds)
-    return Coach(library, store.load(), rng or random.Random(), defaults)
+    return Coach(library, store.load(), rng or random.Random(), defaults, book=book or load_book(settings), names=names)
+
+
+def load_book(settings: Settings) -> SessionBook:
+    """Guided sessions and games: the shipped ones and the user's packs (a bad pack is skipped, and said)."""
+    book = load_sessions(settings.config_dir / "content")
+    for message in book.rejected:
+        stderr_line(f"skipped session pack {message}")
+    return book
 
 
 def load_content(settings: Settings) -> Library:
@@ -48,14 +60,18 @@ def load_content(settings: Settings) -> Library:
     return library
 
 
-def matcher(intents: object | None = None) -> Recognize:
-    """The intent matcher bound to loaded intents."""
-    from voice_coach.understand.matcher import load_intents, recognize
+def matcher(intents: Intents | None = None, wake: WakeWords | None = None) -> Recognize:
+    """The intent matcher bound to loaded intents and the wake word in use."""
+    from voice_coach.understand.matcher import load_intents, recognize, strip_wake_word
 
     loaded = intents if intents is not None else load_intents()
 
     def run(text: str, coach: Coach) -> Match | None:
-        return recognize(text, loaded, coach.context())  # type: ignore[arg-type]
+        match = recognize(text, loaded, coach.context(), wake)
+        if match is None and not coach.speaking_turn:  # a session a user pack added, by its name
+            addressed, words = strip_wake_word(text, loaded, wake)
+            match = coach.desk.named_request(words, addressed)
+        return match
 
     return run
 
@@ -100,13 +116,13 @@ class VoiceParts:
     """Say this once at start (why the engine was chosen)."""
 
 
-def wake_words_for(settings: Settings) -> list[str]:
-    word = settings.wake_word.strip().lower() or "coach"
-    return [word, f"hey {word}"]
+def wake_words(settings: Settings, intents: Intents) -> WakeWords:
+    """The one wake-word object: the lexicon's rules ("hey couch" is "hey coach") for the word in the settings."""
+    return intents.wake.with_word(settings.wake_word.strip().lower())
 
 
-def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, intents: Any, library: Library,
-               status: StatusLine | None = None) -> VoiceParts:
+def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, intents: Intents, wake: WakeWords,
+               library: Library, status: StatusLine | None = None) -> VoiceParts:
     """Open the microphone and the recognizer and join them to the mouth and the gate.
 
     Raises AudioError (no microphone) before any slow model loading, ModelError for a missing engine.
@@ -125,10 +141,7 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
         requested = None if settings.engine == "auto" else settings.engine
         choice = models.resolve_engine(requested, settings.model, None, dirs=models.search_dirs(settings.data_dir),
                                        explicit_source=models.model_source(settings.sources))
-        wake = wake_words_for(settings)
-        if settings.wake_word.strip().lower() not in ("", "coach"):
-            intents.wake_words = wake  # the matcher rebuilds its wake-word check when this changes
-        recognizer: Recognizer = coach_recognizer(choice.engine, intents, library, wake_words=wake,
+        recognizer: Recognizer = coach_recognizer(choice.engine, intents, library, wake_words=wake.spoken,
                                                   model_path=choice.model)
     except BaseException:
         first_mic.close()
@@ -138,20 +151,21 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
     def mic_source() -> Microphone:
         return next(mics, None) or open_mic()
 
-    mic_ears = MicEars(recognizer, mic_source, commands=command_phrases(intents), wake_words=wake,
+    mic_ears = MicEars(recognizer, mic_source, commands=command_phrases(intents), wake_words=wake.spoken,
                        endpoint=coach_endpointer(intents, coach.context, wake), clock=clock)
-    gate = WakeGate(lambda text: strip_wake_word(text, intents)[0], settings.follow_up_s,
+    gate = WakeGate(lambda text: strip_wake_word(text, intents, wake)[0], settings.follow_up_s,
                     speaking_turn=lambda: bool(coach.speaking_turn), coach_talking=mouth.busy,
-                    understand=lambda phrase: _intent_of(phrase, intents))
+                    session_waiting=lambda: coach.desk.waiting,
+                    understand=lambda phrase: _intent_of(phrase, intents, wake, coach.context()))
     ears = GatedEars(mic_ears, mouth, gate, clock, status, remaining_s=lambda: _remaining(coach, clock))
     return VoiceParts(ears, ears.mouth, VoiceGate(gate, ears.mouth), choice.engine, choice.note)
 
 
-def _intent_of(phrase: str, intents: Any) -> str | None:
-    """The intent of a phrase the coach tells the couple to say (no dialogue state)."""
+def _intent_of(phrase: str, intents: Any, wake: Any, context: Any) -> str | None:
+    """The intent of a phrase the coach tells the couple to say, in the state it says it in."""
     from voice_coach.understand.matcher import recognize
 
-    match = recognize(phrase, intents)
+    match = recognize(phrase, intents, context, wake)
     return match.intent if match is not None else None
 
 
@@ -165,8 +179,9 @@ def _remaining(coach: Any, clock: Clock) -> float | None:
         return None
 
 
-def voice_or_typed(settings: Settings, coach: Any, mouth: Any, clock: Any, library: Any) -> tuple[Any, Any, Any]:
-    """(ears, gate, intents): the microphone loop, or typed input when asked for or when there is no microphone.
+def voice_or_typed(settings: Settings, coach: Any, mouth: Any, clock: Any, library: Library, intents: Intents,
+                   wake: WakeWords) -> tuple[Any, Any]:
+    """(ears, gate): the microphone loop, or typed input when asked for or when there is no microphone.
 
     Without a microphone (no sound server, no device) one line says so and typing takes over; the exit
     code is then that of the typed session (0 when it ends normally).
@@ -174,17 +189,15 @@ def voice_or_typed(settings: Settings, coach: Any, mouth: Any, clock: Any, libra
     import sys
 
     from voice_coach.errors import AudioError
-    from voice_coach.understand.matcher import load_intents
 
-    intents = load_intents()
     if settings.engine != "text":
         try:
-            voice = open_voice(settings, coach, mouth, clock, intents, library, StatusLine())
+            voice = open_voice(settings, coach, mouth, clock, intents, wake, library, StatusLine())
         except AudioError as err:
             print(f"voice-coach: {err.message} — typing instead: write a request and press Enter "
                   "(--engine text skips the microphone)", file=sys.stderr)
         else:
             if voice.note:
                 print(voice.note, file=sys.stderr)
-            return voice.ears, voice.gate, intents
-    return TypedEars(sys.stdin, clock), None, intents
+            return voice.ears, voice.gate
+    return TypedEars(sys.stdin, clock), None

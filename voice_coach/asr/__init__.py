@@ -7,9 +7,12 @@ from pathlib import Path
 from typing import Protocol
 
 from voice_coach.audio.format import SPEECH, AudioFormat
+from voice_coach.config import ENGINES as SETTINGS_ENGINES
+from voice_coach.config import wake_phrases
 from voice_coach.errors import ModelError, UsageError
 
-ENGINES = ("vosk", "pocketsphinx", "text")
+ENGINES = tuple(engine for engine in SETTINGS_ENGINES if engine != "auto")
+"""The engines a recognizer can be made for (the settings also allow "auto": the best one installed)."""
 """Engine names accepted by ``make_recognizer`` and ``--engine``."""
 
 
@@ -41,7 +44,7 @@ def make_recognizer(
     engine: str,
     *,
     phrases: Sequence[str] = (),
-    wake_words: Sequence[str] = ("coach", "hey coach"),
+    wake_words: Sequence[str] = tuple(wake_phrases()),
     background: Sequence[str] = (),
     model_path: Path | None = None,
     fmt: AudioFormat = SPEECH,

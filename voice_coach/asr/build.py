@@ -1,11 +1,11 @@
 """The recognizer and the end-of-command rule exactly as the hands-free loop builds them.
 
-One place, so the loop (voice_loop.open_voice) and the benchmarks (scripts/bench_accuracy.py) cannot drift apart.
+One place, so the loop (app/wiring.py) and the benchmarks (scripts/bench_accuracy.py) cannot drift apart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +19,3 @@ def coach_recognizer(engine: str, intents: Any, library: Library, *, wake_words:
     """``engine`` listening for the matcher's phrases (slot values varied), the coach's own words as background."""
     return make_recognizer(engine, phrases=recognizer_phrases(intents), wake_words=wake_words,
                            background=background_text(library), model_path=model_path)
-
-
-def command_complete(intents: Any, context: Callable[[], Any]) -> Callable[[str], bool]:
-    """True for text that already is a request the matcher understands (in ``context()``): the listener then
-    ends the utterance after a short quiet instead of waiting for more words."""
-    from voice_coach.understand.matcher import recognize, strip_wake_word
-
-    def complete(text: str) -> bool:
-        _, rest = strip_wake_word(text, intents)
-        return bool(rest) and recognize(text, intents, context()) is not None
-
-    return complete

@@ -7,9 +7,9 @@ from typing import Any
 
 from voice_coach.content import Library
 
-COMMAND_INTENTS = ("pause", "resume", "stop", "switch_turn", "time_left", "add_time", "time_out", "repeat_rules",
-                   "skip", "done", "help", "yes", "no", "goodbye")
-"""What the recognizer listens for during a speaking turn (after the wake word)."""
+TURN_ANSWERS = ("yes", "no", "goodbye")
+"""Heard during a speaking turn besides the exercise commands (intents marked ``exercise: true``): answers to
+"end the exercise?" and a goodbye."""
 MAX_COMMAND_WORDS = 6
 """Longest phrasing in the speaking-turn grammar: commands are short, and a small grammar leaves stray speech
 little to fit."""
@@ -70,5 +70,5 @@ def recognizer_phrases(intents: Any, only: Sequence[str] | None = None,
 
 def command_phrases(intents: Any) -> list[str]:
     """The speaking-turn grammar: the exercise commands' shorter phrasings, lengths varied."""
-    phrases = recognizer_phrases(intents, only=COMMAND_INTENTS, short_weight=1)
+    phrases = recognizer_phrases(intents, only=sorted(intents.exercise_intents | set(TURN_ANSWERS)), short_weight=1)
     return [p for p in phrases if len(p.split()) <= MAX_COMMAND_WORDS]

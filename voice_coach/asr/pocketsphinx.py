@@ -10,6 +10,7 @@ from typing import Any
 
 from voice_coach.asr.text import normalise
 from voice_coach.audio.format import SPEECH, AudioFormat
+from voice_coach.config import wake_phrases
 from voice_coach.errors import ModelError
 
 _LOGGER = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ class PocketsphinxRecognizer:
         self,
         phrases: Sequence[str] = (),
         *,
-        wake_words: Sequence[str] = ("coach",),
+        wake_words: Sequence[str] = tuple(wake_phrases()),
         fmt: AudioFormat = SPEECH,
         background: Iterable[str] = (),
     ) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from voice_coach.asr.text import normalise
 from voice_coach.audio.format import SPEECH, AudioFormat
+from voice_coach.config import wake_phrases
 from voice_coach.errors import ModelError
 
 _LOGGER = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def _load_model(model_path: Path) -> Any:
 class VoskRecognizer:
     """vosk with word-level partial results; a grammar swaps in a second recognizer over the same model."""
 
-    def __init__(self, model_path: Path, *, wake_words: Sequence[str] = ("coach",), fmt: AudioFormat = SPEECH) -> None:
+    def __init__(self, model_path: Path, *, wake_words: Sequence[str] = tuple(wake_phrases()), fmt: AudioFormat = SPEECH) -> None:
         vosk = _import()
         check_model_dir(model_path)
         self._model = _load_model(model_path.resolve())

@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from voice_coach import trace
 from voice_coach.audio.devices import BLOCK_S, Device, choose_device
-from voice_coach.audio.streams import abandon_stream, sounddevice
 from voice_coach.audio.format import SPEECH, AudioFormat, convert
+from voice_coach.audio.streams import abandon_stream, sounddevice
 from voice_coach.errors import AudioError
 
 _LOGGER = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ class Microphone:
         self._failed = False
         self._last_block_s = time.monotonic()
         _LOGGER.info("microphone %r open at %d Hz", self.device.name, self.rate)
+        trace.note("mic", latency_s=float(self._stream.latency))
 
     def _on_block(self, data: np.ndarray, frames: int, _time: Any, status: Any) -> None:
         # PortAudio's thread: copy and queue, nothing else.
@@ -118,6 +120,7 @@ class Microphone:
             self._blocks.put_nowait((data[:, 0].copy(), now))
         if status:
             _LOGGER.debug("microphone status: %s", status)
+            trace.note("input_status", flags=str(status))
 
     def _on_finished(self) -> None:
         self._failed = True

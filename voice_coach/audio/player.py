@@ -9,9 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from voice_coach import trace
 from voice_coach.audio.devices import BLOCK_S, choose_device
 from voice_coach.audio.format import AudioFormat, convert
-from voice_coach.audio.streams import abandon_stream, sounddevice, start_stream
+from voice_coach.audio.streams import Backoff, abandon_stream, sounddevice, start_stream
 from voice_coach.errors import AudioError
 
 _LOGGER = logging.getLogger(__name__)
@@ -21,10 +22,6 @@ OUTPUT_LATENCY_S = 0.05
 """Output buffer: enough to ride out a busy moment without clicks, short enough for a quick stop()."""
 PLAYER_STALL_S = 1.5
 """An output stream whose callback has not run for this long has lost its device (it asks even while silent)."""
-SPEAKER_RETRY_S = 2.0
-"""Longest wait between attempts to reopen a speaker that went away (the wait doubles up to this)."""
-SPEAKER_FIRST_RETRY_S = 0.25
-"""First wait before reopening: a brief glitch recovers at once, a device that is gone is tried less often."""
 
 
 class Player:
@@ -46,13 +43,14 @@ class Player:
         self._buffer = np.zeros(0, dtype=np.int16)
         self._pos = 0
         self._idle = threading.Event()
+        self._trace_armed = False
+        """Trace only: note the next callback that copies newly queued sound."""
         self._idle.set()
         self._stream: Any = None
         self._opened_s = 0.0
         self._last_fill_s = time.monotonic()
         self._lost = False
-        self._retry_at_s = 0.0
-        self._retry_wait_s = SPEAKER_FIRST_RETRY_S
+        self._reopen = Backoff()
         # Open now: a fresh stream takes a moment before its first sound, which a reply should not wait for.
         self._open()
 
@@ -71,7 +69,7 @@ class Player:
                              "check `voice-coach devices` and --output-device") from None
         self._opened_s = self._last_fill_s = time.monotonic()
 
-    def _fill(self, out: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
+    def _fill(self, out: np.ndarray, frames: int, when: Any, status: Any) -> None:
         # PortAudio's thread: copy the next block and nothing else.
         self._last_fill_s = time.monotonic()
         with self._lock:
@@ -82,6 +80,20 @@ class Player:
         out[chunk.size :, 0] = 0
         if finished:
             self._idle.set()
+        if trace.enabled():
+            self._trace_fill(when, status, chunk.size > 0)
+
+    def _trace_fill(self, when: Any, status: Any, copied: bool) -> None:
+        """Trace: an underflow while sound plays (a click), and the first callback to copy newly queued sound."""
+        if status:
+            trace.note("output_status", flags=str(status), playing=not self._idle.is_set())
+        if self._trace_armed and copied:
+            self._trace_armed = False
+            try:
+                dac_s: float | None = float(when.outputBufferDacTime - when.currentTime)
+            except (AttributeError, TypeError):
+                dac_s = None
+            trace.note("fill", t=self._last_fill_s, dac_s=dac_s if dac_s and dac_s > 0 else None)
 
     @property
     def device_lost(self) -> bool:
@@ -91,17 +103,13 @@ class Player:
     def check(self) -> bool:
         """Notice a dead stream and, while the speaker is lost, try to reopen it; True when sound can be queued.
 
-        Reopening backs off (0.25, 0.5, 1, 2, 2 … s) so a missing device is not hammered, yet one that
-        returns is found again within SPEAKER_RETRY_S. Call it now and then while idle, from the thread that plays.
+        Reopening backs off (streams.Backoff). Call it now and then while idle, from the thread that plays.
         """
         if self._stream is not None and self._gone():
             self._drop_stream()
         if self._stream is None:
-            now = time.monotonic()
-            if now < self._retry_at_s:
+            if not self._reopen.due(time.monotonic()):
                 return False
-            self._retry_at_s = now + self._retry_wait_s
-            self._retry_wait_s = min(SPEAKER_RETRY_S, self._retry_wait_s * 2)
             try:
                 self._open()
             except AudioError as err:
@@ -110,7 +118,7 @@ class Player:
         if self._lost and self._last_fill_s > self._opened_s:
             # Back only once the new stream has asked for audio: one that opens and stalls is not a speaker.
             self._lost = False
-            self._retry_wait_s = SPEAKER_FIRST_RETRY_S
+            self._reopen.reset()
             _LOGGER.info("the speaker is back")
         return True
 
@@ -131,6 +139,9 @@ class Player:
             self._buffer = np.concatenate([rest, data]) if rest.size else data
             self._pos = 0
             self._idle.clear()
+        if trace.enabled():
+            self._trace_armed = True
+            trace.note("play", latency_s=float(self._stream.latency) if self._stream is not None else None)
 
     def busy(self) -> bool:
         if self._idle.is_set():
@@ -171,8 +182,7 @@ class Player:
         if not self._lost:
             _LOGGER.warning("the speaker stopped playing (device or sound server gone); will reopen it")
         self._lost = True
-        self._retry_at_s = time.monotonic() + SPEAKER_FIRST_RETRY_S
-        self._retry_wait_s = SPEAKER_FIRST_RETRY_S * 2
+        self._reopen.reset(time.monotonic() + Backoff.FIRST_S)
         abandon_stream(stream, "speaker")
 
     def stop(self) -> None:

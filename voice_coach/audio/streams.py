@@ -127,3 +127,34 @@ def _skip_terminate_if_stuck() -> None:
     if stuck():
         _LOGGER.debug("an audio stream is stuck in PortAudio: exiting without terminating PortAudio")
         atexit.unregister(sounddevice()._exit_handler)
+
+
+class Backoff:
+    """When to try reopening a lost device: 0.25, 0.5, 1, 2, 2 … s apart, so a missing device is not
+    hammered, yet one that returns is found again within ``longest_s``."""
+
+    FIRST_S = 0.25
+    """First wait: a brief glitch recovers at once, a device that is gone is tried less often."""
+    LONGEST_S = 2.0
+    """Longest wait between attempts."""
+
+    def __init__(self) -> None:
+        self._at_s = 0.0
+        self._wait_s = self.FIRST_S
+
+    def reset(self, now_s: float = 0.0) -> None:
+        """The device works again (or was just lost): the next attempt may come at once, then waits grow again."""
+        self._at_s = now_s
+        self._wait_s = self.FIRST_S
+
+    def due(self, now_s: float) -> bool:
+        """True when an attempt may be made now; it then counts as made and the next wait doubles."""
+        if now_s < self._at_s:
+            return False
+        self._at_s = now_s + self._wait_s
+        self._wait_s = min(self.LONGEST_S, self._wait_s * 2)
+        return True
+
+    def wait_s(self, now_s: float) -> float:
+        """Seconds until the next attempt is due."""
+        return max(0.0, self._at_s - now_s)

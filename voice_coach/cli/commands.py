@@ -7,10 +7,13 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voice_coach.config import Settings, describe
 from voice_coach.errors import ConfigError
+
+if TYPE_CHECKING:
+    from voice_coach.content.spoken import CommandRules
 
 MAX_LINE_CHARS = 10_000
 """Longer input lines are cut before matching (a spoken request is never this long)."""
@@ -38,8 +41,9 @@ def _let_it_finish(mouth: Any) -> None:
 def ask(settings: Settings, text: str) -> int:
     """One request through the matcher and coach; the reply printed (and spoken unless quiet)."""
     from voice_coach.app import runtime, wiring
-    from voice_coach.clock import MonotonicClock
     from voice_coach.app.events import EventLog
+    from voice_coach.clock import MonotonicClock
+    from voice_coach.understand.matcher import load_intents
 
     text = text[:MAX_LINE_CHARS]
     library = wiring.load_content(settings)
@@ -47,7 +51,9 @@ def ask(settings: Settings, text: str) -> int:
     coach = wiring.build_coach(settings, library, store)
     mouth, on_setting = wiring.make_mouth(settings, coach.memory.settings)
     clock = MonotonicClock()
-    loop = runtime.Runtime(coach, wiring.matcher(), runtime.TypedEars(_no_input(), clock), mouth, store,
+    intents = load_intents()
+    loop = runtime.Runtime(coach, wiring.matcher(intents, wiring.wake_words(settings, intents)),
+                           runtime.TypedEars(_no_input(), clock), mouth, store,
                            EventLog(None, clock), clock, on_setting=on_setting)
     try:
         loop.hear(runtime.Heard(text, clock.now()))
@@ -88,6 +94,21 @@ def parse(settings: Settings, utterances: Sequence[str], explain: bool = False) 
     return 0
 
 
+def command_rules() -> CommandRules:
+    """What the coach hears (the matcher and the follow-up window), for checking "say ..." in content."""
+    from voice_coach.content.spoken import CommandRules
+    from voice_coach.listen.gate import FOLLOW_UP_INTENTS
+    from voice_coach.understand.matcher import load_intents, recognize, strip_wake_word
+
+    intents = load_intents()
+
+    def read(phrase: str) -> tuple[str | None, bool]:
+        match = recognize(phrase, intents)
+        return (match.intent if match else None), strip_wake_word(phrase, intents)[0]
+
+    return CommandRules(read, FOLLOW_UP_INTENTS, wake_word=intents.wake_words[0])
+
+
 def content(settings: Settings, as_json: bool, check: bool) -> int:
     """Print, export or validate the content library (with the user's packs)."""
     from voice_coach.content import CATEGORIES, TOPICS, load_library
@@ -98,10 +119,15 @@ def content(settings: Settings, as_json: bool, check: bool) -> int:
     if check:
         from voice_coach.content.validate import validate
 
-        problems = validate(library)  # includes rejected user packs
+        from voice_coach.content.session_checks import validate_sessions
+        from voice_coach.content.sessions import load_sessions
+
+        book = load_sessions(settings.config_dir / "content")
+        problems = validate(library, commands=command_rules()) + validate_sessions(book)  # includes rejected user packs
         for problem in problems:
             print(problem)
-        print(f"{len(library.starters)} starters, {len(library.tips)} tips, {len(library.prompts)} prompts: "
+        print(f"{len(library.starters)} starters, {len(library.tips)} tips, {len(library.prompts)} prompts, "
+              f"{len(book.sessions)} sessions, {sum(len(g.items) for g in book.games.values())} game items: "
               + ("valid" if not problems else f"{len(problems)} problem(s)"), file=sys.stderr)
         return 4 if problems else 0
     if as_json:
@@ -111,6 +137,8 @@ def content(settings: Settings, as_json: bool, check: bool) -> int:
         print(f"\n## Conversation starters: {name}")
         for starter in (s for s in library.starters if s.category == category):
             print(f"- [{starter.depth}] {starter.text}")
+            for follow_up in starter.follow_ups:
+                print(f"  Follow-up: {follow_up}")
     for topic, name in TOPICS.items():
         print(f"\n## Tips: {name}")
         for tip in (t for t in library.tips if t.topic == topic):
@@ -137,31 +165,58 @@ def config(settings: Settings) -> int:
     return 0
 
 
-def run(settings: Settings, exercise: ExerciseRequest | None = None) -> int:
+def log(settings: Settings, as_json: bool) -> int:
+    """The practice log: sessions and exercises this week and month, minutes spoken, streaks (never words)."""
+    from datetime import date
+
+    from voice_coach.app import wiring
+    from voice_coach.dialogue.practice_log import printed, summarize
+
+    store = wiring.open_store(settings)
+    try:
+        summary = summarize(store.practice(), date.today())
+    finally:
+        store.close()
+    print(json.dumps(summary.to_json(), ensure_ascii=False) if as_json else printed(summary))
+    return 0
+
+
+def run(settings: Settings, exercise: ExerciseRequest | None = None, names: tuple[str, str] | None = None) -> int:
     """The hands-free loop (typed when there is no microphone); straight into the exercise when asked."""
     from voice_coach.app import runtime, wiring
-    from voice_coach.clock import MonotonicClock
     from voice_coach.app.events import EventLog
     from voice_coach.app.malloc import keep_memory_flat
+    from voice_coach.clock import MonotonicClock
+    from voice_coach.understand.matcher import load_intents
 
     keep_memory_flat()  # the loop runs for hours: its memory must not creep up reply by reply
     library = wiring.load_content(settings)
     store = wiring.open_store(settings)
-    coach = wiring.build_coach(settings, library, store)
+    coach = wiring.build_coach(settings, library, store, names=names or (exercise.names if exercise else None))
     mouth, on_setting = wiring.make_mouth(settings, coach.memory.settings)
     clock = MonotonicClock()
     events = EventLog(settings.events, clock)
-    ears, gate, intents = wiring.voice_or_typed(settings, coach, mouth, clock, library)
+    intents = load_intents()
+    wake = wiring.wake_words(settings, intents)
+    ears, gate = wiring.voice_or_typed(settings, coach, mouth, clock, library, intents, wake)
     mouth = getattr(gate, "mouth", mouth)  # the voice loop's mouth also mutes the microphone
-    loop = runtime.Runtime(coach, wiring.matcher(intents), ears, mouth, store, events, clock, gate=gate,
-                           on_setting=on_setting)
+    screen = None
     try:
+        if settings.screen:
+            from voice_coach.app.screen import start_screen
+
+            screen = start_screen(settings, coach, ears, mouth, clock, events, wake.word, typed=gate is None)
+            ears = screen.ears
+        loop = runtime.Runtime(coach, wiring.matcher(intents, wake), ears, mouth, store, events, clock, gate=gate,
+                               on_setting=on_setting)
         if exercise is not None:
             loop.execute(coach.start_exercise(clock.now(), names=exercise.names, checkin=exercise.checkin))
         loop.run()
         _let_it_finish(mouth)
     finally:
         ears.close()
+        if screen is not None:
+            screen.close()
         mouth.close()
         events.close()
         store.close()

@@ -17,7 +17,12 @@ from typing import Any
 
 from voice_coach.config import Settings, config_path
 from voice_coach.errors import VoiceCoachError
-from voice_coach.speech_models.find import FETCH_HINT, model_source, resolve_engine, search_dirs
+from voice_coach.speech_models.find import (
+    FETCH_HINT,
+    model_source,
+    resolve_engine,
+    search_dirs,
+)
 
 _LOGGER = logging.getLogger(__name__)
 

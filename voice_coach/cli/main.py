@@ -9,14 +9,25 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
 from pathlib import Path
+from typing import Any
 
-from voice_coach import __version__
+from voice_coach import __version__, trace
 from voice_coach.cli import commands
-from voice_coach.config import ENGINES, VOICE_ENGINES, Settings, load_settings, load_settings_past_errors
+from voice_coach.config import (
+    ENGINES,
+    VOICE_ENGINES,
+    Settings,
+    load_settings,
+    load_settings_past_errors,
+)
 from voice_coach.errors import UsageError, VoiceCoachError
-from voice_coach.exercise.config import MINUTES_MAX, MINUTES_MIN, REFLECT_MAX_S, ROUNDS_MAX
+from voice_coach.exercise.config import (
+    MINUTES_MAX,
+    MINUTES_MIN,
+    REFLECT_MAX_S,
+    ROUNDS_MAX,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -41,6 +52,12 @@ def _minutes(text: str) -> float:
 def _rounds(text: str) -> int:
     if text not in [str(n) for n in range(1, ROUNDS_MAX + 1)]:
         raise argparse.ArgumentTypeError(f"'{text}' rounds: use 1 to {ROUNDS_MAX}")
+    return int(text)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port: use a number from 1024 to 65535, e.g. 8765")
     return int(text)
 
 
@@ -77,12 +94,16 @@ def build_parser() -> argparse.ArgumentParser:
     loop.add_argument("--output-device", help="speaker name or index")
     loop.add_argument("--wake-word", help="wake word (default: coach)")
     loop.add_argument("--events", type=Path, help="write JSON-lines events to this file")
+    loop.add_argument("--screen", action="store_true", default=None, help="serve the companion page (kitchen tablet)")
+    loop.add_argument("--screen-host", help="where the page listens (default 127.0.0.1; 0.0.0.0 = home network, with a token)")
+    loop.add_argument("--screen-port", type=_port, help="the page's port (default 8765; 0 = any free one)")
 
     parser = _Parser(prog="voice-coach", description="An offline, hands-free voice coach for couples.")
     parser.add_argument("--version", action="version", version=f"voice-coach {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    sub.add_parser("run", parents=[common, loop], help="the hands-free loop (default)")
+    run = sub.add_parser("run", parents=[common, loop], help="the hands-free loop (default)")
+    run.add_argument("--names", nargs=2, metavar=("A", "B"), help="the partners' names, for sessions and the exercise")
     ask = sub.add_parser("ask", parents=[common], help="one request, reply printed (and spoken unless --quiet)")
     ask.add_argument("text", nargs="+", help="what you would say, e.g. \"give me a tip about listening\"")
     parse = sub.add_parser("parse", parents=[common], help="print how utterances are understood, as JSON lines")
@@ -100,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     exercise.add_argument("--names", nargs=2, metavar=("A", "B"), help="the partners' names, first speaker first")
     exercise.add_argument("--reflect-seconds", type=_seconds_up_to(REFLECT_MAX_S), help="reflection time after each turn (default 90)")
     exercise.add_argument("--no-checkin", action="store_true", help="skip the check-in questions")
+    log = sub.add_parser("log", parents=[common], help="the practice log: sessions, exercises, minutes spoken, streaks")
+    log.add_argument("--json", action="store_true", help="machine-readable output")
     sub.add_parser("devices", parents=[common], help="list audio devices")
     doctor = sub.add_parser("doctor", parents=[common, loop], help="check microphone, speaker, voice, models, config")
     doctor.add_argument("--listen", type=_seconds_up_to(LISTEN_MAX_S), default=0.0, metavar="S",
@@ -116,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
     """The settings given as flags (None where a flag was not given)."""
-    flag_names = ("engine", "model", "input_device", "output_device", "wake_word", "events", "quiet", "home", "voice_engine")
+    flag_names = ("engine", "model", "input_device", "output_device", "wake_word", "events", "quiet", "home", "voice_engine",
+                  "screen", "screen_host", "screen_port")
     flags = {name: getattr(args, name, None) for name in flag_names}
     if getattr(args, "command", None) == "exercise":
         flags.update(exercise_minutes=args.minutes, exercise_rounds=args.rounds, reflect_seconds=args.reflect_seconds)
@@ -124,7 +148,8 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
-    "run": lambda a, s: commands.run(s),
+    "run": lambda a, s: commands.run(s, names=tuple(a.names) if getattr(a, "names", None) else None),
+    "log": lambda a, s: commands.log(s, a.json),
     "exercise": lambda a, s: commands.run(s, commands.ExerciseRequest(tuple(a.names) if a.names else None, not a.no_checkin)),
     "ask": lambda a, s: commands.ask(s, " ".join(a.text)),
     "parse": lambda a, s: commands.parse(s, a.utterances, a.explain),
@@ -167,6 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             words.insert(0, "run")  # plain `voice-coach` (with run's flags) is the hands-free loop
         args = build_parser().parse_args(words)
         logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        trace.start()  # timing lines for scripts/bench_latency.py, only when VOICE_COACH_TRACE is set
         signal.signal(signal.SIGTERM, _on_stop_signal)
         signal.signal(signal.SIGINT, _on_stop_signal)
         if args.command == "doctor":

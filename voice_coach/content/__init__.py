@@ -20,6 +20,7 @@ are merged in.
 from voice_coach.content.library import (
     CATEGORIES,
     DEPTHS,
+    SITUATIONS,
     TOPICS,
     Library,
     Starter,
@@ -27,4 +28,4 @@ from voice_coach.content.library import (
     load_library,
 )
 
-__all__ = ["CATEGORIES", "DEPTHS", "TOPICS", "Library", "Starter", "Tip", "load_library"]
+__all__ = ["CATEGORIES", "DEPTHS", "SITUATIONS", "TOPICS", "Library", "Starter", "Tip", "load_library"]

@@ -36,6 +36,25 @@ CATEGORIES: dict[str, str] = {
 }
 """Starter categories: id -> spoken name."""
 
+SITUATIONS: dict[str, str] = {
+    "after_argument": "making up after an argument",
+    "stressful_week": "stressful weeks",
+    "new_parents": "new parents",
+    "long_distance": "long distance",
+    "illness_grief": "illness and grief",
+    "job_loss": "losing a job",
+    "in_laws": "in-laws and family",
+    "money": "money as a couple",
+    "chores": "sharing the chores",
+    "intimacy": "affection and intimacy",
+}
+"""Situation sets: starters for what couples go through, id -> spoken name; also starter categories."""
+
+CATEGORIES.update(SITUATIONS)
+
+MAX_FOLLOW_UPS = 2
+"""Follow-up questions a medium or deep starter may carry."""
+
 TOPICS: dict[str, str] = {
     "judgment_free": "a judgment-free space",
     "active_listening": "active listening",
@@ -67,6 +86,8 @@ class Starter:
     depth: str
     source: str = ""
     """File (and line) it came from, for error messages."""
+    follow_ups: tuple[str, ...] = ()
+    """Questions that take the same person one step further on their answer (medium and deep only)."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +138,8 @@ class Library:
     def to_json(self) -> dict[str, Any]:
         """The shape printed by ``voice-coach content --json``."""
         return {
-            "starters": [{"id": s.id, "text": s.text, "category": s.category, "depth": s.depth} for s in self.starters],
+            "starters": [{"id": s.id, "text": s.text, "category": s.category, "depth": s.depth,
+                          **({"follow_ups": list(s.follow_ups)} if s.follow_ups else {})} for s in self.starters],
             "tips": [{"id": t.id, "topic": t.topic, "text": t.text, "more": t.more, "try": t.try_} for t in self.tips],
             "prompts": self.prompts,
             "lines": self.lines,
@@ -136,7 +158,11 @@ def _key_node(mapping: yaml.MappingNode, key: str, *, want_key: bool = False) ->
     return None
 
 
+SESSION_KEYS = frozenset({"sessions", "format", "names", "items", "session_lines"})
+"""Top-level keys read by content/sessions.py (guided sessions and games); the library skips them."""
+
 _STARTER_KEYS = ("id", "depth", "text")
+_STARTER_OPTIONAL = ("follow_ups",)
 _TIP_KEYS = ("id", "text", "more", "try")
 
 
@@ -166,12 +192,25 @@ def _items(data: dict[str, Any], root: yaml.MappingNode, key: str, source: str, 
     return out
 
 
-def _check_keys(where: str, item: dict[str, Any], allowed: tuple[str, ...], what: str, shape: str) -> None:
-    unknown = sorted(str(k) for k in item if k not in allowed)
+def _check_keys(where: str, item: dict[str, Any], allowed: tuple[str, ...], what: str, shape: str,
+                optional: tuple[str, ...] = ()) -> None:
+    unknown = sorted(str(k) for k in item if k not in allowed + optional)
     if unknown:
-        raise ContentError(f"{where}: unknown key '{unknown[0]}' in a {what}", f"use only {', '.join(allowed)}")
+        raise ContentError(f"{where}: unknown key '{unknown[0]}' in a {what}", f"use only {', '.join(allowed + optional)}")
     if not all(isinstance(item.get(k), str) and item[k].strip() for k in allowed):
         raise ContentError(f"{where}: a {what} needs {', '.join(allowed[:-1])} and {allowed[-1]}", f"write it as '{shape}'")
+
+
+def _follow_ups(where: str, item: dict[str, Any]) -> tuple[str, ...]:
+    """A starter's own follow-up questions: one or two strings, on a medium or deep starter only."""
+    if "follow_ups" not in item:
+        return ()
+    value = item["follow_ups"]
+    if item["depth"] == "light":
+        raise ContentError(f"{where}: a light starter has follow_ups", "keep follow-ups for medium and deep starters")
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_FOLLOW_UPS or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ContentError(f"{where}: follow_ups must be a list of one or two questions", 'write it as follow_ups: ["...", "..."]')
+    return tuple(v.strip() for v in value)
 
 
 def _parse(text: str, source: str) -> _Parsed:
@@ -188,7 +227,7 @@ def _parse(text: str, source: str) -> _Parsed:
         return parsed
     if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
         raise ContentError(f"{source}:1: expected a mapping with starters, tips, prompts or lines", "see the schema in voice_coach/content/__init__.py")
-    unknown = {str(k) for k in data} - {"category", "topic", "title", "starters", "tips", "prompts", "lines"}
+    unknown = {str(k) for k in data} - {"category", "topic", "title", "starters", "tips", "prompts", "lines"} - SESSION_KEYS
     if unknown:
         key = sorted(unknown)[0]
         raise ContentError(f"{source}:{_line_of(_key_node(root, key, want_key=True))}: unknown key '{key}'", "use category, topic, title, starters, tips, prompts or lines")
@@ -199,10 +238,11 @@ def _parse(text: str, source: str) -> _Parsed:
             raise ContentError(f"{source}:{_line_of(_key_node(root, 'category')) or _line_of(_key_node(root, 'starters', want_key=True))}: unknown or missing category {category!r}", f"use one of {', '.join(CATEGORIES)}")
         shape = "{id: ..., depth: light, text: ...}"
         for where, item in _items(data, root, "starters", source, shape):
-            _check_keys(where, item, _STARTER_KEYS, "starter", shape)
+            _check_keys(where, item, _STARTER_KEYS, "starter", shape, _STARTER_OPTIONAL)
             if item["depth"] not in DEPTHS:
                 raise ContentError(f"{where}: depth {item['depth']!r} is not light, medium or deep", "use light, medium or deep")
-            parsed.starters.append(Starter(item["id"].strip(), item["text"].strip(), category, item["depth"], where))
+            follow_ups = _follow_ups(where, item)
+            parsed.starters.append(Starter(item["id"].strip(), item["text"].strip(), category, item["depth"], where, follow_ups))
     if "tips" in data:
         topic = data.get("topic")
         if topic not in TOPICS:

@@ -11,7 +11,15 @@ from collections.abc import Sequence
 import numpy as np
 from rapidfuzz import fuzz, process, utils
 
-from voice_coach.content.library import CATEGORIES, DEPTHS, TOPICS, Library, Starter, Tip
+from voice_coach.content.library import (
+    CATEGORIES,
+    DEPTHS,
+    TOPICS,
+    Library,
+    Starter,
+    Tip,
+)
+from voice_coach.content.spoken import CommandRules, spoken_problems
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -27,14 +35,14 @@ MAX_MORE_WORDS = 60
 MAX_TRY_WORDS = 25
 NEAR_DUPLICATE_SCORE = 85
 """rapidfuzz token_set_ratio (0-100) at or above which two starters, or two tips, count as one."""
-MAX_OPENING_SHARE = 0.08
+MAX_OPENING_SHARE = 0.04
 """Largest share of starters allowed to begin with the same three words, so they don't sound samey."""
 MIN_STARTERS_FOR_OPENING_CHECK = 100
 
 REQUIRED_PROMPTS: tuple[str, ...] = (
     "checkin_good_time", "checkin_phones", "checkin_pause_word", "brief_speaker", "brief_listener",
     "handover", "halfway", "one_minute", "times_up", "reflect_say_back", "reflect_did_i_get_it",
-    "reflect_makes_sense", "reflect_feeling", "swap", "paused", "resumed", "time_out", "time_left",
+    "reflect_makes_sense", "reflect_feeling", "reflect_wrap_up", "swap", "paused", "resumed", "time_out", "time_left",
     "added_time", "confirm_stop", "stopped", "not_stopped", "closing_thanks", "closing_no_rebuttals",
     "closing_save_offer",
 )  # fmt: skip
@@ -63,9 +71,10 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "time_left": frozenset({"amount"}),
     "added_time": frozenset({"minutes"}),
     "try_intro": frozenset({"try"}),
+    "starter_swap": frozenset({"question"}),
 }
 """Placeholders the code fills for each key; a required key not listed here gets none."""
-ANY_PLACEHOLDER = frozenset({"speaker", "listener", "amount", "minutes", "examples", "count", "category", "try"})
+ANY_PLACEHOLDER = frozenset({"speaker", "listener", "amount", "minutes", "examples", "count", "category", "try", "question"})
 """Placeholders a user pack may use under a key of its own."""
 MUST_HAVE_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "handover": frozenset({"speaker"}),
@@ -75,6 +84,7 @@ MUST_HAVE_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "favorites_intro": frozenset({"count"}),
     "category_used_up": frozenset({"category"}),
     "try_intro": frozenset({"try"}),
+    "starter_swap": frozenset({"question"}),
 }
 """Keys whose every variant must carry these, or the line would lose its point."""
 
@@ -117,14 +127,23 @@ def _starter_problems(s: Starter) -> list[str]:
     out: list[str] = []
     if not _STARTER_ID.match(s.id) or not s.id.startswith(f"{s.category}.{s.depth}."):
         out.append(f"{where}: id should look like '{s.category}.{s.depth}.NN'")
-    words = _words(s.text)
+    out.extend(_question_problems(where, s.text))
+    for i, follow_up in enumerate(s.follow_ups, 1):
+        out.extend(_question_problems(f"{where}: follow-up {i}", follow_up))
+    return out
+
+
+def _question_problems(where: str, text: str) -> list[str]:
+    """One spoken, open-ended question of a starter or of a follow-up."""
+    out: list[str] = []
+    words = _words(text)
     if len(words) > MAX_STARTER_WORDS:
         out.append(f"{where}: {len(words)} words, keep it to {MAX_STARTER_WORDS} or fewer")
-    if not s.text.endswith("?"):
+    if not text.endswith("?"):
         out.append(f"{where}: must end with a question mark (put the question last)")
-    if s.text.count("?") > 1:
+    if text.count("?") > 1:
         out.append(f"{where}: asks more than one question; keep one idea per starter")
-    sentences = _sentences(s.text)
+    sentences = _sentences(text)
     opens_with_why = any(_norm_word(x.split()[0]) == "why" or x.lower().startswith("how come") for x in sentences)
     questions = [x for x in sentences if x.endswith("?")]
     question = questions[-1] if questions else ""
@@ -138,7 +157,7 @@ def _starter_problems(s: Starter) -> list[str]:
         out.append(f"{where}: ends in a yes/no question; ask what, how, which, when, where or who instead")
     elif tokens and not _WH_WORDS.intersection(tokens):
         out.append(f"{where}: not open-ended; ask with what, how, which, when, where or who")
-    blame = _BLAME.search(s.text)
+    blame = _BLAME.search(text)
     if blame:
         phrase = (blame.group(1) or blame.group(2)).lower()
         out.append(f"{where}: '{phrase}' sounds like blame; ask about the person's own experience")
@@ -238,10 +257,11 @@ def _coverage_problems(library: Library) -> list[str]:
     return out
 
 
-def validate(library: Library, *, coverage: bool = True) -> list[str]:
+def validate(library: Library, *, coverage: bool = True, commands: CommandRules | None = None) -> list[str]:
     """Every problem in the library as ``source:line: reason``; an empty list means it is fit to ship.
 
     ``coverage=False`` checks each item on its own (for a single pack) and skips the library-wide counts.
+    ``commands``: what the coach hears, to check every "say ..." in prompts and lines (None skips that).
     """
     problems: list[str] = list(library.rejected)
     seen: dict[str, str] = {}
@@ -258,6 +278,7 @@ def validate(library: Library, *, coverage: bool = True) -> list[str]:
     problems.extend(_near_duplicates(library.tips, "tip"))
     problems.extend(_variant_problems(library, "prompts", REQUIRED_PROMPTS))
     problems.extend(_variant_problems(library, "lines", REQUIRED_LINES))
+    problems.extend(spoken_problems(library, commands))
     if coverage:
         problems.extend(_coverage_problems(library))
     _LOGGER.debug("validated %d starters, %d tips: %d problems", len(library.starters), len(library.tips), len(problems))

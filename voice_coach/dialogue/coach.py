@@ -10,31 +10,29 @@ from typing import Any
 from voice_coach.actions import (
     Action,
     EndSession,
+    ReportPractice,
     SaveSetting,
     Say,
     SetListenMode,
     StateChange,
 )
+from voice_coach.config import SPEECH_LIMITS
 from voice_coach.content import Library
-from voice_coach.errors import UsageError
-from voice_coach.understand.match import Context, Match
+from voice_coach.content.sessions import SessionBook
 from voice_coach.exercise.base import PAUSED
-from voice_coach.exercise.session import Exercise, ExerciseConfig
-from voice_coach.exercise.config import MINUTES_MAX
 from voice_coach.dialogue.content_giver import Giver
-from voice_coach.dialogue.picker import VariantPicker
 from voice_coach.dialogue.memory import Memory
-
+from voice_coach.dialogue.picker import VariantPicker
+from voice_coach.dialogue.session_desk import SessionDesk
+from voice_coach.errors import UsageError
+from voice_coach.exercise.config import MINUTES_MAX
+from voice_coach.exercise.session import Exercise, ExerciseConfig
+from voice_coach.understand.match import Context, Match
 
 _LOGGER = logging.getLogger(__name__)
 
-EXERCISE_INTENTS = frozenset(
-    {"pause", "resume", "stop", "switch_turn", "time_left", "add_time", "time_out", "repeat_rules", "skip", "done", "help", "yes", "no"}
-)
+EXERCISE_INTENTS = Exercise.COMMANDS
 """Intents the exercise handles itself while it runs."""
-
-SPEECH_LIMITS: dict[str, tuple[float, float, float]] = {"rate": (0.6, 1.6, 0.15), "volume": (0.2, 1.0, 0.2)}
-"""Speech setting -> (lowest, highest, step)."""
 
 _SETTING_CHANGES = {"slower": ("rate", -1), "faster": ("rate", 1), "louder": ("volume", 1), "quieter": ("volume", -1)}
 
@@ -57,6 +55,8 @@ class Coach:
         memory: Memory | None = None,
         rng: random.Random | None = None,
         exercise_defaults: ExerciseDefaults = ExerciseDefaults(),
+        book: SessionBook | None = None,
+        names: tuple[str, str] | None = None,
     ) -> None:
         self.library = library
         self.memory = memory or Memory()
@@ -68,16 +68,19 @@ class Coach:
         self.pending: str | None = None
         self.last_intent: str | None = None
         self.last_said: Say | None = None
+        self.desk = SessionDesk(book or SessionBook(), library, self.rng, names)
+        """Guided sessions and the practice log's view of the exercise."""
 
     # ----- what the matcher and runtime need to know -------------------------------------------
     def context(self) -> Context:
         exercise = self._running()
-        pending = exercise.pending_question if exercise else self.pending
+        session = self.desk.running
+        pending = exercise.pending_question if exercise else (session.pending_question if session else self.pending)
         return Context(
             last_intent=self.last_intent,
-            last_kind=self.memory.last_kind,
+            last_kind=None if session else self.memory.last_kind,  # in a session "next" is the next turn
             pending_question=pending,
-            in_exercise=exercise is not None,
+            in_exercise=exercise is not None or session is not None,
             paused=bool(exercise and exercise.state in PAUSED),
             speaking_turn=bool(exercise and exercise.speaking_turn),
         )
@@ -102,8 +105,11 @@ class Coach:
     def handle(self, match: Match | None, now: float) -> list[Action]:
         """Act on one understood utterance; ``None`` means it was out of scope."""
         exercise = self._running()
+        session_actions = None if exercise is not None else self.desk.handle(match, now)
         if exercise is not None:
             actions = self._handle_in_exercise(exercise, match, now)
+        elif session_actions is not None:
+            actions = session_actions
         else:
             actions = self._handle(match, now)
         if match is not None:
@@ -113,12 +119,12 @@ class Coach:
     def tick(self, now: float) -> list[Action]:
         """Fire any exercise deadline that is due."""
         exercise = self._running()
-        return self._remember_said(self._after_exercise(exercise.tick(now))) if exercise else []
+        return self._remember_said(self._after_exercise(exercise.tick(now), now)) if exercise else []
 
     def speech_finished(self, now: float) -> list[Action]:
         """All queued speech has been played."""
         exercise = self._running()
-        return self._remember_said(self._after_exercise(exercise.speech_finished(now))) if exercise else []
+        return self._remember_said(self._after_exercise(exercise.speech_finished(now), now)) if exercise else []
 
     def start_exercise(self, now: float, minutes: float | None = None, rounds: int | None = None,
                        names: tuple[str, str] | None = None, reflect_s: float | None = None,
@@ -133,9 +139,11 @@ class Coach:
             first=first,
         )
         self.pending = None
+        if names:
+            self.desk.names = names
         self.exercise = Exercise(config, self.library, self.rng)
         self.last_intent = "start_exercise"
-        return self._remember_said(self._after_exercise(self.exercise.start(now)))
+        return self._remember_said(self._after_exercise(self.exercise.start(now), now))
 
     def device_lost(self, now: float, device: str = "microphone") -> list[Action]:
         """A device (microphone or speaker) went away: pause a running exercise (its time is kept) and say so once.
@@ -145,12 +153,18 @@ class Coach:
         exercise = self._running()
         actions: list[Action] = [self._say(_device_lines(device)[0])]
         if exercise is not None and exercise.state not in ("paused", "time_out"):
-            actions += self._after_exercise(exercise.handle(Match("pause", {}), now))
+            actions += self._after_exercise(exercise.handle(Match("pause", {}), now), now)
+        session = self.desk.running
+        if session is not None and session.waiting:
+            actions += session.handle(Match("pause", {}), now)
         return self._remember_said(actions)
 
     def device_back(self, now: float, device: str = "microphone") -> list[Action]:
         """The device is back: say so (a paused exercise waits for "coach, resume")."""
         exercise = self._running()
+        session = self.desk.running
+        if session is not None and session.state == "paused":
+            return self._remember_said([self._say(_device_lines(device)[1]), *session.remind()])
         paused = exercise is not None and exercise.state in ("paused", "time_out")
         _, back, back_paused = _device_lines(device)
         return self._remember_said([self._say(back_paused if paused else back)])
@@ -184,7 +198,11 @@ class Coach:
         if intent in _SETTING_CHANGES:
             return self._change_setting(intent)
         if intent == "goodbye":
-            return [self._say("goodbye"), EndSession()]
+            return self.desk.end(now) + [self._say("goodbye"), EndSession()]
+        if intent == "start_session":
+            return self.desk.start(match, now) or [self._say("out_of_scope")]
+        if intent == "how_are_we_doing":
+            return [ReportPractice()]
         if intent == "start_exercise":
             minutes = slots.get("minutes")
             speaker = slots.get("speaker")
@@ -208,20 +226,20 @@ class Coach:
         if match.intent == "repeat" and not exercise.speaking_turn:
             return self._repeat()
         if match.intent in EXERCISE_INTENTS:
-            return self._after_exercise(exercise.handle(match, now))
+            return self._after_exercise(exercise.handle(match, now), now)
         if match.intent == "goodbye":
-            actions = self._after_exercise(exercise.handle(Match("stop", {}, match.score), now))
-            actions += self._after_exercise(exercise.handle(Match("yes", {}, match.score), now))
+            actions = self._after_exercise(exercise.handle(Match("stop", {}, match.score), now), now)
+            actions += self._after_exercise(exercise.handle(Match("yes", {}, match.score), now), now)
             return actions + [self._say("goodbye"), EndSession()]
         if exercise.speaking_turn:
             return []
         return [self._say("in_exercise")]
 
-    def _after_exercise(self, actions: list[Action]) -> list[Action]:
+    def _after_exercise(self, actions: list[Action], now: float) -> list[Action]:
         """When the exercise has just finished, hand the microphone back to normal listening."""
         if self.exercise is not None and self.exercise.finished and not any(isinstance(a, SetListenMode) for a in actions):
             actions = actions + [SetListenMode("normal")]
-        return actions
+        return self.desk.watch_exercise(actions, now)
 
     def _tell_more(self) -> list[Action]:
         more = self.giver.tell_more()

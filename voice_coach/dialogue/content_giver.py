@@ -5,10 +5,17 @@ from __future__ import annotations
 import random
 from typing import Any, Protocol
 
-from voice_coach.actions import Action, ForgetUsed, RecordHistory, RememberLast, SaveFavorite, Say
+from voice_coach.actions import (
+    Action,
+    ForgetUsed,
+    RecordHistory,
+    RememberLast,
+    SaveFavorite,
+    Say,
+)
 from voice_coach.content import CATEGORIES, Library, Starter, Tip
-from voice_coach.dialogue.picker import pick_unused
 from voice_coach.dialogue.memory import Memory
+from voice_coach.dialogue.picker import pick_unused
 
 
 class SayLine(Protocol):
@@ -71,11 +78,31 @@ class Giver:
             return self._part(tip.id, "more", Say(tip.more, kind="more", content_id=tip.id))
         if tip is not None and part == "more":
             return self._part(tip.id, "try", self.say("try_intro", kind="more", content_id=tip.id, **{"try": tip.try_}))
+        starter = self.library.starter(content_id) if kind == "starter" and content_id else None
+        if starter is not None and starter.follow_ups:
+            return self._starter_step(starter, part)
         if kind == "starter" and content_id and part == "text":
             return self._part(content_id, "more", self.say("more_on_starter", kind="more", content_id=content_id))
         if kind is None:
             return [self.say("nothing_to_repeat")]
         return None
+
+    def _starter_step(self, starter: Starter, part: str | None) -> list[Action] | None:
+        """A starter's own follow-ups for whoever answered, then the same question for the other, then theirs."""
+        steps = _starter_steps(starter)
+        names = [name for name, _ in steps]
+        if part == "text":
+            at = 0
+        elif part in names:
+            at = names.index(part) + 1
+        else:
+            return None
+        if at >= len(steps):
+            return None
+        name, text = steps[at]
+        if name == "swap":
+            return self._part(starter.id, name, self.say("starter_swap", kind="more", content_id=starter.id, question=starter.text))
+        return self._part(starter.id, name, Say(text, kind="more", content_id=starter.id))
 
     def _part(self, content_id: str, part: str, say: Say) -> list[Action]:
         kind = self.memory.last_kind or "tip"
@@ -98,7 +125,9 @@ class Giver:
         if tip is not None:
             return {"more": tip.more, "try": tip.try_}.get(part or "text", tip.text)
         starter = self.library.starter(content_id)
-        return starter.text if starter else None
+        if starter is None:
+            return None
+        return dict(_starter_steps(starter)).get(part or "text") or starter.text
 
     def save_favorite(self) -> list[Action]:
         content_id = self.memory.last_id
@@ -121,3 +150,10 @@ class Giver:
             return tip.text
         starter = self.library.starter(content_id)
         return starter.text if starter else None
+
+
+def _starter_steps(starter: Starter) -> list[tuple[str, str]]:
+    """(part, text) after a starter: its follow-ups, the turn swap (text filled in later), the follow-ups again."""
+    mine = [(f"follow{i}", text) for i, text in enumerate(starter.follow_ups, 1)]
+    theirs = [(f"other{i}", text) for i, text in enumerate(starter.follow_ups, 1)]
+    return mine + [("swap", "")] + theirs if mine else []

@@ -6,7 +6,14 @@ import logging
 import random
 from collections.abc import Callable
 
-from voice_coach.actions import Action, ListenMode, Say, SetListenMode, StateChange, TimerEvent
+from voice_coach.actions import (
+    Action,
+    ListenMode,
+    Say,
+    SetListenMode,
+    StateChange,
+    TimerEvent,
+)
 from voice_coach.content import Library
 from voice_coach.exercise.config import ExerciseConfig
 from voice_coach.exercise.words import PromptPicker

@@ -56,6 +56,9 @@ class ExerciseCommands(ExerciseBase):
     def _finish(self, completed: bool) -> None:
         raise NotImplementedError
 
+    def _farewell(self) -> None:
+        raise NotImplementedError
+
     def _resume(self, now: float) -> None:
         raise NotImplementedError
 
@@ -63,28 +66,21 @@ class ExerciseCommands(ExerciseBase):
         raise NotImplementedError
 
 
-    def _commands(self) -> dict[str, Command]:
-        return {
-            "pause": self._pause,
-            "time_out": self._pause,
-            "resume": self._resume_command,
-            "stop": self._stop,
-            "yes": self._yes,
-            "no": self._no,
-            "switch_turn": self._switch,
-            "skip": self._skip,
-            "done": self._skip,
-            "time_left": self._time_left,
-            "add_time": self._add_time,
-            "repeat_rules": self._say_rules,
-            "help": self._say_help,
-        }
+    _METHODS = {
+        "pause": "_pause", "time_out": "_pause", "resume": "_resume_command", "stop": "_stop", "yes": "_yes",
+        "no": "_no", "switch_turn": "_switch", "skip": "_skip", "done": "_skip", "time_left": "_time_left",
+        "add_time": "_add_time", "repeat_rules": "_say_rules", "help": "_say_help",
+    }  # fmt: skip
+    """Intent -> the method that carries it out."""
+    COMMANDS = frozenset(_METHODS)
+    """The intents the exercise handles itself while it runs."""
 
     def _command(self, match: Match, now: float) -> bool:
         """Run the command for ``match``; False when the exercise has none for it."""
-        command = self._commands().get(match.intent)
-        if command is None:
+        method = self._METHODS.get(match.intent)
+        if method is None:
             return False
+        command: Command = getattr(self, method)
         if self._state == "confirm_stop" and match.intent not in _CONFIRM_ANSWERS:
             self._reask(now)
         else:
@@ -126,7 +122,7 @@ class ExerciseCommands(ExerciseBase):
         state = self._state
         if state == "closing":
             self._say("save_declined")
-            self._finish(completed=True)
+            self._farewell()
             return
         if state == "confirm_stop":
             self._yes(match, now)
@@ -157,7 +153,7 @@ class ExerciseCommands(ExerciseBase):
             self._out.append(SaveSetting("exercise_minutes", round(minutes, 3)))
             self._out.append(SaveSetting("exercise_rounds", float(self.config.rounds)))
             self._say("save_done", minutes=spoken_amount(minutes))
-            self._finish(completed=True)
+            self._farewell()
 
     def _no(self, match: Match, now: float) -> None:
         pending = self._pending
@@ -168,7 +164,7 @@ class ExerciseCommands(ExerciseBase):
             self._decline_stop(now)
         elif pending == "save_offer":
             self._say("save_declined")
-            self._finish(completed=True)
+            self._farewell()
 
     def _end_turn_early(self, now: float) -> bool:
         """Switch/skip/done in or around a turn: end it, or end its reflection. False if no turn."""
@@ -215,7 +211,7 @@ class ExerciseCommands(ExerciseBase):
             self._say("still_paused")
         elif state == "closing":
             self._say("save_declined")
-            self._finish(completed=True)
+            self._farewell()
 
     def _time_left(self, match: Match, now: float) -> None:
         phase = self._phase()
@@ -247,6 +243,8 @@ class ExerciseCommands(ExerciseBase):
             table = frozen.remaining if frozen is not None else self._deadlines
             if "reflection_end" in table:
                 table["reflection_end"] += add_s
+                if "reflect_wrap_up" in table:
+                    table["reflect_wrap_up"] += add_s  # the wrap-up still comes just before the new end
             else:
                 self._reflect_extra_s += add_s
         elif phase in PRE_TURN:

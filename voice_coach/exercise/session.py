@@ -31,6 +31,16 @@ HALFWAY_MIN_TURN_S = 300.0
 LAST_MINUTE_S = 60.0
 CUE_MIN_LEAD_S = 5.0
 """A cue due sooner than this after a (re)start is dropped: the start or resume line just said it."""
+CHOOSE_FIRST_S = 5.0
+"""Quiet after "decide who speaks first", so the couple can decide before the rules."""
+REFLECT_STEPS: tuple[tuple[str, float], ...] = (
+    ("reflect_did_i_get_it", 0.35), ("reflect_makes_sense", 0.55), ("reflect_feeling", 0.75),
+)
+"""Reflection cues after the say-back, each alone, at this share of the reflection time."""
+REFLECT_PACED_MIN_S = 40.0
+"""A shorter reflection has no room to pace its cues: all four are read at its start."""
+REFLECT_WRAP_LEAD_S = 15.0
+"""The wrap-up cue comes this long before the reflection ends."""
 _TURN_DEADLINES = ("halfway", "one_minute", "turn_end")
 
 
@@ -43,7 +53,8 @@ class Exercise(ExerciseCommands):
             "checkin_asked": lambda now: self._arm("checkin_answer", now + CHECKIN_ANSWER_S),
             "briefed": self._handover,
             "handover_done": self._gap,
-            "reflection_prompted": lambda now: self._arm("reflection_end", now + self.config.reflect_s + self._reflect_extra_s),
+            "reflection_prompted": self._arm_reflection,
+            "chose_first": lambda now: self._arm("choose_first", now + CHOOSE_FIRST_S),
             "confirm_asked": lambda now: self._arm("confirm_answer", now + CONFIRM_ANSWER_S),
             "save_offered": lambda now: self._arm("save_answer", now + SAVE_ANSWER_S),
             "thaw": self._thaw,
@@ -56,8 +67,11 @@ class Exercise(ExerciseCommands):
             "one_minute": lambda now: self._cue("one_minute"),
             "turn_end": self._end_turn,
             "reflection_end": self._next_turn,
+            "choose_first": self._brief,
+            **{key: (lambda now, key=key: self._say(key, **self._who())) for key, _ in REFLECT_STEPS},
+            "reflect_wrap_up": lambda now: self._say("reflect_wrap_up"),
             "confirm_answer": self._decline_stop,
-            "save_answer": lambda now: self._finish(completed=True),
+            "save_answer": lambda now: self._farewell(),
         }
 
     # ----------------------------------------------------------------- public API
@@ -133,10 +147,15 @@ class Exercise(ExerciseCommands):
         self._deadlines.pop("checkin_answer", None)
         self._say("checkin_phones")
         self._say("checkin_pause_word")
-        self._say("checkin_first_named" if self._named else "checkin_choose_first", **self._who())
-        self._brief(now)
+        if self._named:
+            self._say("checkin_first_named", **self._who())
+            self._brief(now)
+        else:
+            self._say("checkin_choose_first", **self._who())
+            self._await_speech("chose_first", now)
 
     def _brief(self, now: float) -> None:
+        self._deadlines.pop("choose_first", None)
         self._enter("briefing")
         self._say("brief_speaker")
         self._say("brief_listener")
@@ -144,8 +163,8 @@ class Exercise(ExerciseCommands):
 
     def _handover(self, now: float) -> None:
         self._pending = None
-        self._deadlines.pop("checkin_answer", None)
-        self._deadlines.pop("gap", None)
+        for name in ("checkin_answer", "choose_first", "gap"):
+            self._deadlines.pop(name, None)
         self._set_listen("normal")
         self._enter("handover" if self._turn == 0 else "swap", **self._turn_detail())
         if self._turn > 0 and self._turn % 2 == 0:
@@ -211,12 +230,24 @@ class Exercise(ExerciseCommands):
         # The listener's reflection is as private as the turn: commands only until it ends.
         self._set_listen("commands_only")
         self._enter("reflection", reflect_s=self.config.reflect_s, **self._turn_detail())
-        for key in ("reflect_say_back", "reflect_did_i_get_it", "reflect_makes_sense", "reflect_feeling"):
-            self._say(key, **self._who())
+        self._say("reflect_say_back", **self._who())
+        if self.config.reflect_s < REFLECT_PACED_MIN_S:
+            for key, _ in REFLECT_STEPS:
+                self._say(key, **self._who())
         self._await_speech("reflection_prompted", now)
 
+    def _arm_reflection(self, now: float) -> None:
+        """Once the say-back prompt is spoken: the end, and (if there is room) one cue at a time and a wrap-up."""
+        end_s = now + self.config.reflect_s + self._reflect_extra_s
+        self._arm("reflection_end", end_s)
+        if self.config.reflect_s >= REFLECT_PACED_MIN_S:
+            for key, share in REFLECT_STEPS:
+                self._arm(key, now + share * self.config.reflect_s)
+            self._arm("reflect_wrap_up", end_s - REFLECT_WRAP_LEAD_S)
+
     def _next_turn(self, now: float) -> None:
-        self._deadlines.pop("reflection_end", None)
+        for name in ("reflection_end", "reflect_wrap_up", *(key for key, _ in REFLECT_STEPS)):
+            self._deadlines.pop(name, None)
         self._turn += 1
         self._set_listen("normal")
         if self._turn < 2 * self.config.rounds:
@@ -226,11 +257,16 @@ class Exercise(ExerciseCommands):
 
     def _close(self, now: float) -> None:
         self._enter("closing", turns_done=self._turns_done)
+        # The practical question comes before the last words, so the session ends on each other, not on settings.
         self._say("closing_thanks")
-        self._say("closing_no_rebuttals")
         self._say("closing_save_offer")
         self._pending = "save_offer"
         self._await_speech("save_offered", now)
+
+    def _farewell(self) -> None:
+        """The closing's last words, after the save question is answered (or not), then the end."""
+        self._say("closing_no_rebuttals")
+        self._finish(completed=True)
 
     def _finish(self, completed: bool) -> None:
         self._deadlines.clear()

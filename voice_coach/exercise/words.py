@@ -8,25 +8,16 @@ import random
 import re
 import string
 
+from voice_coach.asr.text import number_words as spelled
 from voice_coach.content import Library
 
 _LOGGER = logging.getLogger(__name__)
-
-_ONES = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen"
-).split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-
 
 def number_words(n: int) -> str:
     """0..99 as words ("twenty-one"); larger numbers as digits."""
     if n < 0 or n > 99:
         return str(n)
-    if n < 20:
-        return _ONES[n]
-    tens, ones = divmod(n, 10)
-    return _TENS[tens] if ones == 0 else f"{_TENS[tens]}-{_ONES[ones]}"
+    return "-".join(spelled(n))
 
 
 def _minutes(n: int) -> str:

@@ -10,7 +10,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any
 
+from voice_coach import trace
 from voice_coach.asr.text import spoken_words
+from voice_coach.config import wake_phrases
+from voice_coach.understand.wake import WakeWords
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -68,11 +71,8 @@ WAIT_S = {Verdict.NOTHING: INCOMPLETE_SILENCE_S, Verdict.WAKE: WAKE_PAUSE_S, Ver
 
 Matcher = Callable[[str], Any]
 """Text -> the matcher's result (with ``intent``, ``slots`` and ``score``), or None when the text is no command."""
-_ARTICLES = frozenset({"a", "an", "the"})
-"""Left out when phrasings are compared: recognizers and templates disagree most on these."""
-
-
 _ARTICLE = re.compile(r"(?<!\S)(?:a|an|the)(?:\s+|$)")
+"""Left out when phrasings are compared: recognizers and templates disagree most on these."""
 
 
 def _key(sentence: str) -> str:
@@ -89,18 +89,16 @@ class Endpointer:
     longer phrasing of another intent, without being a phrasing themselves, are half a command ("what can
     you" ... "do"). ``variants`` are more sentences (the same with other slot values, as the recognizer
     expects them): words that begin any phrasing or variant are never CERTAIN ("give me ten" ... "minutes").
-    A plain yes/no ``complete`` may stand in for ``match``. With only some of these the judge does what it
+    With only some of these the judge does what it
     can: without a matcher anything beyond the wake word is a command; without slots, phrasings or a matcher
     nothing is CERTAIN.
     """
 
-    def __init__(self, wake_words: Sequence[str] = ("coach", "hey coach"),
+    def __init__(self, wake_words: Sequence[str] = tuple(wake_phrases()),
                  phrasings: Mapping[str, Iterable[str]] | None = None, *, match: Matcher | None = None,
-                 slots_of: Mapping[str, Iterable[str]] | None = None,
-                 complete: Callable[[str], bool] | None = None, variants: Iterable[str] = ()) -> None:
+                 slots_of: Mapping[str, Iterable[str]] | None = None, variants: Iterable[str] = ()) -> None:
         self._wake = sorted({" ".join(spoken_words(w)) for w in wake_words if spoken_words(w)}, key=len, reverse=True)
         self._match = match
-        self._complete = complete
         self._slots_of = {intent: frozenset(slots) for intent, slots in (slots_of or {}).items()}
         self._tables = _Tables(phrasings or {}, variants)
         self._ready = threading.Event()
@@ -164,11 +162,10 @@ class Endpointer:
             return Verdict.NOTHING
         if self.wake_only(text):
             return Verdict.WAKE
-        found = self._match(text) if self._match is not None else None
+        with trace.timed("match"):
+            found = self._match(text) if self._match is not None else None
         self._found = (text, found)
         if self._match is not None and found is None:
-            return Verdict.INCOMPLETE
-        if self._match is None and self._complete is not None and not self._complete(text):
             return Verdict.INCOMPLETE
         words = self.request(text)[1]
         if not self._ready.is_set():
@@ -226,17 +223,17 @@ class _Tables:
         return at < len(self.variants) and self.variants[at].startswith(start)
 
 
-def coach_endpointer(intents: Any, context: Callable[[], Any], wake_words: Sequence[str]) -> Endpointer:
+def coach_endpointer(intents: Any, context: Callable[[], Any], wake: WakeWords) -> Endpointer:
     """The end-of-speech judge for the coach's intents, matching in ``context()`` (the coach's state now)."""
     from voice_coach.asr.phrases import recognizer_phrases
     from voice_coach.understand.matcher import recognize, strip_wake_word
 
     def match(text: str) -> Any:
-        _, rest = strip_wake_word(text, intents)
-        return recognize(text, intents, context()) if rest else None
+        _, rest = strip_wake_word(text, intents, wake)
+        return recognize(text, intents, context(), wake) if rest else None
 
     slots_of = {name: {slot for sentence in definition.sentences for slot in _SLOT.findall(str(sentence))}
                 for name, definition in intents.intents.items()}
-    judge = Endpointer(wake_words, match=match, slots_of=slots_of)
+    judge = Endpointer(wake.spoken, match=match, slots_of=slots_of)
     judge.learn_later(lambda: (intents.examples(), recognizer_phrases(intents)))
     return judge

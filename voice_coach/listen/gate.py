@@ -23,6 +23,8 @@ FOLLOW_UP_MIN_SCORE = 85.0
 SPEECH_GRACE_S = 1.5
 """A follow-up begun inside the window may end this long after it closes (we only know when speech ended)."""
 BARGE_IN_INTENTS = frozenset({"stop", "pause"})
+SESSION_NEXT_INTENTS = frozenset({"switch_turn", "done", "another"})
+"""While a guided session waits for the couple, a bare "next" ("next one", "we're done") needs no wake word."""
 """What may interrupt the coach while it is talking (always with the wake word)."""
 
 
@@ -53,6 +55,7 @@ def judge(
     coach_talking: bool = False,
     window_end_s: float | None = None,
     instructed: frozenset[str] = frozenset(),
+    session_waiting: bool = False,
 ) -> Verdict:
     """Decide whether to act on one utterance.
 
@@ -61,6 +64,7 @@ def judge(
     ``window_end_s``: when the follow-up window after the last reply closes (None: no window).
     ``instructed``: the intents the coach last told the couple to say ("say resume when you're ready"):
     said on their own, without the wake word, they are acted on however long the couple take.
+    ``session_waiting``: a guided session waits for "next" (which then works without the wake word).
     """
     if coach_talking:
         if addressed and match is not None and match.intent in BARGE_IN_INTENTS:
@@ -77,6 +81,9 @@ def judge(
     if (match is not None and match.intent in instructed and match.score >= FOLLOW_UP_MIN_SCORE
             and len(spoken_words(heard.text)) <= FOLLOW_UP_MAX_WORDS):
         return Verdict(True, "instructed")
+    if (session_waiting and match is not None and match.intent in SESSION_NEXT_INTENTS
+            and len(spoken_words(heard.text)) <= FOLLOW_UP_MAX_WORDS and match.score >= FOLLOW_UP_MIN_SCORE):
+        return Verdict(True, "session_next")
     if window_end_s is None or heard.end_s > window_end_s + SPEECH_GRACE_S:
         return Verdict(False, "not_addressed")
     if match is None or match.intent not in FOLLOW_UP_INTENTS:
@@ -96,11 +103,13 @@ class WakeGate:
         speaking_turn: Callable[[], bool] = lambda: False,
         coach_talking: Callable[[], bool] = lambda: False,
         understand: Callable[[str], str | None] = lambda phrase: None,
+        session_waiting: Callable[[], bool] = lambda: False,
     ) -> None:
         self.is_addressed = is_addressed
         self.follow_up_s = follow_up_s
         self.speaking_turn = speaking_turn
         self.coach_talking = coach_talking
+        self.session_waiting = session_waiting
         self.window_end_s: float | None = None
         self.last: Verdict | None = None
         self.understand = understand
@@ -118,14 +127,11 @@ class WakeGate:
         """The coach stopped talking: follow-ups work without the wake word until ``now_s + follow_up_s``."""
         self.window_end_s = now_s + self.follow_up_s
 
-    def close_window(self) -> None:
-        self.window_end_s = None
-
     def __call__(self, match: Match | None, heard: HeardLike) -> bool:
         addressed = match.addressed if match is not None else self.is_addressed(heard.text)
         verdict = judge(match, heard, addressed=addressed, speaking_turn=self.speaking_turn(),
                         coach_talking=self.coach_talking(), window_end_s=self.window_end_s,
-                        instructed=self.instructed)
+                        instructed=self.instructed, session_waiting=self.session_waiting())
         self.last = verdict
         _LOGGER.debug("gate: %s (%s)", "act" if verdict.act else "ignore", verdict.reason)
         if verdict.act:

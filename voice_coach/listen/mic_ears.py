@@ -9,12 +9,16 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from voice_coach import trace
 from voice_coach.asr import Recognizer
-from voice_coach.listen.denoise import Denoiser
 from voice_coach.asr.text import spoken_words
 from voice_coach.audio.format import SPEECH, AudioFormat
 from voice_coach.audio.mic import MicBlock
+from voice_coach.audio.streams import Backoff
 from voice_coach.clock import Clock, MonotonicClock
+from voice_coach.config import wake_phrases
+from voice_coach.errors import AudioError
+from voice_coach.listen.denoise import Denoiser
 from voice_coach.listen.ears import Heard
 from voice_coach.listen.endpoint import (
     END_SILENCE_S,
@@ -24,7 +28,6 @@ from voice_coach.listen.endpoint import (
     Endpointer,
     Verdict,
 )
-from voice_coach.errors import AudioError
 from voice_coach.listen.vad import Vad, barge_in_detector
 
 _LOGGER = logging.getLogger(__name__)
@@ -40,10 +43,6 @@ PRE_ROLL_S = 0.3
 """Audio kept from before speech was detected, so the first syllable is not lost."""
 MUTE_TAIL_S = 0.35
 """The microphone stays gated this long after the coach stops (echo and device buffers)."""
-RETRY_S = 2.0
-"""Longest wait between attempts to reopen a microphone that went away (the wait doubles up to this)."""
-FIRST_RETRY_S = 0.25
-"""First wait before reopening: a brief glitch recovers at once, a device that is gone is tried less often."""
 FIXED_END_SILENCE_ENV = "VOICE_COACH_FIXED_END_SILENCE_S"
 """For benchmarks only (scripts/bench_latency.py): seconds of quiet that always end an utterance, whatever was
 heard, as listeners that wait a fixed silence do (Rhasspy, OVOS: 0.5 s). Unset: our complete-command rule."""
@@ -83,8 +82,7 @@ class MicEars:
         open_mic: Callable[[], MicSource],
         *,
         commands: Sequence[str] = (),
-        wake_words: Sequence[str] = ("coach", "hey coach"),
-        complete: Callable[[str], bool] | None = None,
+        wake_words: Sequence[str] = tuple(wake_phrases()),
         endpoint: Endpointer | None = None,
         clock: Clock | None = None,
         fmt: AudioFormat = SPEECH,
@@ -93,9 +91,8 @@ class MicEars:
         self._open_mic = open_mic
         self.commands = list(commands)
         """Phrases for commands_only mode (exercise commands; the wake word is added by the engine)."""
-        self.endpoint = endpoint or Endpointer(wake_words, complete=complete)
-        """Judges the words so far (no command yet, half of one, a command, a certain one); ``complete`` is
-        its yes/no matcher when no ``endpoint`` is given."""
+        self.endpoint = endpoint or Endpointer(wake_words)
+        """Judges the words so far (no command yet, half of one, a command, a certain one)."""
         self._barge_in = barge_in_detector(wake_words)
         self.clock = clock or MonotonicClock()
         self.fmt = fmt
@@ -109,8 +106,8 @@ class MicEars:
         self.partial_text = ""
         """What is being heard, in normal mode only (never during a speaking turn)."""
         self._mic: MicSource | None = open_mic()
-        self._retry_at_s = 0.0
-        self._retry_wait_s = FIRST_RETRY_S
+        self._reopen = Backoff()
+        """When to try reopening a lost microphone."""
         self._muted_since_s: float | None = None
         self._muted_until_s = 0.0
         self._preroll: deque[bytes] = deque(maxlen=max(1, round(PRE_ROLL_S / 0.02)))
@@ -171,7 +168,7 @@ class MicEars:
     # Inside
 
     def _usable_mic(self) -> MicSource | None:
-        """The microphone, reopened after it went away (at most every RETRY_S); None while it is gone."""
+        """The microphone, reopened after it went away (streams.Backoff); None while it is gone."""
         if self._mic is not None and self._mic.alive:
             return self._mic
         now = self.clock.now()
@@ -182,16 +179,11 @@ class MicEars:
             self._mic.abandon()
             self._mic = None
             self._end_utterance()
-            self._retry_at_s = now
-            self._retry_wait_s = FIRST_RETRY_S
+            self._reopen.reset(now)
         self.activity = "mic-lost"
-        if now < self._retry_at_s:
-            time.sleep(min(0.05, self._retry_at_s - now))
+        if not self._reopen.due(now):
+            time.sleep(min(0.05, self._reopen.wait_s(now)))
             return None
-        # Back off (0.25, 0.5, 1, 2, 2 … s) so a missing device is not hammered, yet one that returns
-        # is found again within RETRY_S.
-        self._retry_at_s = now + self._retry_wait_s
-        self._retry_wait_s = min(RETRY_S, self._retry_wait_s * 2)
         try:
             self._mic = self._open_mic()
         except AudioError as err:
@@ -277,8 +269,8 @@ class MicEars:
         wait_s = WAIT_S[verdict] if fixed_s is None else fixed_s
         if silence_s < wait_s and not over_long:
             return None
-        text = self._held[0] if self._held is not None else self.recognizer.final()
-        heard = self._heard(text) if text else None
+        text = self._held[0] if self._held is not None else self._final()
+        heard = self._heard(text, verdict, block.end_s) if text else None
         self._end_utterance()
         _LOGGER.debug("utterance ended (%s): %d words, %.2f s, %.0f ms after the last speech", verdict.value,
                       len(text.split()), length_s, 1000 * silence_s)
@@ -292,11 +284,11 @@ class MicEars:
         as if nothing had happened, the final text's verdict standing until the speaker goes on.
         """
         self._tried_final = True
-        text = self.recognizer.final()
+        text = self._final()
         verdict = self.endpoint.judge(text, fast)
         if verdict.command:
             if silence_s >= WAIT_S[verdict]:
-                heard = self._heard(text)
+                heard = self._heard(text, verdict, self._last_voiced_s + silence_s)
                 self._end_utterance()
                 _LOGGER.debug("utterance ended (%s): %d words, %.0f ms after the last speech (final text)",
                               verdict.value, len(text.split()), 1000 * silence_s)
@@ -307,9 +299,15 @@ class MicEars:
         self._hear_again()
         return None
 
-    def _heard(self, text: str) -> Heard:
+    def _final(self) -> str:
+        with trace.timed("final"):
+            return self.recognizer.final()
+
+    def _heard(self, text: str, verdict: Verdict, block_end_s: float) -> Heard:
         """The utterance, with the match the end-of-speech judge already made of exactly this text."""
         matched, match = self.endpoint.match_of(text)
+        trace.note("heard", block_end=block_end_s, voiced_end=self._last_voiced_s, how=verdict.value,
+                   fixed=self.fixed_end_silence_s is not None)
         return Heard(text, self._last_voiced_s, matched=matched, match=match)
 
     def _hear_again(self) -> None:

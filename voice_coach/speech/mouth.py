@@ -8,6 +8,7 @@ import sys
 import threading
 from typing import Any, Callable, Protocol
 
+from voice_coach import trace
 from voice_coach.errors import AudioError, SpeechError
 
 _LOGGER = logging.getLogger(__name__)
@@ -72,10 +73,13 @@ class SpokenMouth:
         """Jobs queued or playing; guarded by _lock."""
         self._lock = threading.Lock()
         self._interrupt = threading.Event()
+        self.on_sentence: Callable[[int], None] | None = None
+        """Told (on the worker thread) as each sentence of a reply starts playing: captions follow the voice."""
         self._thread = threading.Thread(target=self._run, name="mouth", daemon=True)
         self._thread.start()
 
     def say(self, text: str) -> None:
+        trace.note("say")
         self.out(text)
         self._enqueue(("say", text))
 
@@ -172,9 +176,11 @@ class SpokenMouth:
             return False
 
     def _speak(self, text: str) -> None:
-        for rendered in self.voice.sentences(text):
+        for index, rendered in enumerate(self.voice.sentences(text)):
             if self._interrupt.is_set() or not self._check_output():
                 return  # a speaker that died mid-reply: the rest is printed only
+            if self.on_sentence is not None:
+                self.on_sentence(index)
             self.player.play(rendered.samples, rendered.rate)
             self.player.wait()
 

@@ -8,8 +8,10 @@ from typing import Protocol
 
 import numpy as np
 
-RATE_MIN, RATE_MAX, RATE_STEP = 0.6, 1.6, 0.15
-VOLUME_MIN, VOLUME_MAX, VOLUME_STEP = 0.2, 1.0, 0.2
+from voice_coach.config import SPEECH_LIMITS
+
+RATE_MIN, RATE_MAX, RATE_STEP = SPEECH_LIMITS["rate"]
+VOLUME_MIN, VOLUME_MAX, VOLUME_STEP = SPEECH_LIMITS["volume"]
 
 
 @dataclass(frozen=True)

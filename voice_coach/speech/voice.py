@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from voice_coach import trace
 from voice_coach.audio.format import SPEECH
 from voice_coach.errors import ConfigError, SpeechError
 from voice_coach.speech.natural import INSTALL_HINT, NaturalEngine, natural_available
 from voice_coach.speech.pyttsx3 import Pyttsx3Engine, platform_driver
-from voice_coach.speech.types import Rendered, TtsEngine, VoiceSettings, split_sentences, trim_silence
+from voice_coach.speech.types import (
+    Rendered,
+    TtsEngine,
+    VoiceSettings,
+    split_sentences,
+    trim_silence,
+)
 
 __all__ = ["CHOICES", "ENGINE_FACTORIES", "Rendered", "Voice", "VoiceSettings", "split_sentences"]
 
@@ -120,7 +128,12 @@ class Voice:
     def sentences(self, text: str) -> Iterator[Rendered]:
         """Audio sentence by sentence, so the first can play while the rest render."""
         for sentence in split_sentences(text):
-            yield self._render_one(sentence)
+            start_s = time.monotonic()
+            rendered = self._render_one(sentence)
+            if trace.enabled():
+                trace.note("render", t=start_s, dur=time.monotonic() - start_s, audio_s=rendered.duration_s,
+                           lead_s=trace.lead_in_s(rendered.samples, rendered.rate))
+            yield rendered
 
     def render(self, text: str) -> Rendered:
         """The whole text as one piece of audio."""

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlparse
 
-from voice_coach.speech_models.download import Progress, download
 from voice_coach.errors import ModelError
+from voice_coach.speech_models.download import Progress, download
 from voice_coach.speech_models.find import (
     DEFAULT_BASE_URL,
     DEFAULT_MODEL,

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from voice_coach.config import APP, xdg_dir
 from voice_coach.errors import ModelError
 
 _LOGGER = logging.getLogger(__name__)
@@ -121,9 +122,7 @@ def repo_root() -> Path | None:
 
 def user_models_dir(env: Mapping[str, str] | None = None) -> Path:
     """XDG_DATA_HOME/voice-coach/models (default ~/.local/share/voice-coach/models)."""
-    env = os.environ if env is None else env
-    base = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME") or Path.home()) / ".local/share")
-    return Path(base) / "voice-coach" / "models"
+    return xdg_dir("XDG_DATA_HOME", ".local/share", env) / APP / "models"
 
 
 def vosk_cache_dir(env: Mapping[str, str] | None = None) -> Path:

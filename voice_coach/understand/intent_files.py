@@ -93,6 +93,26 @@ def parse_yaml(text: str, source: str) -> dict[str, Any]:
     return data
 
 
+_NAMED = {
+    "rules": ("rules must be a mapping of name: template", "fix the rules", "rule <{}> defined twice",
+              "rules are shared by all files; rename one"),
+    "intents": ("intents must be a mapping of name: definition", "fix the file", "intent {!r} defined twice",
+                "keep one definition per intent"),
+}
+"""Keys holding named entries, each name defined once across all files: (shape, its fix, twice, its fix)."""
+
+
+def _merge_named(target: dict[str, Any], key: str, value: Any, where: str) -> None:
+    shape, shape_fix, twice, twice_fix = _NAMED[key]
+    if not isinstance(value, dict):
+        raise ContentError(f"{where}: {shape}", shape_fix)
+    for name, body in value.items():
+        name_where = getattr(name, "where", where)
+        if name in target:
+            raise ContentError(f"{name_where}: {twice.format(name)}", twice_fix)
+        target[str(name)] = intent_def(str(name), body, name_where) if key == "intents" else body
+
+
 def merge(merged: dict[str, Any], data: dict[str, Any], source: str) -> dict[str, Any]:
     """Merge one file's data into `merged`, checking the schema as it goes."""
     known = {"rules", "intents", "out_of_scope", "replace", "slots", *LIST_KEYS}
@@ -100,24 +120,8 @@ def merge(merged: dict[str, Any], data: dict[str, Any], source: str) -> dict[str
         where = getattr(key, "where", source)
         if key not in known:
             raise ContentError(f"{where}: unknown key {key!r}", f"use one of: {', '.join(sorted(known))}")
-        if key == "rules":
-            if not isinstance(value, dict):
-                raise ContentError(f"{where}: rules must be a mapping of name: template", "fix the rules")
-            target = merged.setdefault("rules", {})
-            for name, template in value.items():
-                if name in target:
-                    raise ContentError(f"{getattr(name, 'where', where)}: rule <{name}> defined twice",
-                                       "rules are shared by all files; rename one")
-                target[str(name)] = template
-        elif key == "intents":
-            if not isinstance(value, dict):
-                raise ContentError(f"{where}: intents must be a mapping of name: definition", "fix the file")
-            target = merged.setdefault("intents", {})
-            for name, body in value.items():
-                if name in target:
-                    raise ContentError(f"{getattr(name, 'where', where)}: intent {name!r} defined twice",
-                                       "keep one definition per intent")
-                target[str(name)] = intent_def(str(name), body, getattr(name, "where", where))
+        if key in _NAMED:
+            _merge_named(merged.setdefault(key, {}), key, value, where)
         elif key == "out_of_scope":
             sentences = value.get("sentences", []) if isinstance(value, dict) else None
             if not isinstance(sentences, list):

@@ -22,6 +22,8 @@ Schema. Every ``*.yaml`` file in the intents folder may hold any of these top-le
       depth: {light: [light, easy]}
       topic: {...}                   # tip topics; category: starter categories
       speaker_me: [me, i]            # speaker_partner: [partner, my wife, ...]
+      specific_categories: [money]   # categories that win over a general one said alongside
+      state_categories: [new_parents]  # categories heard inside a situation clause too ("while the baby naps")
     out_of_scope_words: [weather, music]   # veto: a request with these is not for the coach
     domain_words: [open up, partner]   # show a question is about the couple even without a topic
     situations: [while, in the car]    # where the couple are: the words after these never veto a request
@@ -40,17 +42,23 @@ from typing import Any
 
 import voice_coach
 from voice_coach.errors import ContentError
-from voice_coach.understand.intent_files import LIST_KEYS, IntentDef, intent_def, merge, parse_yaml
+from voice_coach.understand.intent_files import (
+    LIST_KEYS,
+    IntentDef,
+    intent_def,
+    merge,
+    parse_yaml,
+)
 from voice_coach.understand.normalize import (
     Normalizer,
     PhraseMap,
-    WakeWords,
     basic_words,
     sorted_words,
 )
 from voice_coach.understand.numbers import NUMBER_WORDS, find_minutes
 from voice_coach.understand.slots import SlotReader
 from voice_coach.understand.templates import TemplateError, expand, parse
+from voice_coach.understand.wake import WakeWords
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -113,7 +121,6 @@ class Intents:
         vocab |= NUMBER_WORDS
         vocab |= {w for p in lists["out_of_scope_words"] for w in basic_words(p)}  # "dice" is no misheard "advice"
         vocab |= self.wake.names
-        self._vocab = vocab
         self.known_words: frozenset[str] = frozenset(vocab)
         self.spellings = sorted(w for w in vocab if len(w) >= 4 and w.isalpha())
         """Known words a misheard word may be corrected to ("pawse" -> "pause")."""
@@ -121,7 +128,9 @@ class Intents:
                                       [str(p) for p in slots.get("speaker_partner", [])], vocab,
                                       [self.normalizer.words(p) for p in lists["not_slots"]],
                                       [self.normalizer.words(p) for p in lists["corrections"]],
-                                      [self.normalizer.words(p) for p in lists["situations"]])
+                                      [self.normalizer.words(p) for p in lists["situations"]],
+                                      [str(v) for v in slots.get("specific_categories", [])],
+                                      [str(v) for v in slots.get("state_categories", [])])
         self.cues: dict[str, PhraseMap] = {
             name: PhraseMap(self._cue_forms(d.cues, dropped=name not in ("tip", "conversation_starter")))
             for name, d in self.intents.items()

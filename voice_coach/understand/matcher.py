@@ -26,7 +26,7 @@ from voice_coach.understand.evidence import (
 )
 from voice_coach.understand.intents import INTENTS_DIR, OUT_OF_SCOPE, Intents, load_intents
 from voice_coach.understand.match import Context, Match, SlotValue
-from voice_coach.understand.normalize import MAX_CHARS, WakeWords
+from voice_coach.understand.normalize import MAX_CHARS
 from voice_coach.understand.scoring import (
     correct_words,
     marked_words,
@@ -39,6 +39,7 @@ from voice_coach.understand.scoring import (
 )
 from voice_coach.understand.slots import SlotReading, overlaps
 from voice_coach.understand.talk import TURN_ACCEPT_SCORE, coach_talked_about, may_command, unaddressed
+from voice_coach.understand.wake import WakeWords
 
 __all__ = ["INTENTS_DIR", "Intents", "load_intents", "recognize", "strip_wake_word"]
 
@@ -79,21 +80,23 @@ _SOMETHING_NEW = frozenset({"one", "something", "anything", "a"})
 _FOLLOW_UPS = frozenset({"more", "next", "one more", "more please", "next one", "and", "again"})
 
 
-def strip_wake_word(text: str, intents: Intents) -> tuple[bool, str]:
+def strip_wake_word(text: str, intents: Intents, wake: WakeWords | None = None) -> tuple[bool, str]:
     """(addressed, rest): whether the text starts with the wake word, and the normalised words after it."""
-    addressed, rest = _wake(intents).strip(intents.normalizer.words(text[:MAX_CHARS] if isinstance(text, str) else ""))
+    addressed, rest = (wake or intents.wake).strip(intents.normalizer.words(text[:MAX_CHARS] if isinstance(text, str) else ""))
     return addressed, " ".join(rest)
 
 
-def recognize(text: str, intents: Intents, context: Context | None = None) -> Match | None:
+def recognize(text: str, intents: Intents, context: Context | None = None, wake: WakeWords | None = None) -> Match | None:
     """The intent and slots of `text`, or None when it is out of scope (or not allowed in `context`).
+
+    `wake` is the wake word in use (default: the lexicon's, "coach").
 
     `context=None` means no dialogue state at all (``voice-coach parse``): every intent may match,
     yes/no included. A Context without pending_question rules yes/no out.
     """
     ctx = context or Context()
     original = text[:MAX_CHARS] if isinstance(text, str) else ""
-    wake = _wake(intents)
+    wake = wake or intents.wake
     said = intents.normalizer.words(original)
     addressed, words = wake.strip(said)
     if addressed and coach_talked_about(words, intents):
@@ -156,17 +159,6 @@ def _understand(original: str, words: list[str], addressed: bool, ctx: Context, 
 def _a_name(word: str, intents: Intents) -> bool:
     """True for a word that can only be someone's name (unknown to the matcher, letters only)."""
     return word.isalpha() and len(word) >= 3 and word not in intents.known_words
-
-
-def _wake(intents: Intents) -> WakeWords:
-    """The wake-word recogniser, rebuilt if someone changed intents.wake_words (--wake-word)."""
-    key = tuple(intents.wake_words)
-    cached = getattr(intents, "_wake_cache", None)
-    if cached is None or cached[0] != key:
-        wake = WakeWords(list(key), sorted(intents.wake.names - intents.wake.exact_names), sorted(intents.wake.prefixes))
-        intents._wake_cache = (key, wake)  # type: ignore[attr-defined]
-        return wake
-    return cached[1]  # type: ignore[no-any-return]
 
 
 def _decide(scores: dict[str, float], words: list[str], plain: list[str], marked: list[str], reading: SlotReading,
@@ -258,7 +250,7 @@ def _follow_up(intent: str, plain: str, ctx: Context, no_state: bool = False) ->
 def _slots(intent: str, reading: SlotReading) -> dict[str, SlotValue]:
     """The slot values this intent takes."""
     slots: dict[str, SlotValue] = {}
-    if intent == "conversation_starter":
+    if intent in ("conversation_starter", "start_session"):  # a session's theme is a starter category
         depth, category = reading.depth, reading.category
         if depth and category and overlaps(depth, category):
             # one phrase, two readings ("light hearted" is not about the heart): the longer one wins

@@ -139,30 +139,3 @@ class Normalizer:
                 out.append(words[i])
                 i += 1
         return out
-
-
-class WakeWords:
-    """Recognises the wake word ("coach", "hey coach", and what recognisers make of it)."""
-
-    def __init__(self, wake_words: Sequence[str], mishearings: Sequence[str], prefixes: Sequence[str]) -> None:
-        self.names: set[str] = set()
-        self.prefixes: set[str] = {w for p in prefixes for w in basic_words(p)}
-        for phrase in wake_words:
-            words = basic_words(phrase)
-            if words:
-                self.names.add(words[-1])
-                self.prefixes.update(words[:-1])
-        self.exact_names = set(self.names)
-        if "coach" in self.names:
-            self.names.update(w for m in mishearings for w in basic_words(m))
-
-    def strip(self, words: list[str]) -> tuple[bool, list[str]]:
-        """(addressed, rest): a wake word at the start (after up to three prefixes) or the very end."""
-        for i in range(min(4, len(words))):
-            if words[i] in self.names:
-                return True, words[i + 1:]
-            if words[i] not in self.prefixes:
-                break
-        if len(words) > 1 and words[-1] in self.exact_names:
-            return True, words[:-1]
-        return False, words

@@ -94,7 +94,8 @@ class SlotReader:
 
     def __init__(self, lexicons: dict[str, dict[str, list[str]]], me: list[str], partner: list[str],
                  known_words: set[str], not_slots: list[list[str]] | None = None,
-                 corrections: list[list[str]] | None = None, situations: list[list[str]] | None = None) -> None:
+                 corrections: list[list[str]] | None = None, situations: list[list[str]] | None = None,
+                 specific: Sequence[str] = (), states: Sequence[str] = ()) -> None:
         # Depth words are adjectives, matched as said ("lights" is not "light"); topics are matched by stem.
         self._maps = {
             name: PhraseMap(
@@ -109,6 +110,10 @@ class SlotReader:
         self._not_slots = PhraseMap((tuple(stem(w) for w in p), True) for p in not_slots or [])
         self._corrections = PhraseMap((tuple(stem(w) for w in p), True) for p in corrections or [])
         self._situations = PhraseMap((tuple(p), True) for p in situations or [])
+        self._specific = frozenset(specific)
+        """Categories that win over a general one said alongside ("my dad passed away": grief, not family)."""
+        self._states = frozenset(states)
+        """Categories for what the couple are going through: heard inside a situation clause too ("while we're apart")."""
 
     def read(self, words: list[str], original: str = "") -> SlotReading:
         """All slot values in `words` (`original` is the raw text, for the spoken case of names)."""
@@ -119,8 +124,11 @@ class SlotReader:
             masked[start:end] = ["~"] * (end - start)
         situations = self.situation_spans(words)
         elsewhere = list(stems)  # a category said in a situation is where they are going ("to my mum's")
+        states = {i for s, e, v in self._maps["category"].find_all(stems) if v in self._states for i in range(s, e)} \
+            if "category" in self._maps else set()
         for span in situations:
-            elsewhere[span.start:span.end] = ["~"] * (span.end - span.start)
+            for i in range(span.start, span.end):
+                elsewhere[i] = stems[i] if i in states else "~"
         # adverbs never break a phrase: "when she finally opens up" is "when she opens up"
         kept = [i for i, w in enumerate(words) if w not in _SOFT_ADVERBS]
         return SlotReading(
@@ -156,7 +164,8 @@ class SlotReader:
         return word not in _NOT_NAMES and word not in self.known_words and bool(_NAME_RE.match(word))
 
     def _best(self, stems: list[str], lexicon: str, last: bool = False) -> Found | None:
-        """The subject: a phrase right after "about"/"on" first, else the earliest; the last after a correction.
+        """The subject: a phrase right after "about"/"on" first, else a specific one, else the earliest; the last
+        after a correction.
 
         ("how do I show support without fixing things" is about support; "we're stressed, a question
         about our childhood" is about family.) Hits of the same value joined by "and"/"or" make one span.
@@ -173,11 +182,16 @@ class SlotReader:
         if last or corrected:  # "about listening, no, about trust": the last one said wins
             start, end, value = hits[-1]
         else:
-            start, end, value = max(hits, key=lambda h: (self._after_about(stems, h[0]), -h[0]))
+            start, end, value = max(hits, key=lambda h: self._rank(stems, h))
         for s, e, v in hits:
             if v == value and (s == end or (s == end + 1 and stems[end] in _JOINERS)):
                 end = e
         return Found(str(value), start, end)
+
+    def _rank(self, stems: list[str], hit: tuple[int, int, object]) -> tuple[bool, bool, int]:
+        """After "about" first (the earliest of those); else a specific category, then the earliest."""
+        about = self._after_about(stems, hit[0])
+        return about, not about and hit[2] in self._specific, -hit[0]
 
     @staticmethod
     def _after_about(stems: list[str], start: int) -> bool:
@@ -280,11 +294,6 @@ def _back(found: Found | None, kept: list[int]) -> Found | None:
 def overlaps(a: Found | Amount | None, b: Found | Amount | None) -> bool:
     """True when two slot spans share a word."""
     return a is not None and b is not None and a.start < b.end and b.start < a.end
-
-
-def spans(found: Sequence[Found | Amount | None]) -> list[Found | Amount]:
-    """The non-empty spans, in order."""
-    return sorted((f for f in found if f is not None), key=lambda f: f.start)
 
 
 _NEGATION_STEMS = {stem(w) for w in _NEGATIONS} | _NEGATIONS
