@@ -89,8 +89,9 @@ DEV_SET = Path(__file__).parent / "data" / "intents_dev.tsv"
 HOLDOUT_SET = Path(__file__).parent / "data" / "intents_holdout.tsv"
 
 
-def _read_cases(path: Path) -> list[tuple[str, str | None, dict[str, object], Context]]:
-    """(text, intent or None, slots, context) per line: utterance<TAB>intent|NONE<TAB>k=v,..<TAB>context."""
+def _read_cases(path: Path) -> list[tuple[str, str | None, dict[str, object], Context | None]]:
+    """(text, intent or None, slots, context) per line: utterance<TAB>intent|NONE<TAB>k=v,..<TAB>context;
+    context "nostate" is none at all (as `voice-coach parse`), "paused" the exercise on hold."""
     cases = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
@@ -102,8 +103,9 @@ def _read_cases(path: Path) -> list[tuple[str, str | None, dict[str, object], Co
             slots[key] = float(value) if key == "minutes" else value
         flags = set(filter(None, ctx_text.split(",")))
         kind = next((f.split("=", 1)[1] for f in flags if f.startswith("kind=")), None)
-        ctx = Context(pending_question="confirm" if "pending" in flags else None,
-                      in_exercise=bool(flags & {"exercise", "turn"}), speaking_turn="turn" in flags, last_kind=kind)
+        ctx = None if "nostate" in flags else Context(
+            pending_question="confirm" if "pending" in flags else None, paused="paused" in flags,
+            in_exercise=bool(flags & {"exercise", "turn", "paused"}), speaking_turn="turn" in flags, last_kind=kind)
         cases.append((text, None if intent == "NONE" else intent, slots, ctx))
     return cases
 
@@ -344,3 +346,24 @@ def test_fresh_batches_stay_understood(intents: Intents, path: Path) -> None:
     assert intent_acc >= 0.95, misses
     assert slot_acc >= 0.95, misses
     assert oos_rejection >= 0.95, misses
+
+
+@pytest.mark.parametrize(
+    ("text", "ctx", "intent"),
+    [
+        ("nah", Context(pending_question="confirm_stop"), "no"),  # after a yes/no question
+        ("go on", Context(in_exercise=True, paused=True), "resume"),  # while the exercise is paused
+        ("right, I'm done, over to you", Context(in_exercise=True, speaking_turn=True), "switch_turn"),
+        ("and then she said it was over to you to decide", Context(in_exercise=True, speaking_turn=True), None),
+        ("coach, the kettle's whistling, hold the clock", Context(in_exercise=True), "pause"),  # the aside sinks nothing
+        ("coach, pause, but don't stop it", Context(in_exercise=True), "pause"),
+        ("coach, please don't pause", Context(in_exercise=True), None),  # a refusal is no command
+        ("coach, don't switch", None, None),
+        ("keep talking, I'm listening to you", Context(), None),  # to the partner: a piece of talk between them
+        ("coach Rivera never let us give up", None, None),  # a coach talked about
+        ("coach, sam goes first, three minutes", None, "start_exercise"),  # an amount completes the start
+    ],
+)
+def test_context_clauses_and_who_is_spoken_to(intents: Intents, text: str, ctx: Context | None, intent: str | None) -> None:
+    match = recognize(text, intents, ctx)
+    assert (match.intent if match else None) == intent

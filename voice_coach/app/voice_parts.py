@@ -23,9 +23,11 @@ MouthLike = Mouth
 class TrackedMouth:
     """A mouth that mutes the ears the moment it is given something, and remembers what it is saying."""
 
-    def __init__(self, mouth: MouthLike, on_talk: Callable[[], None], status: StatusLine | None = None) -> None:
+    def __init__(self, mouth: MouthLike, on_talk: Callable[[], None], status: StatusLine | None = None,
+                 on_text: Callable[[str], None] = lambda text: None) -> None:
         self.mouth = mouth
         self.on_talk = on_talk
+        self.on_text = on_text
         self.status = status
         self._texts: list[str] = []
 
@@ -34,6 +36,7 @@ class TrackedMouth:
         if self.status is not None:
             self.status.clear()  # the reply is printed on a line of its own
         self._texts.append(text)
+        self.on_text(text)
         self.mouth.say(text)
 
     def chime(self, kind: str) -> None:
@@ -76,7 +79,7 @@ class GatedEars:
     def __init__(self, ears: MicEars, mouth: MouthLike, gate: WakeGate, clock: Clock,
                  status: StatusLine | None = None, remaining_s: Callable[[], float | None] = lambda: None) -> None:
         self.ears = ears
-        self.mouth = TrackedMouth(mouth, self.talk_started, status)
+        self.mouth = TrackedMouth(mouth, self.talk_started, status, on_text=gate.coach_said)
         self.gate = gate
         self.clock = clock
         self.status = status

@@ -129,7 +129,7 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
     """
     from voice_coach.audio.mic import Microphone
     from voice_coach.speech_models import find as models
-    from voice_coach.understand.matcher import strip_wake_word
+    from voice_coach.understand.matcher import recognize, strip_wake_word
 
     def open_mic() -> Microphone:
         mic = Microphone(settings.input_device)
@@ -155,9 +155,18 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
                        endpoint=coach_endpointer(intents, coach.context, wake), clock=clock)
     gate = WakeGate(lambda text: strip_wake_word(text, intents, wake)[0], settings.follow_up_s,
                     speaking_turn=lambda: bool(coach.speaking_turn), coach_talking=mouth.busy,
-                    session_waiting=lambda: coach.desk.waiting)
+                    session_waiting=lambda: coach.desk.waiting,
+                    understand=lambda phrase: _intent_of(phrase, intents, wake, coach.context()))
     ears = GatedEars(mic_ears, mouth, gate, clock, status, remaining_s=lambda: _remaining(coach, clock))
     return VoiceParts(ears, ears.mouth, VoiceGate(gate, ears.mouth), choice.engine, choice.note)
+
+
+def _intent_of(phrase: str, intents: Any, wake: Any, context: Any) -> str | None:
+    """The intent of a phrase the coach tells the couple to say, in the state it says it in."""
+    from voice_coach.understand.matcher import recognize
+
+    match = recognize(phrase, intents, context, wake)
+    return match.intent if match is not None else None
 
 
 def _remaining(coach: Any, clock: Clock) -> float | None:

@@ -70,14 +70,19 @@ def _no_input() -> Any:
     return io.StringIO("")
 
 
-def parse(settings: Settings, utterances: Sequence[str]) -> int:
-    """One JSON line per utterance (arguments, or stdin lines when there are none)."""
+def parse(settings: Settings, utterances: Sequence[str], explain: bool = False) -> int:
+    """One JSON line per utterance (arguments, or stdin lines when there are none); with `explain`,
+    why it matched or was rejected (candidates, scores, evidence, cutoffs)."""
+    from voice_coach.understand.explain import explain as explain_match
     from voice_coach.understand.matcher import load_intents, recognize
 
     intents = load_intents()
     lines: Iterable[str] = utterances if utterances else sys.stdin
     for raw in lines:
         text = raw.rstrip("\n")
+        if explain:
+            print(json.dumps(explain_match(text[:MAX_LINE_CHARS], intents, None), ensure_ascii=False), flush=True)
+            continue
         match = recognize(text[:MAX_LINE_CHARS], intents, None)
         record = {
             "text": text,

@@ -108,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("text", nargs="+", help="what you would say, e.g. \"give me a tip about listening\"")
     parse = sub.add_parser("parse", parents=[common], help="print how utterances are understood, as JSON lines")
     parse.add_argument("utterances", nargs="*", help="utterances; none = read one per line from stdin")
+    parse.add_argument("--explain", action="store_true",
+                       help="show why each matched or was rejected: best candidates, scores, evidence, cutoffs")
     content = sub.add_parser("content", parents=[common], help="the whole content library")
     content.add_argument("--json", action="store_true", help="machine-readable output")
     content.add_argument("--check", action="store_true", help="validate shipped content and user packs")
@@ -150,7 +152,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "log": lambda a, s: commands.log(s, a.json),
     "exercise": lambda a, s: commands.run(s, commands.ExerciseRequest(tuple(a.names) if a.names else None, not a.no_checkin)),
     "ask": lambda a, s: commands.ask(s, " ".join(a.text)),
-    "parse": lambda a, s: commands.parse(s, a.utterances),
+    "parse": lambda a, s: commands.parse(s, a.utterances, a.explain),
     "content": lambda a, s: commands.content(s, a.json, a.check),
     "intents": lambda a, s: commands.intents(s, a.json),
     "config": lambda a, s: commands.config(s),

@@ -19,6 +19,7 @@ from voice_coach.actions import (
 from voice_coach.config import SPEECH_LIMITS
 from voice_coach.content import Library
 from voice_coach.content.sessions import SessionBook
+from voice_coach.exercise.base import PAUSED
 from voice_coach.dialogue.content_giver import Giver
 from voice_coach.dialogue.memory import Memory
 from voice_coach.dialogue.picker import VariantPicker
@@ -80,6 +81,7 @@ class Coach:
             last_kind=None if session else self.memory.last_kind,  # in a session "next" is the next turn
             pending_question=pending,
             in_exercise=exercise is not None or session is not None,
+            paused=bool(exercise and exercise.state in PAUSED),
             speaking_turn=bool(exercise and exercise.speaking_turn),
         )
 

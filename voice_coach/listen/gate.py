@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from voice_coach.asr.text import spoken_words
+from voice_coach.listen.instructions import instructed_phrases
 from voice_coach.understand.match import Match
 
 _LOGGER = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def judge(
     speaking_turn: bool = False,
     coach_talking: bool = False,
     window_end_s: float | None = None,
+    instructed: frozenset[str] = frozenset(),
     session_waiting: bool = False,
 ) -> Verdict:
     """Decide whether to act on one utterance.
@@ -60,6 +62,8 @@ def judge(
     ``addressed``: the utterance starts (or ends) with the wake word. ``speaking_turn``: a partner is
     speaking in the exercise. ``coach_talking``: the coach's own speech is playing (barge-in only).
     ``window_end_s``: when the follow-up window after the last reply closes (None: no window).
+    ``instructed``: the intents the coach last told the couple to say ("say resume when you're ready"):
+    said on their own, without the wake word, they are acted on however long the couple take.
     ``session_waiting``: a guided session waits for "next" (which then works without the wake word).
     """
     if coach_talking:
@@ -74,6 +78,9 @@ def judge(
     if addressed:
         # Addressed but not understood still gets an answer ("I can help with ...").
         return Verdict(True, "addressed")
+    if (match is not None and match.intent in instructed and match.score >= FOLLOW_UP_MIN_SCORE
+            and len(spoken_words(heard.text)) <= FOLLOW_UP_MAX_WORDS):
+        return Verdict(True, "instructed")
     if (session_waiting and match is not None and match.intent in SESSION_NEXT_INTENTS
             and len(spoken_words(heard.text)) <= FOLLOW_UP_MAX_WORDS and match.score >= FOLLOW_UP_MIN_SCORE):
         return Verdict(True, "session_next")
@@ -95,6 +102,7 @@ class WakeGate:
         follow_up_s: float = 6.0,
         speaking_turn: Callable[[], bool] = lambda: False,
         coach_talking: Callable[[], bool] = lambda: False,
+        understand: Callable[[str], str | None] = lambda phrase: None,
         session_waiting: Callable[[], bool] = lambda: False,
     ) -> None:
         self.is_addressed = is_addressed
@@ -104,6 +112,16 @@ class WakeGate:
         self.session_waiting = session_waiting
         self.window_end_s: float | None = None
         self.last: Verdict | None = None
+        self.understand = understand
+        """The intent of a phrase the coach tells the couple to say (the matcher, with no dialogue state)."""
+        self.instructed: frozenset[str] = frozenset()
+
+    def coach_said(self, text: str) -> None:
+        """The coach is saying `text`: what it tells the couple to say works without the wake word from now on
+        (until the coach tells them something else to say, or the gate acts on one of them)."""
+        intents = {self.understand(phrase) for phrase in instructed_phrases(text)} - {None}
+        if intents:
+            self.instructed = frozenset(i for i in intents if i is not None)
 
     def reply_finished(self, now_s: float) -> None:
         """The coach stopped talking: follow-ups work without the wake word until ``now_s + follow_up_s``."""
@@ -113,12 +131,14 @@ class WakeGate:
         addressed = match.addressed if match is not None else self.is_addressed(heard.text)
         verdict = judge(match, heard, addressed=addressed, speaking_turn=self.speaking_turn(),
                         coach_talking=self.coach_talking(), window_end_s=self.window_end_s,
-                        session_waiting=self.session_waiting())
+                        instructed=self.instructed, session_waiting=self.session_waiting())
         self.last = verdict
         _LOGGER.debug("gate: %s (%s)", "act" if verdict.act else "ignore", verdict.reason)
         if verdict.act:
             # What comes next is a new exchange: its own reply opens a fresh window.
             self.window_end_s = None
+            if verdict.reason == "instructed":
+                self.instructed = frozenset()
         return verdict.act
 
 

@@ -30,7 +30,9 @@ _COUPLE = frozenset({"us", "we", "our", "ours", "ourselves", "partner", "husband
                      "marriage", "couple", "couples", "together", "newlyweds", "newlywed", "married", "engaged",
                      "dating", "lovers", "spouses", "partners"})
 _SOMETHING = frozenset({"something", "anything"})
-_REFUSALS = frozenset({"not", "never", "without"})
+_SAVED_THINGS = frozenset({"ones", "one", "questions", "question", "tips", "tip", "list", "starters", "things", "please"})
+_REFERRING = frozenset({"that", "this", "last"})
+_REFUSALS = frozenset({"not", "never", "without", "skip", "pass"})
 _QUALITIES = frozenset({"better", "good", "right", "open", "closed", "deeper", "more", "ended", "the", "real"})
 _REQUEST_LEADS = frozenset({"give", "ask", "tell", "can", "could", "would", "got", "need", "want", "have"})
 _RELATIVES = frozenset({"where", "which", "who", "whereby"})
@@ -45,8 +47,13 @@ def partner_talk(words: Sequence[str], intents: Intents) -> bool:
     """True for "your" + something of the partner's ("your day", "your mum"): words to the partner, not the coach."""
     if "each" in words:
         return False  # "ask each other about your childhoods" speaks to both
-    return any(w == "your" and i + 1 < len(words) and words[i + 1] not in intents.coach_things
+    return any(w == "your" and i + 1 < len(words) and (words[i + 1] not in intents.coach_things or _their_own(words, i + 1))
                for i, w in enumerate(words))
+
+
+def _their_own(words: Sequence[str], i: int) -> bool:
+    """ "your favorite memory": the partner's favorite something, not the coach's saved list."""
+    return words[i] == "favorite" and i + 1 < len(words) and words[i + 1] not in _SAVED_THINGS
 
 
 def foreign_subject(words: list[str], reading: SlotReading, intents: Intents) -> bool:
@@ -91,7 +98,8 @@ def named_kind(marked: list[str], intents: Intents) -> str | None:
     """The kind of content named: the first one, or the last after a self-correction ("a tip, no, a question")."""
     kinds = [(i, w) for i, w in enumerate(marked) if (w in _TIP_WORDS or w in _STARTER_WORDS)
              and not any(marked[k] in _REFUSALS for k in range(max(0, i - 4), i))  # "don't give me a tip"
-             and not _asking_skill(marked, i)]
+             and not _asking_skill(marked, i)
+             and not (i > 0 and marked[i - 1] in _REFERRING)]  # "go deeper on that tip": the one just given
     if not kinds:
         return None
     word = kinds[0][1]

@@ -119,6 +119,7 @@ class Intents:
         vocab |= {w for lex in self.lexicons.values() for ps in lex.values() for p in ps for w in basic_words(p)}
         vocab |= {w for p in lists["drop"] + self.wake_words for w in basic_words(p)}
         vocab |= NUMBER_WORDS
+        vocab |= {w for p in lists["out_of_scope_words"] for w in basic_words(p)}  # "dice" is no misheard "advice"
         vocab |= self.wake.names
         self.known_words: frozenset[str] = frozenset(vocab)
         self.spellings = sorted(w for w in vocab if len(w) >= 4 and w.isalpha())
@@ -249,6 +250,10 @@ class Intents:
         if isinstance(data.get("out_of_scope"), dict):
             data["out_of_scope"] = [str(s) for s in data["out_of_scope"].get("sentences", [])]
         return cls(data)
+
+    def cues_words(self, intent: str) -> frozenset[str]:
+        """Every word of an intent's templates (empty for an unknown intent)."""
+        return self.intent_words.get(intent, frozenset())
 
     def examples(self) -> dict[str, list[str]]:
         """Example sentences per intent: every template expansion, with a sample slot value."""

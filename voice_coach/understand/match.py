@@ -35,5 +35,7 @@ class Context:
     """Set when the coach asked a yes/no question (e.g. confirm_stop); yes/no only match then."""
     in_exercise: bool = False
     """True while the listening exercise runs: exercise commands are preferred."""
+    paused: bool = False
+    """True while the exercise is on hold (pause or time-out): "go on" resumes it."""
     speaking_turn: bool = False
     """True during a speaking turn: only the wake word plus an exercise command may match."""

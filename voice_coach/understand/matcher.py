@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from voice_coach.understand import clauses
 from voice_coach.understand.evidence import (
     CONTENT,
     answer,
@@ -23,12 +24,7 @@ from voice_coach.understand.evidence import (
     partner_talk,
     request_start,
 )
-from voice_coach.understand.intents import (
-    INTENTS_DIR,
-    OUT_OF_SCOPE,
-    Intents,
-    load_intents,
-)
+from voice_coach.understand.intents import INTENTS_DIR, OUT_OF_SCOPE, Intents, load_intents
 from voice_coach.understand.match import Context, Match, SlotValue
 from voice_coach.understand.normalize import MAX_CHARS
 from voice_coach.understand.scoring import (
@@ -42,6 +38,7 @@ from voice_coach.understand.scoring import (
     veto_words,
 )
 from voice_coach.understand.slots import SlotReading, overlaps
+from voice_coach.understand.talk import TURN_ACCEPT_SCORE, coach_talked_about, may_command, unaddressed
 from voice_coach.understand.wake import WakeWords
 
 __all__ = ["INTENTS_DIR", "Intents", "load_intents", "recognize", "strip_wake_word"]
@@ -50,8 +47,6 @@ _LOGGER = logging.getLogger(__name__)
 
 ACCEPT_SCORE = 80.0
 """Fuzzy score (0-100) a template match needs; below it only keyword evidence can accept."""
-TURN_ACCEPT_SCORE = 88.0
-"""During a speaking turn the command must be essentially the whole utterance."""
 ANSWER_SCORE = 75.0
 """Score for yes/no while the coach waits for an answer."""
 EXERCISE_MARGIN = 6.0
@@ -70,6 +65,12 @@ _CLAUSE_STARTS = frozenset({"someone", "somebody", "i", "we", "he", "she", "they
                             "baby", "kids", "dog", "doorbell"})
 # Commands that only mean something while the exercise runs; outside it they need the wake word or a template.
 _EXERCISE_ONLY = frozenset({"switch_turn", "time_left", "add_time", "time_out", "repeat_rules", "done"})
+"""Words that, right after "coach" or a name after it, make it someone talked about."""
+_FIRST_SPEAKER_FRAME = frozenset({"XWHO", "XMIN", "let", "for", "this", "time", "each", "a", "turn", "per", "person",
+                                  "with", "and", "then", "round", "ok", "okay", "start", "begin", "go", "it"})
+"""Words that may stand around who goes first and the amount in a request to start ("me first this time")."""
+"""Words of talk between the two of them, in a piece of a sentence that is no command."""
+"""What a speaker says, without the wake word, to hand the turn over ("I'm done, your go")."""
 _FOLLOW_UP_INTENTS = frozenset({"tell_more", "resume", "another"})
 # Words that make "another" more than a named kind ("another question" is not a new starter request).
 _ANOTHER_WORDS = frozenset({"another", "different", "next", "new", "else", "other", "more"})
@@ -95,30 +96,69 @@ def recognize(text: str, intents: Intents, context: Context | None = None, wake:
     """
     ctx = context or Context()
     original = text[:MAX_CHARS] if isinstance(text, str) else ""
-    addressed, words = (wake or intents.wake).strip(intents.normalizer.words(original))
+    wake = wake or intents.wake
+    said = intents.normalizer.words(original)
+    addressed, words = wake.strip(said)
+    if addressed and coach_talked_about(words, intents):
+        addressed, words = False, said  # "coach Taylor always told us ...": a coach, not this one
+    no_state = context is None
+    if not addressed:
+        whole = _understand(original, words, addressed, ctx, no_state, intents)
+        return unaddressed(whole, original, words, ctx, no_state, intents, _understand)
+    pieces = clauses.split(original, intents.normalizer.words)
+    if len(pieces) < 2 and not clauses.negation_length(words):
+        return _understand(original, words, addressed, ctx, no_state, intents)
+
+    def understand(piece: str, piece_words: list[str]) -> Match | None:
+        return _understand(piece, piece_words, True, ctx, no_state, intents) if may_command(piece_words, intents) else None
+
+    read = clauses.read(pieces, wake, intents, understand)
+    chosen = clauses.choose(lambda: _understand(original, words, addressed, ctx, no_state, intents), read)
+    if chosen is not None and chosen.intent in ("add_time", "start_exercise"):
+        reading = intents.slot_reader.read(words, original)
+        if reading.speaker is not None:  # "me first this time, four minutes": who goes first starts the exercise
+            slots = {**_slots("start_exercise", reading), **(chosen.slots if chosen.intent == "start_exercise" else {})}
+            return Match(intent="start_exercise", slots=slots, score=chosen.score, text=chosen.text, addressed=True)
+    return chosen
+
+
+def _understand(original: str, words: list[str], addressed: bool, ctx: Context, no_state: bool,
+                intents: Intents) -> Match | None:
+    """The intent and slots of words (the wake word already taken off); `original` as said, for names."""
     words = correct_words(words[:MAX_WORDS], intents)
     if not words or (ctx.speaking_turn and not addressed):
         return None  # nothing said, or the speaker's words, which are not for the coach
     reading = intents.slot_reader.read(words, original)
+    if addressed and len(words) > 1 and words[-2] == "to" and _a_name(words[-1], intents):
+        words = words[:-1] + ["them"]  # "over to Dan", "give the floor to Alex": a person, as "them"
     marked = marked_words(words, reading)
     plain = query_words(plain_words(words, reading), intents)
-    mode = "turn" if ctx.speaking_turn else ("pending" if ctx.pending_question or context is None else "normal")
+    mode = "turn" if ctx.speaking_turn else ("pending" if ctx.pending_question or no_state else "normal")
     queries = [plain, query_words(marked, intents)]
     if reading.situations:  # also as said, so "what should we have for dinner" still meets its out-of-scope template
         queries.append(query_words(replace_spans(words, [(reading.minutes, "minutes")]), intents))
     scores = score_intents(queries, intents, mode)
     intent = _decide(scores, words, plain, marked, reading, addressed, ctx, intents)
-    if (intent in _EXERCISE_ONLY and context is not None and not (ctx.in_exercise or addressed)
+    if intent is None and reading.speaker is not None and not ctx.speaking_turn and all(
+            w in _FIRST_SPEAKER_FRAME or w in intents.cues_words("start_exercise") for w in plain):
+        intent = "start_exercise"  # "let Rosa talk first for four minutes": who goes first, and how long
+    if (intent in _EXERCISE_ONLY and not no_state and not (ctx.in_exercise or addressed)
             and scores.get(intent, 0.0) < ACCEPT_SCORE):
         intent = None  # "I need more time to get ready": no exercise runs, a command word alone is not enough
     if intent is None:
         if not ctx.speaking_turn:  # never log what a speaker says during their turn
             _LOGGER.debug("no match (best %s)", max(scores.items(), key=lambda kv: kv[1], default=None))
         return None
-    intent = _follow_up(intent, " ".join(plain), ctx)
+    intent = _follow_up(intent, " ".join(plain), ctx, no_state)
     score = round(min(100.0, max(scores.get(intent, 0.0), 0.0)), 1)
     return Match(intent=intent, slots=_slots(intent, reading), score=score,
                  text=" ".join(words), addressed=addressed)
+
+
+
+def _a_name(word: str, intents: Intents) -> bool:
+    """True for a word that can only be someone's name (unknown to the matcher, letters only)."""
+    return word.isalpha() and len(word) >= 3 and word not in intents.known_words
 
 
 def _decide(scores: dict[str, float], words: list[str], plain: list[str], marked: list[str], reading: SlotReading,
@@ -186,9 +226,9 @@ def _command_then_reason(words: list[str], intents: Intents) -> str | None:
     return None
 
 
-def _follow_up(intent: str, plain: str, ctx: Context) -> str:
+def _follow_up(intent: str, plain: str, ctx: Context, no_state: bool = False) -> str:
     """Resolve "more", "next", "again", "skip" by what the coach just did."""
-    if intent == "skip" and not ctx.in_exercise:
+    if intent == "skip" and not ctx.in_exercise and not no_state:
         return "another"  # outside the exercise, skipping means "not this one"
     if intent == "tell_more" and not ctx.last_kind and _SOMETHING_NEW & set(plain.split()) and "try" in plain:
         return "tip"  # "give me one thing to try tonight", with nothing said before to tell more about

@@ -15,12 +15,14 @@ _LOGGER = logging.getLogger(__name__)
 # Words between a speaker and "first": "Sam will go first", "let me go first".
 _SPEAKER_VERBS = {"go", "goes", "going", "will", "can", "should", "shall", "start", "starts", "speak",
                   "speaks", "talk", "talks", "is", "to", "gets", "get", "wants", "want", "may", "could",
-                  "would", "be", "speaking", "talking", "starting", "begin", "begins", "gonna", "am", "are"}
+                  "would", "be", "speaking", "talking", "starting", "begin", "begins", "gonna", "am", "are",
+                  "the", "speaker", "listen", "listener", "listening"}
 # After "starting with", "first speaker is", ... comes the speaker.
 _SPEAKER_LEADS = [("starting", "with"), ("start", "with"), ("begin", "with"), ("beginning", "with"),
                   ("starts", "with"), ("first", "speaker", "is"), ("first", "speaker"), ("first", "is"),
                   ("first", "up", "is"), ("speaker", "is"), ("first", "will", "be"), ("first", "up"),
                   ("exercise", "with"), ("session", "with"), ("practice", "with"), ("game", "with")]
+_LISTENING = {"listen", "listener", "listening"}
 _AUXILIARIES = {"will", "can", "should", "shall", "to", "going", "is", "wants", "gets", "may", "could"}
 _POSSESSIVES = {"your", "his", "her", "their", "them", "him"}
 _STARTS = {"starts", "begins", "speaks", "goes", "start", "begin", "go"}
@@ -234,6 +236,8 @@ class SlotReader:
                 found = self._who_at(words, j, original, backwards=True)
                 if found:
                     start = found[1] - (found[1] > 0 and words[found[1] - 1] == "let")  # "let me go first"
+                    if found[0] == "me" and words[i - 1] in _LISTENING:
+                        return Found("partner", start, i + 1)  # "I'll listen first": my partner speaks first
                     return Found(found[0], start, i + 1)
         # "..., Ben starts" / "Olivia will start" / "you go" at the very end
         end = len(words) - (len(words) > 1 and words[-1] in ("speaking", "talking"))
