@@ -129,7 +129,7 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
     """
     from voice_coach.audio.mic import Microphone
     from voice_coach.speech_models import find as models
-    from voice_coach.understand.matcher import recognize, strip_wake_word
+    from voice_coach.understand.matcher import strip_wake_word
 
     def open_mic() -> Microphone:
         mic = Microphone(settings.input_device)

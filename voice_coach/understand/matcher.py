@@ -77,6 +77,9 @@ _ANOTHER_WORDS = frozenset({"another", "different", "next", "new", "else", "othe
 # Short follow-ups whose meaning depends on what the coach just did.
 # "One thing to try" asks for something new; "the thing to try" means the last tip's.
 _SOMETHING_NEW = frozenset({"one", "something", "anything", "a"})
+_SAVE_REFERENCE = frozenset({"that", "this", "it", "the", "those", "these", "last", "one", "favorite", "favorites",
+                             "keeper", "save", "saved", "bookmark"})
+"""Saving needs something to save: a word pointing at what was just given, or the word save itself."""
 _FOLLOW_UPS = frozenset({"more", "next", "one more", "more please", "next one", "and", "again"})
 
 
@@ -139,6 +142,10 @@ def _understand(original: str, words: list[str], addressed: bool, ctx: Context, 
         queries.append(query_words(replace_spans(words, [(reading.minutes, "minutes")]), intents))
     scores = score_intents(queries, intents, mode)
     intent = _decide(scores, words, plain, marked, reading, addressed, ctx, intents)
+    if intent == "save_favorite" and not _SAVE_REFERENCE & set(words):
+        # Saving keeps what was just given ("save that", "keep this one"); "make up a question" asks for a new one.
+        scores = {name: score for name, score in scores.items() if name != "save_favorite"}
+        intent = _decide(scores, words, plain, marked, reading, addressed, ctx, intents)
     if intent is None and reading.speaker is not None and not ctx.speaking_turn and all(
             w in _FIRST_SPEAKER_FRAME or w in intents.cues_words("start_exercise") for w in plain):
         intent = "start_exercise"  # "let Rosa talk first for four minutes": who goes first, and how long
