@@ -32,8 +32,10 @@ class Coach:
         self.stdout: list[str] = []
         self._url = threading.Event()
         self.url = ""
-        threading.Thread(target=self._read_err, daemon=True).start()
-        threading.Thread(target=self._read_out, daemon=True).start()
+        self._readers = [threading.Thread(target=self._read_err, daemon=True),
+                         threading.Thread(target=self._read_out, daemon=True)]
+        for reader in self._readers:
+            reader.start()
         if not self._url.wait(START_TIMEOUT_S):
             self.stop()
             raise AssertionError("the coach printed no screen address: " + "".join(self.stderr))
@@ -83,6 +85,8 @@ class Coach:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             code = self.proc.wait(timeout=5)
+        for reader in self._readers:
+            reader.join(timeout=5)  # they end at the pipes' end; closing a pipe under a reader can leak it
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             if stream is not None:
                 try:
