@@ -48,6 +48,8 @@ TOKENS_PER_S = 6.0
 MIN_TOKENS = 12
 NO_SPEECH_PROB = 0.6
 """With a log-probability under LOW_LOGPROB, a no-speech probability over this means nothing was said."""
+SURE_NO_SPEECH_PROB = 0.9
+"""Over this, nothing was said whatever the log-probability (silence comes out as a confident "you")."""
 LOW_LOGPROB = -1.0
 VERY_LOW_LOGPROB = -1.6
 """Under this the text is dropped whatever the no-speech probability (noise read as words)."""
@@ -80,7 +82,7 @@ class Decoded:
 def _import() -> Any:
     try:
         import faster_whisper
-    except ImportError as exc:
+    except (ImportError, OSError) as exc:
         raise ModelError("the whisper engine (faster-whisper) is not installed", INSTALL_HINT) from exc
     return faster_whisper
 
@@ -153,7 +155,8 @@ def guarded(decoded: Decoded) -> str:
     """The text, or "" when a guard says it was invented (silence, noise, a loop)."""
     if not decoded.text:
         return ""
-    if decoded.no_speech_prob > NO_SPEECH_PROB and decoded.avg_logprob < LOW_LOGPROB:
+    if decoded.no_speech_prob > SURE_NO_SPEECH_PROB or (
+            decoded.no_speech_prob > NO_SPEECH_PROB and decoded.avg_logprob < LOW_LOGPROB):
         _LOGGER.debug("whisper: no speech (p=%.2f, logprob %.2f)", decoded.no_speech_prob, decoded.avg_logprob)
         return ""
     if decoded.avg_logprob < VERY_LOW_LOGPROB:
@@ -198,7 +201,8 @@ class WhisperRecognizer:
         if not pcm:
             return ""
         self.last = self.decoder.decode(pcm)
-        text = self._snap(self._wake_word_first(guarded(self.last)), other)
+        known = self._commands if self._commands is not None else self.stream.known()
+        text = self._snap(self._wake_word_first(guarded(self.last)), other, known)
         if self._commands is not None and text not in self._commands:
             return ""  # a speaking turn: only "coach, <exercise command>" word for word
         return text
@@ -215,11 +219,10 @@ class WhisperRecognizer:
             return " ".join(["hey", self._wake_words[0], *words[2:]])
         return text
 
-    def _snap(self, text: str, other: str) -> str:
+    def _snap(self, text: str, other: str, known: frozenset[str]) -> str:
         """``text``, or pocketsphinx's known sentence ``other`` for the same audio when the two nearly agree."""
         if not text or self.snap_score > 100:
             return text
-        known = self.stream.known()
         if not known or text in known:
             return text
         from rapidfuzz import fuzz

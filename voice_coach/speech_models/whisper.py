@@ -218,12 +218,7 @@ def fetch_whisper(name: str, dest_dir: Path, progress: Progress | None = None, b
 def whisper_engine(explicit: Path | None = None, explicit_source: str = "--model", *,
                    dirs: list[tuple[str, Path]] | None = None, env: Mapping[str, str] | None = None) -> WhisperChoice:
     """The whisper model to listen with, once faster-whisper is known to be installed (ModelError if not)."""
-    try:
-        installed = importlib.util.find_spec("faster_whisper") is not None
-    except (ImportError, ValueError):
-        installed = False
-    if not installed:
-        from voice_coach.asr.whisper import INSTALL_HINT
+    from voice_coach.asr.whisper import _import
 
-        raise ModelError("the whisper engine (faster-whisper) is not installed", INSTALL_HINT)
+    _import()  # ModelError with the install hint when faster-whisper is missing or broken
     return find_whisper_model(explicit, explicit_source=explicit_source, dirs=dirs, env=env)
