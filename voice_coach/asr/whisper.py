@@ -200,6 +200,8 @@ class WhisperRecognizer:
         other = self.stream.final()  # pocketsphinx has heard it all already: its final costs little
         if not pcm:
             return ""
+        if self._commands is not None and other not in self._commands:
+            return ""  # a speaking turn needs both engines to hear a command: no Whisper pass for plain talk
         self.last = self.decoder.decode(pcm)
         known = self._commands if self._commands is not None else self.stream.known()
         text = self._snap(self._wake_word_first(guarded(self.last)), other, known)
