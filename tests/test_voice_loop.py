@@ -51,7 +51,9 @@ class Coach:
     def _listening(self) -> bool:
         if self.proc.poll() is not None:
             raise AssertionError(f"voice-coach exited early:\n{(self.folder / 'stderr.txt').read_text()[-3000:]}")
-        return f'application.process.id = "{self.proc.pid}"' in self.rig.pactl("list", "source-outputs")
+        # The recognizer loads after the microphone opens (a missing microphone is said before a slow load).
+        ready = "ready to listen (" in (self.folder / "stderr.txt").read_text(errors="replace")
+        return ready and f'application.process.id = "{self.proc.pid}"' in self.rig.pactl("list", "source-outputs")
 
     @staticmethod
     def _wait(done: Callable[[], bool], timeout_s: float, what: str) -> None:

@@ -168,6 +168,7 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
                     speaking_turn=lambda: bool(coach.speaking_turn), coach_talking=mouth.busy,
                     session_waiting=lambda: coach.desk.waiting)
     ears = GatedEars(mic_ears, mouth, gate, clock, status, remaining_s=lambda: _remaining(coach, clock))
+    _LOGGER.info("ready to listen (%s engine)", choice.engine)
     return VoiceParts(ears, ears.mouth, VoiceGate(gate, ears.mouth), choice.engine, choice.note)
 
 
