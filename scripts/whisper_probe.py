@@ -35,6 +35,7 @@ VARIANTS: dict[str, dict[str, object]] = {
     "snapwake": {"window_s": 10.0, "prompt": "Coach,"},
     "snap85": {"window_s": 10.0, "prompt": "", "snap": 85.0},
     "snap65": {"window_s": 10.0, "prompt": "", "snap": 65.0},
+    "lp22": {"window_s": 10.0, "prompt": "", "snap": 65.0, "very_low_logprob": -2.2},
     "base": {"window_s": 10.0, "prompt": ""},
     "w6": {"window_s": 6.0, "prompt": ""},
     "w8": {"window_s": 8.0, "prompt": ""},
@@ -98,6 +99,9 @@ def main() -> int:
         options = dict(VARIANTS[name])
         snap = float(options.pop("snap", 75.0))  # type: ignore[arg-type]
         alias = options.pop("alias", True)
+        import voice_coach.asr.whisper as engine_module
+
+        engine_module.VERY_LOW_LOGPROB = float(options.pop("very_low_logprob", -1.6))  # type: ignore[arg-type]
         recognizer = make(model, options)
         recognizer.snap_score = snap
         if not alias:
