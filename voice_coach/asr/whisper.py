@@ -71,7 +71,7 @@ MAX_COMPRESSION = 2.4
 """zlib ratio over which the text is a loop ("coach pause coach pause coach pause")."""
 CPU_THREADS = 2
 PROMPT = ""
-"""Text put before the utterance as if said earlier (Whisper's initial prompt); empty: none (see CHOICES)."""
+"""Text put before the utterance as if said earlier (Whisper's initial prompt); empty: none (see the module docstring)."""
 WAKE_SOUNDALIKES = frozenset({"code", "couch", "coat", "coats", "coach's", "coaches", "poach", "koch", "cooch",
                               "kotch", "goach", "cold", "cope", "coke", "coast", "quote", "kosh"})
 """First words Whisper writes for a spoken "coach" (measured: "code switch", "couch, pause"); read as the wake word."""
