@@ -22,9 +22,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from bench_accuracy import pick_commands, with_wake_word  # noqa: E402
-from kitchen_noise import NOISE_MAKERS, NOISES, with_noise  # noqa: E402
+from voice_coach.testing.kitchen_noise import NOISE_MAKERS, NOISES, with_noise  # noqa: E402
 
 PROMPT_TEXT = ("Coach, give us a conversation starter. Coach, pause. Coach, resume. Coach, switch turns. "
                "Coach, another one. Coach, a tip about listening.")
@@ -56,7 +55,7 @@ def main() -> int:
     parser.add_argument("--errors", action="store_true")
     args = parser.parse_args()
 
-    from synth import Synth
+    from voice_coach.testing.synth import Synth
 
     from voice_coach.audio.format import SPEECH, convert
     from voice_coach.speech_models.whisper import find_whisper_model

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model_server import ServerState, model_server
-from synth import Synth, session_synth
+from voice_coach.testing.model_server import ServerState, model_server
+from voice_coach.testing.synth import Synth, session_synth
 from voice_coach.errors import ModelError
 from voice_coach.speech_models.find import resolve_engine
 from voice_coach.speech_models.whisper import (
