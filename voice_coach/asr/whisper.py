@@ -140,11 +140,12 @@ class WhisperDecoder:
             return Decoded("", 0.0, 1.0, 0.0)
         window_s = self.window_s if seconds <= self.window_s - 0.5 else FULL_WINDOW_S
         frames = int(window_s * 100)
-        padded = np.zeros(int(window_s * 16000), dtype=np.float32)
-        padded[: min(samples.size, padded.size)] = samples[: padded.size]
-        features = self.model.feature_extractor(padded)[:, :frames]
+        # Log-mel of the speech only, then the value silence takes (the spectrogram's floor: its top minus 8
+        # decades, normalised) for the rest of the window: the same as padding the audio, 20 ms cheaper.
+        features = self.model.feature_extractor(samples[: int(window_s * 16000)])[:, :frames]
         if features.shape[1] < frames:
-            features = np.pad(features, ((0, 0), (0, frames - features.shape[1])))
+            floor = float(features.max()) - 2.0
+            features = np.pad(features, ((0, 0), (0, frames - features.shape[1])), constant_values=floor)
         encoded = self.model.encode(features)
         max_new = max(MIN_TOKENS, int(TOKENS_PER_S * seconds) + 4)
         result = self.model.model.generate(
