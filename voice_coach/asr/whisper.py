@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -190,8 +191,25 @@ class WhisperRecognizer:
             raise ModelError("whisper takes 16 kHz 16-bit mono audio", "convert with voice_coach.audio.format.convert")
         from voice_coach.asr.pocketsphinx import PocketsphinxRecognizer
 
-        self.decoder = WhisperDecoder(model_dir, window_s=window_s, prompt=prompt)
-        self.stream = PocketsphinxRecognizer(phrases, wake_words=wake_words, fmt=fmt, background=background)
+        # Whisper loads on a thread of its own while pocketsphinx builds its language model (two cores: about a
+        # second less to "listening"); a load that fails still fails here, where the caller can fall back.
+        loaded: list[WhisperDecoder | BaseException] = []
+
+        def load() -> None:
+            try:
+                loaded.append(WhisperDecoder(model_dir, window_s=window_s, prompt=prompt))
+            except BaseException as exc:  # noqa: BLE001 - handed to the constructing thread below
+                loaded.append(exc)
+
+        loader = threading.Thread(target=load, name="whisper-load", daemon=True)
+        loader.start()
+        try:
+            self.stream = PocketsphinxRecognizer(phrases, wake_words=wake_words, fmt=fmt, background=background)
+        finally:
+            loader.join()
+        if isinstance(loaded[0], BaseException):
+            raise loaded[0]
+        self.decoder = loaded[0]
         self._wake_words = [normalise(w) for w in wake_words]
         self._audio: list[bytes] = []
         self._commands: frozenset[str] | None = None
