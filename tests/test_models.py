@@ -138,7 +138,7 @@ def test_engine_choice_falls_back_to_pocketsphinx_only_when_allowed(tmp_path: Pa
     assert "model fetch" in info.value.one_line()
     no_whisper = {"VOICE_COACH_WHISPER_MODEL": "none"}
     nothing = resolve_engine("auto", None, None, env=no_whisper, dirs=[])
-    assert nothing.engine == "pocketsphinx" and "whisper" in (nothing.note or "")
+    assert nothing.engine == "pocketsphinx" and "whisper turned off" in (nothing.note or "")
     model = write_fake_model(tmp_path / "m")
     assert resolve_engine(None, model, None, env={}, dirs=[]) == EngineChoice("vosk", model)
     assert resolve_engine(None, model, None, env={}, dirs=[]).describe() == f"vosk: {model}"

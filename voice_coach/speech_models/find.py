@@ -298,7 +298,8 @@ def resolve_engine(
     named = explicit or config_path
     env = os.environ if env is None else env
     vosk_named = is_vosk_model(named.expanduser()) if named is not None else bool(env.get(VOSK_PATH_ENV))
-    if requested == "whisper" or (requested != "vosk" and not vosk_named):
+    whisper_off = env.get("VOICE_COACH_WHISPER_MODEL", "").lower() == "none" and requested != "whisper"
+    if requested == "whisper" or (requested != "vosk" and not vosk_named and not whisper_off):
         from voice_coach.speech_models.whisper import whisper_engine
 
         try:
@@ -330,5 +331,5 @@ def resolve_engine(
     if whisper_problem is not None:
         return EngineChoice("pocketsphinx", note=f"{whisper_problem.one_line()}. Using pocketsphinx for now.",
                             error=whisper_problem, why=whisper_problem.one_line())
-    return EngineChoice("pocketsphinx", note=f"Listening with the built-in pocketsphinx engine; {FETCH_HINT}.",
-                        why="no whisper or vosk model installed")
+    why = "whisper turned off by VOICE_COACH_WHISPER_MODEL=none" if whisper_off else "no whisper or vosk model"
+    return EngineChoice("pocketsphinx", note=f"Listening with the built-in pocketsphinx engine ({why}).", why=why)
