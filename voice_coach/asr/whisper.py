@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import threading
 import zlib
 from collections.abc import Iterable, Sequence
@@ -92,6 +93,10 @@ class Decoded:
 
 
 def _import() -> Any:
+    # CTranslate2's OpenMP threads spin for a while after each decode by default; on two cores that spinning
+    # starves the voice that renders the reply. Asleep at once instead (set before the library loads).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    os.environ.setdefault("KMP_BLOCKTIME", "0")
     try:
         import faster_whisper
     except (ImportError, OSError) as exc:
