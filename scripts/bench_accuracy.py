@@ -185,7 +185,7 @@ def baseline_matcher() -> Any:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commands", type=int, default=80, help="in-scope dev-set commands (default 80)")
-    parser.add_argument("--engine", default="pocketsphinx", choices=("pocketsphinx", "vosk"))
+    parser.add_argument("--engine", default="pocketsphinx", choices=("whisper", "pocketsphinx", "vosk"))
     parser.add_argument("--model", help="vosk model folder (an English one; default: the one voice-coach finds)")
     parser.add_argument("--offset", type=int, default=0,
                         help="skip this many commands first (a different slice, to try ideas on other than the reported "

@@ -169,7 +169,7 @@ def test_missing_engine_library_names_the_install_command(
 
 def test_unknown_engine_is_a_usage_error() -> None:
     with pytest.raises(UsageError) as err:
-        make_recognizer("whisper")
+        make_recognizer("kaldi")
     assert all(name in err.value.one_line() for name in ENGINES)
 
 

@@ -136,14 +136,15 @@ def test_engine_choice_falls_back_to_pocketsphinx_only_when_allowed(tmp_path: Pa
     with pytest.raises(ModelError) as info:
         resolve_engine("vosk", None, None, env={}, dirs=[])
     assert "model fetch" in info.value.one_line()
-    nothing = resolve_engine("auto", None, None, env={}, dirs=[])
-    assert nothing.engine == "pocketsphinx" and "model fetch" in (nothing.note or "")
+    no_whisper = {"VOICE_COACH_WHISPER_MODEL": "none"}
+    nothing = resolve_engine("auto", None, None, env=no_whisper, dirs=[])
+    assert nothing.engine == "pocketsphinx" and "whisper turned off" in (nothing.note or "")
     model = write_fake_model(tmp_path / "m")
     assert resolve_engine(None, model, None, env={}, dirs=[]) == EngineChoice("vosk", model)
     assert resolve_engine(None, model, None, env={}, dirs=[]).describe() == f"vosk: {model}"
     assert resolve_engine("text", model).engine == "text"
     with pytest.raises(ModelError, match="unknown engine"):
-        resolve_engine("whisper")
+        resolve_engine("kaldi")
 
 
 def test_install_locations(tmp_path: Path) -> None:

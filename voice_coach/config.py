@@ -19,7 +19,7 @@ else:  # pragma: no cover - older Pythons
 
 APP = "voice-coach"
 
-ENGINES = ("auto", "vosk", "pocketsphinx", "text")
+ENGINES = ("auto", "whisper", "vosk", "pocketsphinx", "text")
 VOICE_ENGINES = ("auto", "natural", "pyttsx3")
 
 

@@ -18,6 +18,7 @@ from voice_coach.clock import Clock
 from voice_coach.config import Settings
 from voice_coach.content import Library, load_library
 from voice_coach.content.sessions import SessionBook, load_sessions
+from voice_coach.errors import ModelError
 from voice_coach.dialogue.coach import Coach, ExerciseDefaults
 from voice_coach.listen.ears import TypedEars
 from voice_coach.listen.endpoint import coach_endpointer
@@ -136,13 +137,23 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
         mic.start()
         return mic
 
+    # The engine first: an engine or model the user named that cannot be had is reported with or without a
+    # microphone (it would otherwise vanish into typed mode).
+    requested = None if settings.engine == "auto" else settings.engine
+    choice = models.resolve_engine(requested, settings.model, None, dirs=models.search_dirs(settings.data_dir),
+                                   explicit_source=models.model_source(settings.sources))
     first_mic = open_mic()
     try:
-        requested = None if settings.engine == "auto" else settings.engine
-        choice = models.resolve_engine(requested, settings.model, None, dirs=models.search_dirs(settings.data_dir),
-                                       explicit_source=models.model_source(settings.sources))
-        recognizer: Recognizer = coach_recognizer(choice.engine, intents, library, wake_words=wake.spoken,
-                                                  model_path=choice.model)
+        try:
+            recognizer: Recognizer = coach_recognizer(choice.engine, intents, library, wake_words=wake.spoken,
+                                                      model_path=choice.model)
+        except ModelError as exc:
+            if requested is not None or choice.engine == "pocketsphinx":
+                raise
+            # A model that verified but will not load: the coach still listens, on the built-in engine.
+            choice = models.EngineChoice("pocketsphinx", note=f"{exc.one_line()}. Using pocketsphinx for now.",
+                                         error=exc, why=exc.one_line())
+            recognizer = coach_recognizer("pocketsphinx", intents, library, wake_words=wake.spoken)
     except BaseException:
         first_mic.close()
         raise
@@ -158,6 +169,7 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
                     session_waiting=lambda: coach.desk.waiting,
                     understand=lambda phrase: _intent_of(phrase, intents, wake, coach.context()))
     ears = GatedEars(mic_ears, mouth, gate, clock, status, remaining_s=lambda: _remaining(coach, clock))
+    _LOGGER.info("ready to listen (%s engine)", choice.engine)
     return VoiceParts(ears, ears.mouth, VoiceGate(gate, ears.mouth), choice.engine, choice.note)
 
 

@@ -54,7 +54,7 @@ def make_recognizer(
     ``phrases`` are the sentences the coach understands (the matcher's examples); pocketsphinx builds its
     language model from them, with the words of ``background`` (other text, such as the coach's own
     content) as low-weight extras that soak up speech which is not a command. ``model_path`` is the vosk
-    model folder. Raises ModelError with an install hint when the engine's library or model is missing.
+    model folder (or the whisper model folder). Raises ModelError with an install hint when the engine's library or model is missing.
     """
     if engine == "pocketsphinx":
         from voice_coach.asr.pocketsphinx import PocketsphinxRecognizer
@@ -66,6 +66,12 @@ def make_recognizer(
         from voice_coach.asr.vosk import VoskRecognizer
 
         return VoskRecognizer(model_path, wake_words=wake_words, fmt=fmt)
+    if engine == "whisper":
+        from voice_coach.asr.whisper import WhisperRecognizer
+        from voice_coach.speech_models.whisper import find_whisper_model
+
+        folder = model_path if model_path is not None else find_whisper_model().path
+        return WhisperRecognizer(folder, phrases=phrases, wake_words=wake_words, fmt=fmt, background=background)
     if engine == "text":
         from voice_coach.asr.text import TextRecognizer
 

@@ -126,6 +126,10 @@ class PocketsphinxRecognizer:
                 return text
         return best
 
+    def known(self) -> frozenset[str]:
+        """The whole sentences the current search knows (wake word variants included); empty without phrases."""
+        return self._known.get(self._search, frozenset())
+
     def reset(self) -> None:
         if self._in_utt:
             self._decoder.end_utt()

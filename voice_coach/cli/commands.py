@@ -243,16 +243,21 @@ def doctor(settings: Settings, listen_s: float | None, config_error: ConfigError
 
 
 def model(settings: Settings, action: str, name: str | None, dest: Path | None, force: bool) -> int:
-    """Fetch a vosk model, list installed ones, or print the one in use."""
+    """Fetch a whisper or vosk model, list installed ones, or print the engine and model in use."""
     from voice_coach.speech_models import find as models
 
     if action == "fetch":
         from voice_coach.speech_models.download import ProgressBar
         from voice_coach.speech_models.fetch import fetch_model
 
+        from voice_coach.speech_models.whisper import WHISPER_MODELS, fetch_whisper
+
         bar = ProgressBar(name or models.DEFAULT_MODEL.name)
         try:
-            path = fetch_model(name, dest or models.install_dir(settings.data_dir), bar, force=force)
+            if name in WHISPER_MODELS:
+                path = fetch_whisper(name, dest or models.install_dir(settings.data_dir), bar, force=force)
+            else:
+                path = fetch_model(name, dest or models.install_dir(settings.data_dir), bar, force=force)
         finally:
             bar.finish()
         print(path)

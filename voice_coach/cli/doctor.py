@@ -23,6 +23,7 @@ from voice_coach.speech_models.find import (
     resolve_engine,
     search_dirs,
 )
+from voice_coach.speech_models.whisper import FETCH_HINT as WHISPER_FETCH_HINT
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -202,6 +203,8 @@ def _check_model(settings: Settings, model_dirs: list[tuple[str, Path]] | None) 
         return Check(False, "speech model", exc.message, exc.fix)
     if choice.engine == "text":
         return Check(True, "speech model", "typed text (no recognizer)")
+    if choice.engine == "whisper":
+        return Check(True, "speech model", f"whisper ({choice.why}): {choice.model}")
     if choice.engine == "pocketsphinx":
         from pocketsphinx import get_model_path
 
@@ -212,13 +215,15 @@ def _check_model(settings: Settings, model_dirs: list[tuple[str, Path]] | None) 
             # A model was named but is unusable: the coach runs, on the weaker engine.
             return Check(False, "speech model", f"{choice.error.message}; using pocketsphinx (built in)",
                          choice.error.fix, needed=False)
-        tip = "" if requested == "pocketsphinx" else f"for better recognition, {FETCH_HINT}"
-        return Check(True, "speech model", "pocketsphinx (built in)", tip)
+        if requested == "pocketsphinx":
+            return Check(True, "speech model", "pocketsphinx (built in, asked for)")
+        return Check(True, "speech model", f"pocketsphinx (built in; {choice.why})",
+                     f"for better recognition, {WHISPER_FETCH_HINT}")
     problem = _try_load_vosk(choice.model)  # type: ignore[arg-type]
     if problem:
         return Check(False, "speech model", f"vosk cannot load {choice.model} ({problem})",
                      f"delete that folder and {FETCH_HINT}", needed=requested == "vosk")
-    return Check(True, "speech model", choice.describe())
+    return Check(True, "speech model", f"{choice.describe()} ({choice.why})")
 
 
 def _try_load_vosk(path: Path) -> str:

@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     loop = _Parser(add_help=False)
     loop.add_argument("--engine", choices=ENGINES, help="speech recognizer (text = typed mode)")
-    loop.add_argument("--model", type=Path, help="vosk model folder")
+    loop.add_argument("--model", type=Path, help="speech model folder (whisper or vosk)")
     loop.add_argument("--input-device", help="microphone name or index")
     loop.add_argument("--output-device", help="speaker name or index")
     loop.add_argument("--wake-word", help="wake word (default: coach)")
@@ -130,8 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("config", parents=[common], help="show the effective settings and where each came from")
     model = sub.add_parser("model", parents=[common], help="speech models: fetch, list, path")
     model.add_argument("action", choices=("fetch", "list", "path"))
-    model.add_argument("name", nargs="?", help="model name or URL (fetch)")
-    model.add_argument("--model", type=Path, help="vosk model folder")
+    model.add_argument("name", nargs="?", help="fetch: whisper-tiny.en, whisper-base.en, or a vosk model name or URL")
+    model.add_argument("--model", type=Path, help="speech model folder (whisper or vosk)")
     model.add_argument("--dest", type=Path, help="fetch: install into this folder (default: audio_models/ or the data dir)")
     model.add_argument("--force", action="store_true", help="fetch: download again even if installed")
     return parser

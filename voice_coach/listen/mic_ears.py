@@ -124,6 +124,9 @@ class MicEars:
         self._final_verdict: Verdict | None = None
         """The verdict on the final text, when one was taken early and was no command: it stands until the
         speaker goes on (the partial guess could still look like a command)."""
+        self._early_text: str | None = None
+        """That early final text: the utterance's text when the speaker does not go on (a second decode of the
+        same speech would cost a whole Whisper pass)."""
 
     # Ears protocol
 
@@ -207,6 +210,7 @@ class MicEars:
         self._tried_final = False
         self._held = None
         self._final_verdict = None
+        self._early_text = None
         self.endpoint.forget()
         self._in_speech = False
         self._preroll.clear()
@@ -239,6 +243,7 @@ class MicEars:
             self._last_voiced_s = block.end_s
             self._tried_final = False
             self._final_verdict = None
+            self._early_text = None
             if self._held is not None:
                 # The speaker went on after the early final: hear the whole utterance again, as if never ended.
                 self._held = None
@@ -269,7 +274,12 @@ class MicEars:
         wait_s = WAIT_S[verdict] if fixed_s is None else fixed_s
         if silence_s < wait_s and not over_long:
             return None
-        text = self._held[0] if self._held is not None else self._final()
+        if self._held is not None:
+            text = self._held[0]
+        elif self._early_text is not None:
+            text = self._early_text
+        else:
+            text = self._final()
         heard = self._heard(text, verdict, block.end_s) if text else None
         self._end_utterance()
         _LOGGER.debug("utterance ended (%s): %d words, %.2f s, %.0f ms after the last speech", verdict.value,
@@ -296,6 +306,7 @@ class MicEars:
             self._held = (text, verdict)
             return None
         self._final_verdict = verdict
+        self._early_text = text
         self._hear_again()
         return None
 

@@ -72,15 +72,19 @@ class EngineChoice:
     """Which recognizer will listen, with the model it needs and a note to say once."""
 
     engine: str
-    """vosk, pocketsphinx or text."""
+    """whisper, vosk, pocketsphinx or text."""
     model: Path | None = None
     note: str | None = None
     """Say this once at start (why not vosk, and how to get it)."""
     error: ModelError | None = field(default=None, compare=False)
     """The problem with a named model that made us fall back, if any."""
+    why: str = field(default="", compare=False)
+    """Why this engine (for doctor): where its model was found, or what the better engines lack."""
 
     def describe(self) -> str:
         """One line for `model path` and doctor."""
+        if self.engine == "whisper" and self.model is not None:
+            return f"whisper: {self.model}"
         if self.engine == "vosk" and self.model is not None:
             return f"vosk: {self.model}"
         if self.engine == "pocketsphinx":
@@ -280,26 +284,52 @@ def resolve_engine(
     dirs: list[tuple[str, Path]] | None = None,
     explicit_source: str = "--model",
 ) -> EngineChoice:
-    """The engine to run: ``requested`` (vosk|pocketsphinx|text) or, when None/auto, the best available.
+    """The engine to run: ``requested`` (whisper|vosk|pocketsphinx|text) or, when None/auto, the best available:
+    whisper when its model is present, else an English vosk model, else pocketsphinx.
 
-    With ``requested="vosk"`` a missing or broken model raises ModelError; otherwise it falls
-    back to pocketsphinx with a note to say once.
+    With ``requested`` whisper or vosk a missing or broken model raises ModelError; otherwise a problem falls
+    back to the next engine with a note to say once.
     """
     if requested in ("text", "pocketsphinx"):
-        return EngineChoice(requested)
-    if requested not in (None, "", "auto", "vosk"):
-        raise ModelError(f"unknown engine {requested!r}", fix="use vosk, pocketsphinx or text")
+        return EngineChoice(requested, why="asked for")
+    if requested not in (None, "", "auto", "vosk", "whisper"):
+        raise ModelError(f"unknown engine {requested!r}", fix="use whisper, vosk, pocketsphinx or text")
+    whisper_problem: ModelError | None = None
+    named = explicit or config_path
+    env = os.environ if env is None else env
+    vosk_named = is_vosk_model(named.expanduser()) if named is not None else bool(env.get(VOSK_PATH_ENV))
+    whisper_off = env.get("VOICE_COACH_WHISPER_MODEL", "").lower() == "none" and requested != "whisper"
+    if requested == "whisper" or (requested != "vosk" and not vosk_named and not whisper_off):
+        from voice_coach.speech_models.whisper import whisper_engine
+
+        try:
+            found = whisper_engine(named, explicit_source if explicit is not None else "config", dirs=dirs, env=env)
+            return EngineChoice("whisper", found.path, why=f"{found.name} from {found.source}")
+        except ModelError as exc:
+            if requested == "whisper":
+                raise
+            whisper_problem = exc
+            _LOGGER.info("whisper unavailable: %s", exc.one_line())
     try:
         choice = find_model(explicit, config_path, env=env, dirs=dirs, explicit_source=explicit_source)
     except ModelError as exc:
         if requested == "vosk":
             raise
-        _LOGGER.info("%s; falling back to pocketsphinx", exc.one_line())
-        return EngineChoice("pocketsphinx", note=f"{exc.one_line()}. Using pocketsphinx for now.", error=exc)
+        from voice_coach.speech_models.whisper import is_whisper_dir
+
+        whisper_named = named is not None and is_whisper_dir(named.expanduser())
+        problem = whisper_problem if whisper_named and whisper_problem is not None else exc
+        _LOGGER.info("%s; falling back to pocketsphinx", problem.one_line())
+        return EngineChoice("pocketsphinx", note=f"{problem.one_line()}. Using pocketsphinx for now.", error=problem,
+                            why=problem.one_line())
     if choice is not None:
-        return EngineChoice("vosk", choice.path)
+        why = f"vosk model from {choice.source}" + (f" (whisper: {whisper_problem.message})"
+                                                              if whisper_problem else "")
+        return EngineChoice("vosk", choice.path, why=why)
     if requested == "vosk":
         raise ModelError("no vosk model found", fix=FETCH_HINT)
-    return EngineChoice(
-        "pocketsphinx", note=f"Listening with the built-in pocketsphinx engine; {FETCH_HINT}."
-    )
+    if whisper_problem is not None:
+        return EngineChoice("pocketsphinx", note=f"{whisper_problem.one_line()}. Using pocketsphinx for now.",
+                            error=whisper_problem, why=whisper_problem.one_line())
+    why = "whisper turned off by VOICE_COACH_WHISPER_MODEL=none" if whisper_off else "no whisper or vosk model"
+    return EngineChoice("pocketsphinx", note=f"Listening with the built-in pocketsphinx engine ({why}).", why=why)
