@@ -284,8 +284,8 @@ def resolve_engine(
     dirs: list[tuple[str, Path]] | None = None,
     explicit_source: str = "--model",
 ) -> EngineChoice:
-    """The engine to run: ``requested`` (whisper|vosk|pocketsphinx|text) or, when None/auto, the best available:
-    whisper when its model is present, else an English vosk model, else pocketsphinx.
+    """The engine to run: ``requested`` (whisper|vosk|pocketsphinx|text) or, when None/auto: whisper when a whisper
+    model is named (--model, config, VOICE_COACH_WHISPER_MODEL), else an English vosk model, else pocketsphinx.
 
     With ``requested`` whisper or vosk a missing or broken model raises ModelError; otherwise a problem falls
     back to the next engine with a note to say once.
@@ -298,8 +298,12 @@ def resolve_engine(
     named = explicit or config_path
     env = os.environ if env is None else env
     vosk_named = is_vosk_model(named.expanduser()) if named is not None else bool(env.get(VOSK_PATH_ENV))
-    whisper_off = env.get("VOICE_COACH_WHISPER_MODEL", "").lower() == "none" and requested != "whisper"
-    if requested == "whisper" or (requested != "vosk" and not vosk_named and not whisper_off):
+    whisper_env = env.get("VOICE_COACH_WHISPER_MODEL", "")
+    whisper_off = whisper_env.lower() == "none" and requested != "whisper"
+    # Whisper is opt-in for now (README, Performance): its replies come ~250 ms later than pocketsphinx's on a
+    # 2-core machine. Auto picks it only when pointed at a whisper model (--model, config, the env variable).
+    pointed = bool(whisper_env) or (named is not None and _looks_like_whisper(named.expanduser()))
+    if requested == "whisper" or (requested != "vosk" and not vosk_named and not whisper_off and pointed):
         from voice_coach.speech_models.whisper import whisper_engine
 
         try:
@@ -331,5 +335,11 @@ def resolve_engine(
     if whisper_problem is not None:
         return EngineChoice("pocketsphinx", note=f"{whisper_problem.one_line()}. Using pocketsphinx for now.",
                             error=whisper_problem, why=whisper_problem.one_line())
-    why = "whisper turned off by VOICE_COACH_WHISPER_MODEL=none" if whisper_off else "no whisper or vosk model"
+    why = ("whisper turned off by VOICE_COACH_WHISPER_MODEL=none" if whisper_off
+           else "no vosk model; whisper is opt-in: --engine whisper")
     return EngineChoice("pocketsphinx", note=f"Listening with the built-in pocketsphinx engine ({why}).", why=why)
+
+
+def _looks_like_whisper(path: Path) -> bool:
+    """A named folder meant for whisper (its tokenizer is there, even if model.bin is broken)."""
+    return path.is_dir() and (path / "tokenizer.json").is_file()
