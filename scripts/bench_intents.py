@@ -195,7 +195,6 @@ def main() -> int:
 
     embed = None
     if args.embed:
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
         from embed_baseline import MiniLM, NearestExample, model_dir
 
         folder = model_dir()
@@ -205,8 +204,10 @@ def main() -> int:
             return 2
         nearest = NearestExample(MiniLM(folder), examples)
 
-        def embed(text: str, ctx: Context) -> tuple[str | None, dict[str, object]]:
+        def by_embedding(text: str, ctx: Context) -> tuple[str | None, dict[str, object]]:
             return nearest(text), {}
+
+        embed = by_embedding
 
     report: dict[str, object] = {"load_ms_first": round(load_ms, 1), "load_ms": round(min(loads), 1),
                                  "templates_expanded": len(raw), "files": {}}

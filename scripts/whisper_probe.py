@@ -64,7 +64,6 @@ def main() -> int:
 
     intents = load_intents()
     model = args.model or find_whisper_model().path
-    from voice_coach.asr.build import coach_recognizer
     from voice_coach.asr.whisper import WhisperRecognizer
     from voice_coach.content import load_library
 
@@ -106,7 +105,6 @@ def main() -> int:
         recognizer.snap_score = snap
         if not alias:
             recognizer._wake_word_first = lambda text: text  # type: ignore[method-assign]
-        decoder = recognizer.decoder
 
         final_s: list[float] = []
 

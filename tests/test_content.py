@@ -9,11 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from voice_coach.cli.commands import command_rules
 from voice_coach.content import CATEGORIES, DEPTHS, TOPICS, Library, load_library
 from voice_coach.content.library import library_from_text, parse_text
-from voice_coach.cli.commands import command_rules
 from voice_coach.content.spoken import CommandRules
-from voice_coach.content.validate import MAX_OPENING_SHARE, REQUIRED_LINES, REQUIRED_PROMPTS, validate
+from voice_coach.content.validate import (
+    MAX_OPENING_SHARE,
+    REQUIRED_LINES,
+    REQUIRED_PROMPTS,
+    validate,
+)
 from voice_coach.errors import ContentError
 
 GOOD_TIP = "{id: listening.01, text: Look up from your phone when your partner talks., more: It shows they matter., try: Put it face down once today.}"

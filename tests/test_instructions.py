@@ -12,7 +12,12 @@ import yaml
 from voice_coach.listen.gate import WakeGate
 from voice_coach.listen.instructions import instructed_phrases
 from voice_coach.understand.match import Context
-from voice_coach.understand.matcher import Intents, load_intents, recognize, strip_wake_word
+from voice_coach.understand.matcher import (
+    Intents,
+    load_intents,
+    recognize,
+    strip_wake_word,
+)
 
 CONTENT = Path(__file__).resolve().parent.parent / "voice_coach" / "content" / "data"
 PAUSED_KEYS = {"paused", "time_out", "still_paused", "mic_back_paused", "speaker_back_paused", "break_taken"}

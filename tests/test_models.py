@@ -14,18 +14,16 @@ import pytest
 
 from voice_coach.errors import ModelError
 from voice_coach.speech_models import download
+from voice_coach.speech_models.dirs import install_dir, search_dirs, user_models_dir
 from voice_coach.speech_models.download import ProgressBar
 from voice_coach.speech_models.fetch import fetch_model
 from voice_coach.speech_models.find import (
     DEFAULT_MODEL,
     EngineChoice,
     find_model,
-    install_dir,
     is_vosk_model,
     list_models,
     resolve_engine,
-    search_dirs,
-    user_models_dir,
 )
 from voice_coach.testing.model_server import (
     ServerState,

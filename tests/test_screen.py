@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from voice_coach.testing.screen_rig import Coach
 from voice_coach.app.screen.view import ScreenView
 from voice_coach.testing.fakes import FakeClock
+from voice_coach.testing.screen_rig import Coach
 from voice_coach.understand.match import Match
 
 

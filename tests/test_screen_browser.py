@@ -13,11 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import playwright.sync_api as playwright_api  # scripts/setup --test installs it (and the chromium package)
 import pytest
 
 from voice_coach.testing.screen_rig import CHROMIUM, CHROMIUM_ARGS, Coach
-
-import playwright.sync_api as playwright_api  # scripts/setup --test installs it (and the chromium package)
 
 pytestmark = pytest.mark.browser
 

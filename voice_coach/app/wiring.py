@@ -18,8 +18,8 @@ from voice_coach.clock import Clock
 from voice_coach.config import Settings
 from voice_coach.content import Library, load_library
 from voice_coach.content.sessions import SessionBook, load_sessions
-from voice_coach.errors import ModelError
 from voice_coach.dialogue.coach import Coach, ExerciseDefaults
+from voice_coach.errors import ModelError
 from voice_coach.listen.ears import TypedEars
 from voice_coach.listen.endpoint import coach_endpointer
 from voice_coach.listen.gate import WakeGate
@@ -130,6 +130,7 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
     """
     from voice_coach.audio.mic import Microphone
     from voice_coach.speech_models import find as models
+    from voice_coach.speech_models.dirs import search_dirs
     from voice_coach.understand.matcher import strip_wake_word
 
     def open_mic() -> Microphone:
@@ -140,7 +141,7 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
     # The engine first: an engine or model the user named that cannot be had is reported with or without a
     # microphone (it would otherwise vanish into typed mode).
     requested = None if settings.engine == "auto" else settings.engine
-    choice = models.resolve_engine(requested, settings.model, None, dirs=models.search_dirs(settings.data_dir),
+    choice = models.resolve_engine(requested, settings.model, None, dirs=search_dirs(settings.data_dir),
                                    explicit_source=models.model_source(settings.sources))
     first_mic = open_mic()
     try:

@@ -117,10 +117,9 @@ def content(settings: Settings, as_json: bool, check: bool) -> int:
     for message in library.rejected:
         print(f"skipped content pack {message}", file=sys.stderr)
     if check:
-        from voice_coach.content.validate import validate
-
         from voice_coach.content.session_checks import validate_sessions
         from voice_coach.content.sessions import load_sessions
+        from voice_coach.content.validate import validate
 
         book = load_sessions(settings.config_dir / "content")
         problems = validate(library, commands=command_rules()) + validate_sessions(book)  # includes rejected user packs
@@ -244,26 +243,26 @@ def doctor(settings: Settings, listen_s: float | None, config_error: ConfigError
 
 def model(settings: Settings, action: str, name: str | None, dest: Path | None, force: bool) -> int:
     """Fetch a whisper or vosk model, list installed ones, or print the engine and model in use."""
+    from voice_coach.speech_models import dirs as model_dirs
     from voice_coach.speech_models import find as models
 
     if action == "fetch":
         from voice_coach.speech_models.download import ProgressBar
         from voice_coach.speech_models.fetch import fetch_model
-
         from voice_coach.speech_models.whisper import WHISPER_MODELS, fetch_whisper
 
         bar = ProgressBar(name or models.DEFAULT_MODEL.name)
         try:
             if name in WHISPER_MODELS:
-                path = fetch_whisper(name, dest or models.install_dir(settings.data_dir), bar, force=force)
+                path = fetch_whisper(name, dest or model_dirs.install_dir(settings.data_dir), bar, force=force)
             else:
-                path = fetch_model(name, dest or models.install_dir(settings.data_dir), bar, force=force)
+                path = fetch_model(name, dest or model_dirs.install_dir(settings.data_dir), bar, force=force)
         finally:
             bar.finish()
         print(path)
         return 0
 
-    dirs = models.search_dirs(settings.data_dir)
+    dirs = model_dirs.search_dirs(settings.data_dir)
     source = models.model_source(settings.sources)
     requested = None if settings.engine in ("auto", "text") else settings.engine
     engine = models.resolve_engine(requested, settings.model, None, dirs=dirs, explicit_source=source)

@@ -17,11 +17,11 @@ from typing import Any
 
 from voice_coach.config import Settings, config_path
 from voice_coach.errors import VoiceCoachError
+from voice_coach.speech_models.dirs import search_dirs
 from voice_coach.speech_models.find import (
     FETCH_HINT,
     model_source,
     resolve_engine,
-    search_dirs,
 )
 from voice_coach.speech_models.whisper import FETCH_HINT as WHISPER_FETCH_HINT
 

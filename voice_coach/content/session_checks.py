@@ -7,8 +7,21 @@ import re
 import string
 
 from voice_coach.content.library import DEPTHS
-from voice_coach.content.sessions import FORMATS, MAX_STEPS, MIN_STEPS, SessionBook, Step
-from voice_coach.content.validate import _BLAME, _SUBJECTS, _WH_WORDS, _YES_NO_OPENERS, _norm_word, _sentences
+from voice_coach.content.sessions import (
+    FORMATS,
+    MAX_STEPS,
+    MIN_STEPS,
+    SessionBook,
+    Step,
+)
+from voice_coach.content.validate import (
+    _BLAME,
+    _SUBJECTS,
+    _WH_WORDS,
+    _YES_NO_OPENERS,
+    _norm_word,
+    _sentences,
+)
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -19,12 +19,12 @@ from voice_coach.actions import (
 from voice_coach.config import SPEECH_LIMITS
 from voice_coach.content import Library
 from voice_coach.content.sessions import SessionBook
-from voice_coach.exercise.base import PAUSED
 from voice_coach.dialogue.content_giver import Giver
 from voice_coach.dialogue.memory import Memory
 from voice_coach.dialogue.picker import VariantPicker
 from voice_coach.dialogue.session_desk import SessionDesk
 from voice_coach.errors import UsageError
+from voice_coach.exercise.base import PAUSED
 from voice_coach.exercise.config import MINUTES_MAX
 from voice_coach.exercise.session import Exercise, ExerciseConfig
 from voice_coach.understand.match import Context, Match

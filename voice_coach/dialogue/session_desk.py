@@ -8,9 +8,9 @@ import random
 from voice_coach.actions import Action, RecordPractice, Say, StateChange
 from voice_coach.content import Library
 from voice_coach.content.sessions import SessionBook
-from voice_coach.understand.match import Match
 from voice_coach.dialogue.session_machine import SESSION_INTENTS, GuidedSession
 from voice_coach.dialogue.session_pick import choose, named_in
+from voice_coach.understand.match import Match
 
 _LOGGER = logging.getLogger(__name__)
 

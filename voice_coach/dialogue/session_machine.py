@@ -13,8 +13,14 @@ import logging
 from voice_coach.actions import Action, RecordPractice, Say
 from voice_coach.content.library import DEPTHS
 from voice_coach.content.sessions import Step
+from voice_coach.dialogue.session_commands import (
+    FIRST_KEYS,
+    NEXT_INTENTS,
+    SECOND_KEYS,
+    SKIP_INTENTS,
+    SessionCommands,
+)
 from voice_coach.understand.match import Match
-from voice_coach.dialogue.session_commands import FIRST_KEYS, SECOND_KEYS, NEXT_INTENTS, SKIP_INTENTS, SessionCommands
 
 _LOGGER = logging.getLogger(__name__)
 

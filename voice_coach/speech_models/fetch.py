@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlparse
 
 from voice_coach.errors import ModelError
+from voice_coach.speech_models.dirs import install_dir
 from voice_coach.speech_models.download import Progress, download
 from voice_coach.speech_models.find import (
     DEFAULT_BASE_URL,
@@ -22,7 +23,6 @@ from voice_coach.speech_models.find import (
     KNOWN_MODELS,
     MODEL_URL_ENV,
     has_model_files,
-    install_dir,
     is_vosk_model,
 )
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voice_coach.errors import ModelError
+from voice_coach.speech_models.dirs import search_dirs
 from voice_coach.speech_models.download import Progress, download
 
 _LOGGER = logging.getLogger(__name__)
@@ -167,8 +168,6 @@ def find_whisper_model(explicit: Path | None = None, *, explicit_source: str = "
                        dirs: list[tuple[str, Path]] | None = None,
                        env: Mapping[str, str] | None = None) -> WhisperChoice:
     """The first whisper model that passes ``verify``; ModelError naming the first problem when none does."""
-    from voice_coach.speech_models.find import search_dirs
-
     env = os.environ if env is None else env
     folders, named = candidates(explicit, explicit_source, search_dirs(env=env) if dirs is None else dirs, env)
     first: ModelError | None = None

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from voice_coach.understand.evidence import has_any
 from voice_coach.understand.intents import Intents
 from voice_coach.understand.match import Match, SlotValue
-from voice_coach.understand.wake import WakeWords
 from voice_coach.understand.numbers import NUMBER_WORDS
+from voice_coach.understand.wake import WakeWords
 
 _LOGGER = logging.getLogger(__name__)
 

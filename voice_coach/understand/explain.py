@@ -9,7 +9,13 @@ from voice_coach.understand import clauses, matcher
 from voice_coach.understand.evidence import named_kind, partner_talk
 from voice_coach.understand.intents import OUT_OF_SCOPE, Intents
 from voice_coach.understand.match import Context, Match
-from voice_coach.understand.scoring import correct_words, marked_words, plain_words, query_words, score_intents
+from voice_coach.understand.scoring import (
+    correct_words,
+    marked_words,
+    plain_words,
+    query_words,
+    score_intents,
+)
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -24,7 +24,12 @@ from voice_coach.understand.evidence import (
     partner_talk,
     request_start,
 )
-from voice_coach.understand.intents import INTENTS_DIR, OUT_OF_SCOPE, Intents, load_intents
+from voice_coach.understand.intents import (
+    INTENTS_DIR,
+    OUT_OF_SCOPE,
+    Intents,
+    load_intents,
+)
 from voice_coach.understand.match import Context, Match, SlotValue
 from voice_coach.understand.normalize import MAX_CHARS
 from voice_coach.understand.scoring import (
@@ -38,7 +43,12 @@ from voice_coach.understand.scoring import (
     veto_words,
 )
 from voice_coach.understand.slots import SlotReading, overlaps
-from voice_coach.understand.talk import TURN_ACCEPT_SCORE, coach_talked_about, may_command, unaddressed
+from voice_coach.understand.talk import (
+    TURN_ACCEPT_SCORE,
+    coach_talked_about,
+    may_command,
+    unaddressed,
+)
 from voice_coach.understand.wake import WakeWords
 
 __all__ = ["INTENTS_DIR", "Intents", "load_intents", "recognize", "strip_wake_word"]

@@ -10,7 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from voice_coach.understand.clauses import MAX_CLAUSES, negation_length, only_amount, split
+from voice_coach.understand.clauses import (
+    MAX_CLAUSES,
+    negation_length,
+    only_amount,
+    split,
+)
 from voice_coach.understand.evidence import CONTENT
 from voice_coach.understand.intents import Intents
 from voice_coach.understand.match import Context, Match

@@ -16,8 +16,8 @@ from typing import Any
 
 from voice_coach.app.screen.view import COMMAND_PHRASES, PAGE_EVENTS
 from voice_coach.clock import Clock
-from voice_coach.listen.ears import Heard
 from voice_coach.errors import UsageError
+from voice_coach.listen.ears import Heard
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -160,9 +160,10 @@ def start_screen(settings: Any, coach: Any, ears: Any, mouth: Any, clock: Clock,
                  typed: bool) -> ScreenBridge:
     """Serve the page for this coach and wrap its ears; prints the address. Raises UsageError (port busy...)."""
     try:
-        from voice_coach.app.screen.server import ScreenServer
         import starlette  # noqa: F401
         import uvicorn  # noqa: F401
+
+        from voice_coach.app.screen.server import ScreenServer
     except ImportError:
         raise UsageError("the screen needs its web server packages", "run scripts/setup, or pip install 'voice-coach[screen]'") from None
     speaker = getattr(mouth, "mouth", mouth)  # the voice loop's TrackedMouth wraps the one that speaks

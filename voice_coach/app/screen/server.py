@@ -159,7 +159,12 @@ class ScreenServer:
     def _app(self) -> Any:
         from starlette.applications import Starlette
         from starlette.requests import Request
-        from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+        from starlette.responses import (
+            JSONResponse,
+            PlainTextResponse,
+            Response,
+            StreamingResponse,
+        )
         from starlette.routing import Route
 
         def refused(request: Request) -> Response | None:
