@@ -252,6 +252,10 @@ class MicEars:
         length_s = block.end_s - self._start_s
         if muted:
             return self._barge_in_check(silence_s, length_s)
+        return self._end_of_speech(block.end_s, silence_s, length_s)
+
+    def _end_of_speech(self, block_end_s: float, silence_s: float, length_s: float) -> Heard | None:
+        """The utterance, once the quiet after it is long enough for what was said; None while it may go on."""
         over_long = length_s >= MAX_UTTERANCE_S
         if silence_s < EARLY_FINAL_S and not over_long:
             return None
@@ -280,7 +284,7 @@ class MicEars:
             text = self._early_text
         else:
             text = self._final()
-        heard = self._heard(text, verdict, block.end_s) if text else None
+        heard = self._heard(text, verdict, block_end_s) if text else None
         self._end_utterance()
         _LOGGER.debug("utterance ended (%s): %d words, %.2f s, %.0f ms after the last speech", verdict.value,
                       len(text.split()), length_s, 1000 * silence_s)
