@@ -52,7 +52,7 @@ def pick_commands(count: int) -> list[tuple[str, str, Context]]:
     from bench_intents import read_cases
 
     by_intent: dict[str, list[tuple[str, str, Context]]] = defaultdict(list)
-    for text, intent, _slots, ctx in read_cases(DEV_SET):
+    for text, intent, _slots, ctx, _kind in read_cases(DEV_SET):
         if intent is not None:
             by_intent[intent].append((text, intent, ctx))
     picked: list[tuple[str, str, Context]] = []

@@ -8,7 +8,6 @@ the pinned ones (size, then SHA-256); the 75 MB hash is taken once and remembere
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import logging
@@ -19,9 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from voice_coach.config import APP, xdg_dir
 from voice_coach.errors import ModelError
 from voice_coach.speech_models.dirs import search_dirs
-from voice_coach.speech_models.download import Progress, download
+from voice_coach.speech_models.download import Progress, download, sha256_of
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -94,16 +94,7 @@ def bundle_dir() -> Path | None:
 
 
 def _cache_file(env: Mapping[str, str]) -> Path:
-    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME") or Path.home()) / ".cache")
-    return Path(base) / "voice-coach" / "whisper-verified.json"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return xdg_dir("XDG_CACHE_HOME", ".cache", env) / APP / "whisper-verified.json"
 
 
 def verify(folder: Path, source: str, env: Mapping[str, str] | None = None) -> str:
@@ -129,7 +120,7 @@ def verify(folder: Path, source: str, env: Mapping[str, str] | None = None) -> s
         known = {}
     digest = known.get(key) if isinstance(known, dict) else None
     if not isinstance(digest, str):
-        digest = _sha256(model_bin)
+        digest = sha256_of(model_bin)
         known = {k: v for k, v in (known.items() if isinstance(known, dict) else []) if not k.startswith(
             f"{model_bin.resolve()}|")}
         known[key] = digest
