@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import random
 from collections.abc import Iterator
@@ -12,29 +11,15 @@ from pathlib import Path
 import pytest
 
 from voice_coach.app.events import EventLog
-from voice_coach.app.runtime import Heard, Runtime, TypedEars
+from voice_coach.app.runtime import Heard, Runtime
 from voice_coach.app.wiring import matcher
-from voice_coach.clock import MonotonicClock
 from voice_coach.content import load_library
 from voice_coach.dialogue.coach import DEVICE_LINES, Coach
 from voice_coach.speech.mouth import PrintMouth
 from voice_coach.store import Store
 from voice_coach.testing.fakes import FakeClock
+from voice_coach.testing.typed import run_typed
 from voice_coach.understand.match import Match
-
-
-def run_typed(tmp_path: Path, lines: list[str]) -> tuple[list[str], list[dict], Store]:
-    clock = MonotonicClock()
-    store = Store(tmp_path / "home")
-    out: list[str] = []
-    coach = Coach(load_library(), store.load(), random.Random(3))
-    events = EventLog(tmp_path / "events.jsonl", clock)
-    loop = Runtime(coach, matcher(), TypedEars(io.StringIO("\n".join(lines) + "\n"), clock), PrintMouth(out.append),
-                   store, events, clock)
-    loop.run()
-    events.close()
-    records = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
-    return out, records, store
 
 
 def test_a_typed_session_answers_each_request_and_logs_events(tmp_path: Path) -> None:

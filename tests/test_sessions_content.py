@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import io
-import json
 import random
 from pathlib import Path
 
 import pytest
 
-from voice_coach.app.events import EventLog
-from voice_coach.app.runtime import Runtime, TypedEars
-from voice_coach.app.wiring import matcher
-from voice_coach.clock import MonotonicClock
 from voice_coach.content import load_library
 from voice_coach.content.session_checks import (
     MIN_GAME_ITEMS,
@@ -27,10 +21,9 @@ from voice_coach.content.sessions import (
     book_from_text,
     load_sessions,
 )
-from voice_coach.dialogue.coach import Coach
 from voice_coach.errors import ContentError
-from voice_coach.speech.mouth import PrintMouth
 from voice_coach.store import Store
+from voice_coach.testing.typed import run_typed
 
 BOOK = load_sessions()
 
@@ -121,17 +114,7 @@ def test_a_broken_user_pack_is_rejected_with_file_line_and_reason(tmp_path: Path
 
 def _typed(tmp_path: Path, lines: list[str], book_dir: Path | None = None, names: tuple[str, str] | None = None
            ) -> tuple[list[str], list[dict], Store]:
-    clock = MonotonicClock()
-    store = Store(tmp_path / "home")
-    out: list[str] = []
-    coach = Coach(load_library(), store.load(), random.Random(5), book=load_sessions(book_dir), names=names)
-    events = EventLog(tmp_path / "events.jsonl", clock)
-    loop = Runtime(coach, matcher(), TypedEars(io.StringIO("\n".join(lines) + "\n"), clock), PrintMouth(out.append),
-                   store, events, clock)
-    loop.run()
-    events.close()
-    records = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
-    return out, records, store
+    return run_typed(tmp_path, lines, seed=5, book=load_sessions(book_dir), names=names)
 
 
 def _request(name: str) -> str:
