@@ -31,7 +31,7 @@ from typing import Any
 
 from benchlib import RESULTS_DIR, VOICE_COACH, median, percentile, read_events, table, write_json
 
-from voice_coach.testing.screen_rig import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from voice_coach.testing.screen_rig import chromium  # noqa: E402
 
 GOALS = {"update_p95_ms": 100.0, "idle_cpu_pct": 1.0, "rss_mb": 20.0}
 SETTLE_S = 3.0
@@ -160,18 +160,12 @@ def main() -> int:
     args = parser.parse_args()
     count, runs, idle_s = (6, 1, 2.0) if args.smoke else (args.events, max(1, args.runs), args.idle_seconds)
 
-    from playwright.sync_api import sync_playwright
-
-    with tempfile.TemporaryDirectory(prefix="voice-coach-screen-") as folder, sync_playwright() as play:
-        browser = play.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            gaps = latency(browser, count, Path(folder) / "latency")
-            found: dict[bool, list[dict[str, float]]] = {False: [], True: []}
-            for _ in range(runs):  # interleaved, so a busy spell does not land on one configuration
-                for screen in (False, True):
-                    found[screen].append(cost(browser, screen, idle_s, Path(folder) / "cost"))
-        finally:
-            browser.close()
+    with tempfile.TemporaryDirectory(prefix="voice-coach-screen-") as folder, chromium() as browser:
+        gaps = latency(browser, count, Path(folder) / "latency")
+        found: dict[bool, list[dict[str, float]]] = {False: [], True: []}
+        for _ in range(runs):  # interleaved, so a busy spell does not land on one configuration
+            for screen in (False, True):
+                found[screen].append(cost(browser, screen, idle_s, Path(folder) / "cost"))
     figures = {screen: {k: median([r[k] for r in rs]) for k in ("idle_cpu_pct", "rss_mb", "reply_ms")}
                for screen, rs in found.items()}
     added = {k: figures[True][k] - figures[False][k] for k in ("idle_cpu_pct", "rss_mb", "reply_ms")}

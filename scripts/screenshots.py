@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-from voice_coach.testing.screen_rig import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from voice_coach.testing.screen_rig import chromium  # noqa: E402
 
 SIZES = {"phone": (390, 844), "tablet": (1180, 820)}
 
@@ -36,8 +36,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "scripts" / "screenshots")
     args = parser.parse_args()
-
-    from playwright.sync_api import sync_playwright
 
     from voice_coach.actions import Say, StateChange, TimerEvent
     from voice_coach.app import wiring
@@ -106,8 +104,7 @@ def main() -> int:
     ]
     args.out.mkdir(parents=True, exist_ok=True)
     try:
-        with sync_playwright() as play:
-            browser = play.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        with chromium() as browser:
             pages = {}
             for size, (width, height) in SIZES.items():
                 pages[size] = browser.new_page(viewport={"width": width, "height": height})
@@ -122,7 +119,6 @@ def main() -> int:
                     path = args.out / f"{name}-{size}.png"
                     page.screenshot(path=str(path))
                     print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
-            browser.close()
     finally:
         server.stop()
     return 0

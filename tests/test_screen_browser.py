@@ -16,7 +16,7 @@ from typing import Any
 import playwright.sync_api as playwright_api  # scripts/setup --test installs it (and the chromium package)
 import pytest
 
-from voice_coach.testing.screen_rig import CHROMIUM, CHROMIUM_ARGS, Coach
+from voice_coach.testing.screen_rig import Coach, chromium
 
 pytestmark = pytest.mark.browser
 
@@ -25,11 +25,8 @@ CLOCK_TOLERANCE_S = 0.5
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    assert os.path.exists(CHROMIUM), "run scripts/setup --test (installs the chromium package)"
-    with playwright_api.sync_playwright() as play:
-        chromium = play.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

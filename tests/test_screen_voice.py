@@ -14,7 +14,7 @@ from test_voice_loop import Coach, coach_factory, synth  # noqa: F401 - fixtures
 
 from voice_coach.speech.types import split_sentences
 from voice_coach.testing.audio_rig import PulseRig, pulse_rig  # noqa: F401 - fixture
-from voice_coach.testing.screen_rig import CHROMIUM, CHROMIUM_ARGS
+from voice_coach.testing.screen_rig import chromium
 from voice_coach.testing.synth import Synth
 
 pytestmark = [pytest.mark.audio, pytest.mark.browser]
@@ -22,10 +22,8 @@ pytestmark = [pytest.mark.audio, pytest.mark.browser]
 
 @pytest.fixture
 def page() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as play:
-        browser = play.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser.new_page(viewport={"width": 1024, "height": 768})
-        browser.close()
 
 
 def test_captions_come_sentence_by_sentence_as_the_voice_says_them(coach_factory: Callable[..., Coach], synth: Synth,

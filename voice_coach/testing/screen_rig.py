@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,20 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 START_TIMEOUT_S = 60.0
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """The system's headless Chromium driven by Playwright (scripts/setup --test installs both), closed after."""
+    from playwright.sync_api import sync_playwright
+
+    assert os.path.exists(CHROMIUM), "run scripts/setup --test (installs the chromium package)"
+    with sync_playwright() as play:
+        browser = play.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 class Coach:
