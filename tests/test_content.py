@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import textwrap
 from collections import Counter
 from dataclasses import replace
@@ -10,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from voice_coach.cli.commands import command_rules
-from voice_coach.content import CATEGORIES, DEPTHS, TOPICS, Library, load_library
+from voice_coach.content import CATEGORIES, DEPTHS, SITUATIONS, TOPICS, Library, load_library
 from voice_coach.content.library import library_from_text, parse_text
 from voice_coach.content.spoken import CommandRules
 from voice_coach.content.validate import (
@@ -460,3 +463,46 @@ def test_every_say_in_the_shipped_prompts_and_lines_works(shipped: Library, rule
     assert ("paused", "coach, resume") in said and len(said) >= 15
     for key, variants in shipped.prompts.items():
         assert all(command_problems(v, rules, exercise=True) == [] for v in variants), key
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The real `voice-coach` command, in a child process with its own data and config folders."""
+    return subprocess.run([sys.executable, "-m", "voice_coach", *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_content_stats_counts_what_a_user_would_check(env: dict[str, str]) -> None:
+    result = _cli(env, "content", "--stats", "--json")
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)
+    starters, tips = stats["starters"], stats["tips"]
+    assert starters["total"] >= 1000 and tips["total"] >= 110
+    assert set(starters["by_category"]) == set(CATEGORIES)
+    for category, row in starters["by_category"].items():
+        assert all(row[depth] > 0 for depth in DEPTHS), f"{category} lacks a depth: {row}"
+        assert row["total"] == sum(row[depth] for depth in DEPTHS)
+        assert row["situation"] == (category in SITUATIONS)
+    assert starters["everyday"]["total"] + starters["situations"]["total"] == starters["total"]
+    assert all(row["follow_ups"] > 0 for row in starters["by_category"].values())
+    assert set(tips["by_topic"]) == set(TOPICS)
+    assert tips["with_more"] == tips["with_try"] == tips["total"]
+    assert stats["prompts"]["keys"] > 0 and min(stats["prompts"]["by_key"].values()) >= 3
+    library = load_library()
+    assert starters["total"] == len(library.starters) and tips["total"] == len(library.tips)
+
+
+def test_content_stats_table_matches_the_json(env: dict[str, str]) -> None:
+    table = _cli(env, "content", "--stats")
+    assert table.returncode == 0, table.stderr
+    stats = json.loads(_cli(env, "content", "--stats", "--json").stdout)
+    rows = {line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:-1]]
+            for line in table.stdout.splitlines() if line.startswith("| ")}
+    for row in stats["starters"]["by_category"].values():
+        assert rows[row["name"]] == [str(row[d]) for d in DEPTHS] + [str(row["total"]), str(row["follow_ups"])]
+    assert f"{stats['starters']['total']} conversation starters" in table.stdout
+    assert f"{stats['tips']['total']} tips" in table.stdout
+
+
+def test_content_stats_and_check_cannot_be_combined(env: dict[str, str]) -> None:
+    result = _cli(env, "content", "--stats", "--check")
+    assert result.returncode != 0
+    assert "not allowed" in result.stderr and "Traceback" not in result.stderr

@@ -109,8 +109,8 @@ def command_rules() -> CommandRules:
     return CommandRules(read, FOLLOW_UP_INTENTS, wake_word=intents.wake_words[0])
 
 
-def content(settings: Settings, as_json: bool, check: bool) -> int:
-    """Print, export or validate the content library (with the user's packs)."""
+def content(settings: Settings, as_json: bool, check: bool, stats: bool = False) -> int:
+    """Print, export, count or validate the content library (with the user's packs)."""
     from voice_coach.content import CATEGORIES, TOPICS, load_library
 
     library = load_library(settings.config_dir / "content")
@@ -129,6 +129,12 @@ def content(settings: Settings, as_json: bool, check: bool) -> int:
               f"{len(book.sessions)} sessions, {sum(len(g.items) for g in book.games.values())} game items: "
               + ("valid" if not problems else f"{len(problems)} problem(s)"), file=sys.stderr)
         return 4 if problems else 0
+    if stats:
+        from voice_coach.content.stats import content_stats, format_stats
+
+        counts = content_stats(library)
+        print(json.dumps(counts.to_json(), ensure_ascii=False, indent=1) if as_json else format_stats(counts))
+        return 0
     if as_json:
         print(json.dumps(library.to_json(), ensure_ascii=False, indent=1))
         return 0

@@ -112,7 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="show why each matched or was rejected: best candidates, scores, evidence, cutoffs")
     content = sub.add_parser("content", parents=[common], help="the whole content library")
     content.add_argument("--json", action="store_true", help="machine-readable output")
-    content.add_argument("--check", action="store_true", help="validate shipped content and user packs")
+    what = content.add_mutually_exclusive_group()
+    what.add_argument("--check", action="store_true", help="validate shipped content and user packs")
+    what.add_argument("--stats", action="store_true", help="counts: starters by category and depth, tips, prompt variants")
     intents = sub.add_parser("intents", parents=[common], help="what the coach understands")
     intents.add_argument("--json", action="store_true", help="machine-readable output")
     exercise = sub.add_parser("exercise", parents=[common, loop], help="start straight into the listening exercise")
@@ -153,7 +155,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "exercise": lambda a, s: commands.run(s, commands.ExerciseRequest(tuple(a.names) if a.names else None, not a.no_checkin)),
     "ask": lambda a, s: commands.ask(s, " ".join(a.text)),
     "parse": lambda a, s: commands.parse(s, a.utterances, a.explain),
-    "content": lambda a, s: commands.content(s, a.json, a.check),
+    "content": lambda a, s: commands.content(s, a.json, a.check, a.stats),
     "intents": lambda a, s: commands.intents(s, a.json),
     "config": lambda a, s: commands.config(s),
     "devices": lambda a, s: commands.devices(s),
