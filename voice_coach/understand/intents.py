@@ -42,6 +42,7 @@ from typing import Any
 
 import voice_coach
 from voice_coach.errors import ContentError
+from voice_coach.understand.choices import ChoiceTable
 from voice_coach.understand.intent_files import (
     LIST_KEYS,
     IntentDef,
@@ -53,9 +54,8 @@ from voice_coach.understand.normalize import (
     Normalizer,
     PhraseMap,
     basic_words,
-    sorted_words,
 )
-from voice_coach.understand.numbers import NUMBER_WORDS, find_minutes
+from voice_coach.understand.numbers import NUMBER_WORDS, find_minutes, may_hold_amount
 from voice_coach.understand.slots import SlotReader
 from voice_coach.understand.templates import TemplateError, expand, parse
 from voice_coach.understand.wake import WakeWords
@@ -92,43 +92,21 @@ class Intents:
         self._raw: dict[str, list[tuple[str, ...]]] = {}
         self.choices: list[str] = []
         self.choice_intents: list[str] = []
-        seen: set[tuple[str, str]] = set()
-        rules: dict[str, Any] = data.get("rules", {})
-        for intent in list(self.intents.values()) + [IntentDef(OUT_OF_SCOPE, data.get("out_of_scope", []))]:
-            raw = self._raw.setdefault(intent.name, [])
-            for template in intent.sentences:
-                try:
-                    expanded = expand(parse(template), rules, SLOT_TOKENS)
-                except TemplateError as exc:
-                    raise ContentError(f"{getattr(template, 'where', '?')}: {exc}",
-                                       "fix the template in intents/") from exc
-                for words in expanded:
-                    raw.append(words)
-                    canonical = self._mark_minutes(self.normalizer.canonical(list(words)))
-                    choice = sorted_words(self.normalizer.drop(canonical) or canonical)
-                    if choice and (intent.name, choice) not in seen:
-                        seen.add((intent.name, choice))
-                        self.choices.append(choice)
-                        self.choice_intents.append(intent.name)
+        self._expand(list(self.intents.values()) + [IntentDef(OUT_OF_SCOPE, data.get("out_of_scope", []))],
+                     data.get("rules", {}))
         slots = data.get("slots", {})
         self.lexicons: dict[str, dict[str, list[str]]] = {
             name: {str(k): [str(p) for p in v] for k, v in slots.get(name, {}).items()}
             for name in ("depth", "topic", "category")
         }
-        vocab = {w for raws in self._raw.values() for words in raws for w in words if w not in _PLACEHOLDERS}
-        vocab |= {w for lex in self.lexicons.values() for ps in lex.values() for p in ps for w in basic_words(p)}
-        vocab |= {w for p in lists["drop"] + self.wake_words for w in basic_words(p)}
-        vocab |= NUMBER_WORDS
-        vocab |= {w for p in lists["out_of_scope_words"] for w in basic_words(p)}  # "dice" is no misheard "advice"
-        vocab |= self.wake.names
+        vocab = self._vocabulary(lists)
         self.known_words: frozenset[str] = frozenset(vocab)
         self.spellings = sorted(w for w in vocab if len(w) >= 4 and w.isalpha())
         """Known words a misheard word may be corrected to ("pawse" -> "pause")."""
+        phrases = {key: [self.normalizer.words(p) for p in lists[key]] for key in ("not_slots", "corrections", "situations")}
         self.slot_reader = SlotReader(self.lexicons, [str(p) for p in slots.get("speaker_me", [])],
                                       [str(p) for p in slots.get("speaker_partner", [])], vocab,
-                                      [self.normalizer.words(p) for p in lists["not_slots"]],
-                                      [self.normalizer.words(p) for p in lists["corrections"]],
-                                      [self.normalizer.words(p) for p in lists["situations"]],
+                                      phrases["not_slots"], phrases["corrections"], phrases["situations"],
                                       [str(v) for v in slots.get("specific_categories", [])],
                                       [str(v) for v in slots.get("state_categories", [])])
         self.cues: dict[str, PhraseMap] = {
@@ -139,22 +117,51 @@ class Intents:
             name: frozenset(w for r in d.requires for w in self.normalizer.words(r))
             for name, d in self.intents.items() if d.requires
         }
+        self.required_words = sorted(set().union(*self.requires.values()))
         self.out_of_scope_words = PhraseMap((self.normalizer.words(w), True) for w in lists["out_of_scope_words"])
-        self.corrections = PhraseMap((self.normalizer.words(w), True) for w in lists["corrections"])
+        self.corrections = PhraseMap((w, True) for w in phrases["corrections"])
         self.domain_words = PhraseMap((self.normalizer.words(w), True) for w in lists["domain_words"])
         self.coach_things = frozenset(w for p in lists["coach_things"] for w in self.normalizer.words(p))
         self.exercise_intents = {name for name, d in self.intents.items() if d.exercise}
-        self._choice_sets: dict[str, tuple[list[str], list[str]]] = {}
-        self._choice_lengths: dict[str, list[int]] = {}
-        self._choice_index: dict[str, dict[str, list[int]]] = {}
         words_of: dict[str, set[str]] = {}
         for choice, name in zip(self.choices, self.choice_intents):
             words_of.setdefault(name, set()).update(choice.split())
         self.intent_words: dict[str, frozenset[str]] = {name: frozenset(ws) for name, ws in words_of.items()}
         """Every word of each intent's templates: a word the intent knows is never "unmatched"."""
-        for mode in ("normal", "pending", "turn"):
-            self.choice_lengths(mode)
-            self.choice_index(mode)
+        self._tables = self._choice_tables()
+
+    def _expand(self, intents: list[IntentDef], rules: dict[str, Any]) -> None:
+        """Every template expanded (kept as written in _raw) and, once per intent, as scored: canonical
+        spelling, the amount of time as its placeholder, fillers dropped, words sorted."""
+        memo: dict[tuple[str, int], list[tuple[str, ...]]] = {}
+        seen: set[tuple[str, str]] = set()
+        canonical, drop = self.normalizer.canonical, self.normalizer.drop
+        for intent in intents:
+            raw = self._raw.setdefault(intent.name, [])
+            for template in intent.sentences:
+                try:
+                    expanded = expand(parse(template), rules, SLOT_TOKENS, memo=memo)
+                except TemplateError as exc:
+                    raise ContentError(f"{getattr(template, 'where', '?')}: {exc}",
+                                       "fix the template in intents/") from exc
+                raw.extend(expanded)
+                for words in expanded:
+                    said = self._mark_minutes(canonical(list(words)))
+                    choice = " ".join(sorted(drop(said) or said))
+                    if choice and (intent.name, choice) not in seen:
+                        seen.add((intent.name, choice))
+                        self.choices.append(choice)
+                        self.choice_intents.append(intent.name)
+
+    def _vocabulary(self, lists: dict[str, list[str]]) -> set[str]:
+        """Every word the matcher knows: templates, lexicons, fillers, wake words, numbers, out-of-scope words."""
+        vocab = {w for raws in self._raw.values() for words in raws for w in words if w not in _PLACEHOLDERS}
+        vocab |= {w for lex in self.lexicons.values() for ps in lex.values() for p in ps for w in basic_words(p)}
+        vocab |= {w for p in lists["drop"] + self.wake_words for w in basic_words(p)}
+        vocab |= NUMBER_WORDS
+        vocab |= {w for p in lists["out_of_scope_words"] for w in basic_words(p)}  # "dice" is no misheard "advice"
+        vocab |= self.wake.names
+        return vocab
 
     def _cue_forms(self, cues: list[str], dropped: bool) -> list[tuple[list[str], int]]:
         """Each cue as said (and, for commands, as scored: fillers dropped), with its length in words as said."""
@@ -169,6 +176,8 @@ class Intents:
 
     def _mark_minutes(self, words: list[str]) -> list[str]:
         """A template's amount of time as the placeholder, as it will be in utterances ("a minute to breathe")."""
+        if not may_hold_amount(words):
+            return words
         masked = list(words)
         for start, end, _ in self._not_slots.find_all(words):
             masked[start:end] = ["~"] * (end - start)
@@ -177,41 +186,21 @@ class Intents:
             return words
         return words[:found.start] + [SLOT_TOKENS["minutes"]] + words[found.end:]
 
-    def choice_set(self, mode: str) -> tuple[list[str], list[str]]:
-        """(choices, intent of each) for a context: "normal" (no yes/no), "pending" (all), "turn" (exercise only).
+    def _choice_tables(self) -> dict[str, ChoiceTable]:
+        """A table per context: "normal" (no yes/no), "pending" (all), "turn" (exercise commands only)."""
+        pairs = sorted(zip(self.choices, self.choice_intents), key=lambda pair: len(pair[0]))
+        keep = {"pending": lambda name: True, "normal": lambda name: name not in ("yes", "no"),
+                "turn": lambda name: name in self.exercise_intents}
+        tables: dict[str, ChoiceTable] = {}
+        for mode, wanted in keep.items():
+            kept = [(c, n) for c, n in pairs if wanted(n)]
+            tables[mode] = ChoiceTable([c for c, _ in kept], [n for _, n in kept])
+        return tables
 
-        Choices come shortest first, so a scorer can look only at the lengths that could reach its cutoff.
-        """
-        cached = self._choice_sets.get(mode)
-        if cached is None:
-            def keep(name: str) -> bool:
-                if mode == "turn":
-                    return name in self.exercise_intents
-                return mode == "pending" or name not in ("yes", "no")
-            pairs = sorted(((c, n) for c, n in zip(self.choices, self.choice_intents) if keep(n)),
-                           key=lambda pair: len(pair[0]))
-            cached = ([c for c, _ in pairs], [n for _, n in pairs])
-            self._choice_sets[mode] = cached
-        return cached
-
-    def choice_index(self, mode: str) -> dict[str, list[int]]:
-        """Word key (see index_key) -> positions in choice_set(mode) of the choices that use such a word."""
-        cached = self._choice_index.get(mode)
-        if cached is None:
-            cached = {}
-            for i, choice in enumerate(self.choice_set(mode)[0]):
-                for key in {index_key(w) for w in choice.split()}:
-                    cached.setdefault(key, []).append(i)
-            self._choice_index[mode] = cached
-        return cached
-
-    def choice_lengths(self, mode: str) -> list[int]:
-        """Length of each choice of choice_set(mode), ascending."""
-        cached = self._choice_lengths.get(mode)
-        if cached is None:
-            cached = [len(c) for c in self.choice_set(mode)[0]]
-            self._choice_lengths[mode] = cached
-        return cached
+    def choice_table(self, mode: str) -> ChoiceTable:
+        """The sentences scored in a context: "normal" (no yes/no), "pending" (all), "turn" (exercise only);
+        shortest first, so a scorer can look only at the lengths that could reach its cutoff."""
+        return self._tables[mode]
 
     @classmethod
     def from_files(cls, paths: Iterable[Path]) -> Intents:
@@ -267,15 +256,6 @@ class Intents:
     def vocabulary(self) -> set[str]:
         """Every word the matcher knows (templates, lexicons, fillers, wake words, numbers)."""
         return set(self.known_words)
-
-
-def index_key(word: str) -> str:
-    """What a word is indexed by: its first letters, so "slowly" meets "slower" and "slow"."""
-    return word[:INDEX_KEY_LETTERS]
-
-
-INDEX_KEY_LETTERS = 4
-"""Letters of a word that its index key keeps."""
 
 
 def load_intents(path: Path | None = None) -> Intents:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -54,6 +55,10 @@ class PhraseMap:
         for entries in self._by_first.values():
             entries.sort(key=lambda entry: -len(entry[0]))
         self.max_len = max((len(k) for e in self._by_first.values() for k, _ in e), default=0)
+        keys = [k for e in self._by_first.values() for k, _ in e]
+        self._singles = frozenset(k[0] for k in keys if len(k) == 1)
+        self._pairs = frozenset(k[:2] for k in keys if len(k) > 1)
+        """A phrase can only start where a one-word phrase is, or the first two words of a longer one."""
 
     def match_at(self, words: Sequence[str], i: int) -> tuple[int, object] | None:
         """(length, value) of the longest known phrase starting at word i."""
@@ -62,12 +67,18 @@ class PhraseMap:
                 return len(key), value
         return None
 
+    def may_match(self, words: Sequence[str]) -> bool:
+        """False when no known phrase can be in `words` (a quick test before scanning them)."""
+        return not self._singles.isdisjoint(words) or (
+            bool(self._pairs) and not self._pairs.isdisjoint(zip(words, words[1:])))
+
     def find_all(self, words: Sequence[str]) -> list[tuple[int, int, object]]:
         """Non-overlapping (start, end, value) hits, longest first at each position."""
         hits: list[tuple[int, int, object]] = []
+        by_first = self._by_first
         i = 0
         while i < len(words):
-            hit = self.match_at(words, i)
+            hit = self.match_at(words, i) if words[i] in by_first else None
             if hit:
                 hits.append((i, i + hit[0], hit[1]))
                 i += hit[0]
@@ -78,11 +89,14 @@ class PhraseMap:
 
 def basic_words(text: str) -> list[str]:
     """Lower-case words with accents, punctuation and contractions resolved."""
-    text = unicodedata.normalize("NFKD", text[:MAX_CHARS]).encode("ascii", "ignore").decode("ascii")
+    text = text[:MAX_CHARS]
+    if not text.isascii():  # (decomposing changes nothing in plain ASCII)
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     text = text.lower().replace("`", "'")
     text = _NON_WORD_RE.sub(" ", text)
-    for pattern, repl in _CONTRACTIONS:
-        text = pattern.sub(repl, text)
+    if "'" in text:  # every contraction has an apostrophe
+        for pattern, repl in _CONTRACTIONS:
+            text = pattern.sub(repl, text)
     text = _DOT_RE.sub(" ", text.replace("'", ""))
     words: list[str] = []
     for word in text.split():
@@ -108,13 +122,16 @@ class Normalizer:
 
     def canonical(self, words: list[str]) -> list[str]:
         """Apply the replacement table to words; a word said twice in a row counts once ("wait wait")."""
+        if not self._replace.may_match(words) and not any(map(operator.eq, words, words[1:])):
+            return list(words)  # nothing to replace, no word said twice: most sentences
+        by_first = self._replace._by_first
         out: list[str] = []
         i = 0
         while i < len(words):
             if i and words[i] == words[i - 1]:
                 i += 1
                 continue
-            hit = self._replace.match_at(words, i)
+            hit = self._replace.match_at(words, i) if words[i] in by_first else None
             if hit:
                 out.extend(hit[1])  # type: ignore[arg-type]
                 i += hit[0]
@@ -125,17 +142,19 @@ class Normalizer:
 
     def drop(self, words: Sequence[str]) -> list[str]:
         """Words without fillers, politeness and small words, which carry no intent."""
+        leading, dropped = self._leading._by_first, self._drop._by_first
         out: list[str] = []
         i = 0
         while i < len(words):
-            hit = self._leading.match_at(words, i) if not out else None
+            word = words[i]
+            hit = self._leading.match_at(words, i) if not out and word in leading else None
             if hit:
                 i += hit[0]
                 continue
-            hit = self._drop.match_at(words, i)
+            hit = self._drop.match_at(words, i) if word in dropped else None
             if hit:
                 i += hit[0]
             else:
-                out.append(words[i])
+                out.append(word)
                 i += 1
         return out

@@ -45,6 +45,8 @@ NUMBER_WORDS = frozenset(_SMALL) | frozenset(_TENS) | frozenset(_UNIT_MINUTES) |
 # Words an amount of time can start with; anything else is skipped quickly.
 _STARTERS = frozenset(_SMALL) | frozenset(_TENS) | frozenset(_HOMOPHONES) | {w for p in _VAGUE for w in p[:1]} | {
     "half", "a", "an", "another"}
+_AMOUNT_CUES = frozenset(_SMALL) | frozenset(_TENS) | frozenset(_UNIT_MINUTES)
+"""Words without which nothing is an amount of time (digits aside)."""
 _TOKEN_RE = re.compile(r"[a-z]+|\d+(?:\.\d+)?")
 _DIGITS_RE = re.compile(r"\d{1,6}(?:\.\d{1,6})?")
 
@@ -67,8 +69,18 @@ def parse_minutes(text: str) -> float | None:
     return found.minutes if found else None
 
 
+def may_hold_amount(words: list[str]) -> bool:
+    """False when `words` cannot hold an amount of time: every amount has a number or a unit word in it
+    (a homophone, "a", "half" or "a couple" needs a unit after it)."""
+    if not _AMOUNT_CUES.isdisjoint(words):
+        return True
+    return not "".join(words).isalpha() and any(w[:1].isdigit() for w in words)
+
+
 def find_minutes(words: list[str]) -> Amount | None:
     """The amount of time in `words`; when several are said (a self-correction), the last wins."""
+    if not may_hold_amount(words):
+        return None
     mentions: list[tuple[float, int, int]] = []
     i = 0
     while i < len(words):

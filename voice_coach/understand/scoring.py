@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import bisect
 import logging
-import math
 from collections.abc import Sequence
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
-from voice_coach.understand.intents import SLOT_TOKENS, Intents, index_key
+from voice_coach.understand.choices import index_key
+from voice_coach.understand.intents import SLOT_TOKENS, Intents
 from voice_coach.understand.normalize import sorted_words
 from voice_coach.understand.numbers import Amount
 from voice_coach.understand.slots import Found, SlotReading, overlaps
@@ -140,33 +140,29 @@ def query_words(words: list[str], intents: Intents) -> list[str]:
 
 def score_intents(queries: list[list[str]], intents: Intents, mode: str) -> dict[str, float]:
     """Best score per intent over the queries: token-sorted ratio, less a penalty per unmatched word."""
-    choices, names = intents.choice_set(mode)
-    lengths = intents.choice_lengths(mode)
+    table = intents.choice_table(mode)
     scores: dict[str, float] = {}
     for query in {tuple(q) for q in queries if q}:
         content = [w for w in query if w not in _FUNCTION_WORDS and w not in _PLACEHOLDERS]
-        barred = {name for name, needed in intents.requires.items() if not _says_any(query, needed)}
         text = sorted_words(query)
-        # ratio = 2 * common / (len a + len b): only lengths within these bounds can reach the floor
-        share = SCORE_FLOOR / (200.0 - SCORE_FLOOR)
-        lo = bisect.bisect_left(lengths, math.floor(len(text) * share))
-        hi = bisect.bisect_right(lengths, math.ceil(len(text) / share))
+        keys = None
         if len(content) >= INDEXED_QUERY_WORDS:
             # a request of several words: only sentences sharing the start of one of its words (or a slot)
             # come close enough to count
-            index = intents.choice_index(mode)
             keys = {index_key(w) for w in content} | (_PLACEHOLDERS & set(query))
-            picked = sorted(i for i in set().union(*(index.get(k, ()) for k in keys)) if lo <= i < hi)
-        else:
-            picked = range(lo, hi)
-        found = process.extract(text, [choices[i] for i in picked], scorer=fuzz.ratio, processor=None,
+        positions, texts = table.candidates(text, keys, SCORE_FLOOR)
+        found = process.extract(text, texts, scorer=fuzz.ratio, processor=None,
                                 limit=CANDIDATES, score_cutoff=SCORE_FLOOR)
+        barred: set[str] | None = None
+        similar: dict[tuple[str, str], bool] = {}
         for choice, score, index in found:
-            name = names[picked[index]]
-            if name in barred:
-                continue
+            name = table.names[positions[index]]
+            if name in intents.requires:
+                barred = _barred(query, intents) if barred is None else barred
+                if name in barred:
+                    continue
             if content:
-                missing = _unmatched(content, choice.split(), intents.intent_words[name])
+                missing = _unmatched(content, choice.split(), intents.intent_words[name], similar)
                 # every word is one this intent uses: a new arrangement of its own words ("not that one, another")
                 if missing:
                     score -= UNMATCHED_WORD_PENALTY * missing
@@ -179,12 +175,14 @@ def score_intents(queries: list[list[str]], intents: Intents, mode: str) -> dict
     return scores
 
 
-def _says_any(query: tuple[str, ...], needed: frozenset[str]) -> bool:
-    """True when the utterance has one of the needed words, or a word that sounds close to one."""
-    if any(w in needed for w in query):
-        return True
-    return any(process.extractOne(w, needed, scorer=fuzz.ratio, score_cutoff=WORD_SIMILARITY) is not None
-               for w in query)
+def _barred(query: tuple[str, ...], intents: Intents) -> set[str]:
+    """Intents that need a word (see Intents.requires) of which the utterance has none, nor one sounding close."""
+    needed = intents.required_words
+    heard: set[str] = set()
+    if needed:
+        close = process.cdist(list(query), needed, scorer=fuzz.ratio, processor=None, dtype=np.float64)
+        heard = {needed[j] for j in np.flatnonzero((close >= WORD_SIMILARITY).any(axis=0))}
+    return {name for name, words in intents.requires.items() if words.isdisjoint(heard)}
 
 
 def unknown_words(words: list[str], intent: str, intents: Intents) -> int:
@@ -193,12 +191,23 @@ def unknown_words(words: list[str], intent: str, intents: Intents) -> int:
     return sum(1 for w in words if w not in _FUNCTION_WORDS and w not in _PLACEHOLDERS and w not in known)
 
 
-def _unmatched(content: list[str], choice: list[str], known: frozenset[str]) -> int:
-    """How many content words of the utterance are unknown to the intent and resemble no word of the template."""
+def _unmatched(content: list[str], choice: list[str], known: frozenset[str],
+               similar: dict[tuple[str, str], bool]) -> int:
+    """How many content words of the utterance are unknown to the intent and resemble no word of the template.
+
+    `similar` remembers word pairs already compared (the candidates of one utterance share many words)."""
     missing = 0
     for word in content:
         if word in known:
             continue
-        if not any(fuzz.ratio(word, other) >= WORD_SIMILARITY for other in choice if other not in _FUNCTION_WORDS):
+        for other in choice:
+            if other in _FUNCTION_WORDS:
+                continue
+            alike = similar.get((word, other))
+            if alike is None:
+                alike = similar[(word, other)] = fuzz.ratio(word, other) >= WORD_SIMILARITY
+            if alike:
+                break
+        else:
             missing += 1
     return missing

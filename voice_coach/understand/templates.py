@@ -109,10 +109,15 @@ def expand(
     rules: dict[str, tuple[Node, ...]],
     slot_token: dict[str, str],
     _depth: int = 0,
+    memo: dict[tuple[str, int], list[tuple[str, ...]]] | None = None,
 ) -> list[tuple[str, ...]]:
-    """Every word sequence the template can produce; slots become their placeholder token."""
+    """Every word sequence the template can produce; slots become their placeholder token.
+
+    `memo` keeps each rule's expansion for the next template that uses it (pass the same dict for one set of rules).
+    """
     if _depth > 10:
         raise TemplateError("rules refer to each other in a loop")
+    memo = {} if memo is None else memo
     parts: list[list[tuple[str, ...]]] = []
     for node in nodes:
         if isinstance(node, Word):
@@ -124,11 +129,14 @@ def expand(
         elif isinstance(node, RuleRef):
             if node.name not in rules:
                 raise TemplateError(f"unknown rule <{node.name}>")
-            parts.append(expand(rules[node.name], rules, slot_token, _depth + 1))
+            key = (node.name, _depth + 1)
+            if key not in memo:
+                memo[key] = expand(rules[node.name], rules, slot_token, _depth + 1, memo)
+            parts.append(memo[key])
         else:
             options: list[tuple[str, ...]] = []
             for option in node.options:
-                options.extend(expand(option, rules, slot_token, _depth + 1))
+                options.extend(expand(option, rules, slot_token, _depth + 1, memo))
             parts.append(options)
     total = 1
     for part in parts:
