@@ -188,14 +188,9 @@ class Intents:
 
     def _choice_tables(self) -> dict[str, ChoiceTable]:
         """A table per context: "normal" (no yes/no), "pending" (all), "turn" (exercise commands only)."""
-        pairs = sorted(zip(self.choices, self.choice_intents), key=lambda pair: len(pair[0]))
-        keep = {"pending": lambda name: True, "normal": lambda name: name not in ("yes", "no"),
-                "turn": lambda name: name in self.exercise_intents}
-        tables: dict[str, ChoiceTable] = {}
-        for mode, wanted in keep.items():
-            kept = [(c, n) for c, n in pairs if wanted(n)]
-            tables[mode] = ChoiceTable([c for c, _ in kept], [n for _, n in kept])
-        return tables
+        every = ChoiceTable.build(self.choices, self.choice_intents)
+        return {"normal": every.subset({"yes", "no"}, keep=False), "pending": every,
+                "turn": every.subset(self.exercise_intents)}
 
     def choice_table(self, mode: str) -> ChoiceTable:
         """The sentences scored in a context: "normal" (no yes/no), "pending" (all), "turn" (exercise only);

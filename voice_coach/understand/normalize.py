@@ -56,8 +56,8 @@ class PhraseMap:
             entries.sort(key=lambda entry: -len(entry[0]))
         self.max_len = max((len(k) for e in self._by_first.values() for k, _ in e), default=0)
         keys = [k for e in self._by_first.values() for k, _ in e]
-        self._singles = frozenset(k[0] for k in keys if len(k) == 1)
-        self._pairs = frozenset(k[:2] for k in keys if len(k) > 1)
+        self.singles = frozenset(k[0] for k in keys if len(k) == 1)
+        self.pairs = frozenset(k[:2] for k in keys if len(k) > 1)
         """A phrase can only start where a one-word phrase is, or the first two words of a longer one."""
 
     def match_at(self, words: Sequence[str], i: int) -> tuple[int, object] | None:
@@ -69,8 +69,8 @@ class PhraseMap:
 
     def may_match(self, words: Sequence[str]) -> bool:
         """False when no known phrase can be in `words` (a quick test before scanning them)."""
-        return not self._singles.isdisjoint(words) or (
-            bool(self._pairs) and not self._pairs.isdisjoint(zip(words, words[1:])))
+        return not self.singles.isdisjoint(words) or (
+            bool(self.pairs) and not self.pairs.isdisjoint(zip(words, words[1:])))
 
     def find_all(self, words: Sequence[str]) -> list[tuple[int, int, object]]:
         """Non-overlapping (start, end, value) hits, longest first at each position."""
@@ -115,6 +115,9 @@ class Normalizer:
         self._replace = PhraseMap(pairs)
         self._drop = PhraseMap((self.words(phrase), True) for phrase in drop)
         self._leading = PhraseMap((self.words(phrase), True) for phrase in drop_leading or [])
+        self._pairs = self._drop.pairs | self._leading.pairs
+        self._first_singles = self._drop.singles | self._leading.singles
+        """Dropped first words: a one-word filler, or a one-word lead-in, before anything is kept."""
 
     def words(self, text: str) -> list[str]:
         """Words with contractions, spelling variants and known recogniser slips resolved."""
@@ -142,6 +145,11 @@ class Normalizer:
 
     def drop(self, words: Sequence[str]) -> list[str]:
         """Words without fillers, politeness and small words, which carry no intent."""
+        if self._pairs.isdisjoint(zip(words, words[1:])):  # only one-word phrases can be there: most sentences
+            start = 0
+            while start < len(words) and words[start] in self._first_singles:
+                start += 1
+            return [w for w in words[start:] if w not in self._drop.singles]
         leading, dropped = self._leading._by_first, self._drop._by_first
         out: list[str] = []
         i = 0
