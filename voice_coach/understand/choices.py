@@ -68,7 +68,8 @@ class ChoiceTable:
         position = np.cumsum(mask) - 1
         pairs = self._pairs[mask[self._pairs[:, 1]]]
         pairs = np.stack([pairs[:, 0], position[pairs[:, 1]]], axis=1)
-        return ChoiceTable([self.choices[i] for i in kept], [self.names[i] for i in kept], pairs, self._keys,
+        rows = kept.tolist()
+        return ChoiceTable([self.choices[i] for i in rows], [self.names[i] for i in rows], pairs, self._keys,
                            self._letters, self._planes[:, kept])
 
     def candidates(self, text: str, keys: set[str] | None, floor: float) -> tuple[Sequence[int], list[str]]:

@@ -42,7 +42,9 @@ from typing import Any
 
 import voice_coach
 from voice_coach.errors import ContentError
+from voice_coach.understand import intent_cache
 from voice_coach.understand.choices import ChoiceTable
+from voice_coach.understand.intent_cache import Expanded
 from voice_coach.understand.intent_files import (
     LIST_KEYS,
     IntentDef,
@@ -81,7 +83,8 @@ _PLACEHOLDERS = set(SLOT_TOKENS.values())
 class Intents:
     """Loaded intents: expanded, normalised templates ready for fuzzy matching, plus lexicons."""
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, data: dict[str, Any], expanded: Expanded | None = None) -> None:
+        """`expanded`: the templates as `_expand` made them for this very data before (intent_cache)."""
         lists = {key: [str(v) for v in data.get(key, [])] for key in LIST_KEYS}
         self.wake_words: list[str] = lists["wake_words"] or ["coach"]
         self.intents: dict[str, IntentDef] = data["intents"]
@@ -92,8 +95,11 @@ class Intents:
         self._raw: dict[str, list[tuple[str, ...]]] = {}
         self.choices: list[str] = []
         self.choice_intents: list[str] = []
-        self._expand(list(self.intents.values()) + [IntentDef(OUT_OF_SCOPE, data.get("out_of_scope", []))],
-                     data.get("rules", {}))
+        if expanded is not None:
+            self._raw, self.choices, self.choice_intents = expanded
+        else:
+            self._expand(list(self.intents.values()) + [IntentDef(OUT_OF_SCOPE, data.get("out_of_scope", []))],
+                         data.get("rules", {}))
         slots = data.get("slots", {})
         self.lexicons: dict[str, dict[str, list[str]]] = {
             name: {str(k): [str(p) for p in v] for k, v in slots.get(name, {}).items()}
@@ -198,16 +204,26 @@ class Intents:
         return self._tables[mode]
 
     @classmethod
-    def from_files(cls, paths: Iterable[Path]) -> Intents:
-        """Load and merge intent files, in the order given."""
+    def from_files(cls, paths: Iterable[Path], cache: bool = True) -> Intents:
+        """Load and merge intent files, in the order given; with `cache`, the expanded templates are kept
+        on disk for the next load of the same files (see intent_cache)."""
         merged: dict[str, Any] = {}
+        texts: list[tuple[str, str]] = []
         for path in paths:
             try:
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 raise ContentError(f"{path}: cannot read ({exc})", "check the file exists and is UTF-8") from exc
             merge(merged, parse_yaml(text, str(path)), str(path))
-        return cls.from_dict(merged)
+            texts.append((path.name, text))
+        if not cache:
+            return cls.from_dict(merged)
+        name = intent_cache.key(texts)
+        kept = intent_cache.read(name)
+        loaded = cls.from_dict(merged, kept)
+        if kept is None:
+            intent_cache.write(name, (loaded._raw, loaded.choices, loaded.choice_intents))
+        return loaded
 
     @classmethod
     def from_yaml(cls, text: str, source: str = "<string>") -> Intents:
@@ -215,7 +231,7 @@ class Intents:
         return cls.from_dict(merge({}, parse_yaml(text, source), source))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Intents:
+    def from_dict(cls, data: dict[str, Any], expanded: Expanded | None = None) -> Intents:
         """Build from merged data: intents as IntentDef (from_files/from_yaml) or as plain dicts."""
         data = dict(data)
         intents = data.get("intents") or {}
@@ -233,7 +249,7 @@ class Intents:
         data["rules"] = rules
         if isinstance(data.get("out_of_scope"), dict):
             data["out_of_scope"] = [str(s) for s in data["out_of_scope"].get("sentences", [])]
-        return cls(data)
+        return cls(data, expanded)
 
     def cues_words(self, intent: str) -> frozenset[str]:
         """Every word of an intent's templates (empty for an unknown intent)."""
@@ -253,14 +269,16 @@ class Intents:
         return set(self.known_words)
 
 
-def load_intents(path: Path | None = None) -> Intents:
-    """Load every *.yaml under `path` (a folder, or one file); default: the shipped intents/."""
+def load_intents(path: Path | None = None, cache: bool = True) -> Intents:
+    """Load every *.yaml under `path` (a folder, or one file); default: the shipped intents/.
+
+    With `cache`, the expanded templates come from the XDG cache folder when these files were loaded before."""
     path = path or INTENTS_DIR
     if path.is_dir():
         files = sorted(path.glob("*.yaml"))
         if not files:
             raise ContentError(f"{path}: no *.yaml intent files", "point to the intents/ folder")
-        return Intents.from_files(files)
+        return Intents.from_files(files, cache)
     if not path.exists():
         raise ContentError(f"{path}: not found", "point to the intents/ folder or a .yaml file")
-    return Intents.from_files([path])
+    return Intents.from_files([path], cache)

@@ -79,8 +79,11 @@ def may_hold_amount(words: list[str]) -> bool:
 
 def find_minutes(words: list[str]) -> Amount | None:
     """The amount of time in `words`; when several are said (a self-correction), the last wins."""
-    if not may_hold_amount(words):
-        return None
+    return _find_minutes(words) if may_hold_amount(words) else None
+
+
+def _find_minutes(words: list[str]) -> Amount | None:
+    """find_minutes without the quick test first."""
     mentions: list[tuple[float, int, int]] = []
     i = 0
     while i < len(words):
