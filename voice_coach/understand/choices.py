@@ -89,9 +89,10 @@ class ChoiceTable:
             for key in keys:
                 at = self.index.get(key)
                 if at is not None:
-                    used[at[np.searchsorted(at, lo):np.searchsorted(at, hi)] - lo] = True
+                    used[at[at.searchsorted(lo):at.searchsorted(hi)] - lo] = True
             if np.count_nonzero(used) > max(COUNTED_OVER, (hi - lo) * len(text) // CHECK_COST):
-                used &= self._may_reach(text, floor, lo, hi)  # (checking every sentence in range costs less than scoring these)
+                # checking the letters of every sentence in range costs less than scoring these
+                used &= self._may_reach(text, floor, lo, hi)
             rows = np.flatnonzero(used) + lo
         return rows.tolist(), self._texts[rows].tolist()
 

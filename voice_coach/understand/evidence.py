@@ -91,7 +91,8 @@ def request_start(words: Sequence[str]) -> int:
 
 def has_any(words: Sequence[str], phrases: PhraseMap | None) -> bool:
     """True when any of the phrases occurs in words."""
-    return phrases is not None and any(phrases.match_at(words, i) for i in range(len(words)))
+    return (phrases is not None and phrases.may_match(words)
+            and any(phrases.match_at(words, i) for i in range(len(words))))
 
 
 def named_kind(marked: list[str], intents: Intents) -> str | None:

@@ -109,7 +109,8 @@ class Intents:
         self.known_words: frozenset[str] = frozenset(vocab)
         self.spellings = sorted(w for w in vocab if len(w) >= 4 and w.isalpha())
         """Known words a misheard word may be corrected to ("pawse" -> "pause")."""
-        phrases = {key: [self.normalizer.words(p) for p in lists[key]] for key in ("not_slots", "corrections", "situations")}
+        phrases = {key: [self.normalizer.words(p) for p in lists[key]]
+                   for key in ("not_slots", "corrections", "situations")}
         self.slot_reader = SlotReader(self.lexicons, [str(p) for p in slots.get("speaker_me", [])],
                                       [str(p) for p in slots.get("speaker_partner", [])], vocab,
                                       phrases["not_slots"], phrases["corrections"], phrases["situations"],

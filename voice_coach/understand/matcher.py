@@ -35,6 +35,7 @@ from voice_coach.understand.normalize import MAX_CHARS
 from voice_coach.understand.scoring import (
     correct_words,
     marked_words,
+    one_utterance,
     plain_words,
     query_words,
     replace_spans,
@@ -107,6 +108,11 @@ def recognize(text: str, intents: Intents, context: Context | None = None, wake:
     `context=None` means no dialogue state at all (``voice-coach parse``): every intent may match,
     yes/no included. A Context without pending_question rules yes/no out.
     """
+    with one_utterance():
+        return _recognize(text, intents, context, wake)
+
+
+def _recognize(text: str, intents: Intents, context: Context | None, wake: WakeWords | None) -> Match | None:
     ctx = context or Context()
     original = text[:MAX_CHARS] if isinstance(text, str) else ""
     wake = wake or intents.wake

@@ -75,6 +75,8 @@ class PhraseMap:
     def find_all(self, words: Sequence[str]) -> list[tuple[int, int, object]]:
         """Non-overlapping (start, end, value) hits, longest first at each position."""
         hits: list[tuple[int, int, object]] = []
+        if not self.may_match(words):
+            return hits
         by_first = self._by_first
         i = 0
         while i < len(words):

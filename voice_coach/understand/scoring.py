@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -40,6 +42,8 @@ WORD_SIMILARITY = 75.0
 """Two words this similar (rapidfuzz ratio) count as the same word misheard."""
 
 _PLACEHOLDERS = frozenset(SLOT_TOKENS.values())
+_UTTERANCE = threading.local()
+"""Scores of the queries of the utterance being read (see one_utterance), per thread."""
 
 # Words too common to carry meaning on their own; they never earn a penalty.
 _FUNCTION_WORDS = frozenset(
@@ -140,39 +144,65 @@ def query_words(words: list[str], intents: Intents) -> list[str]:
 
 def score_intents(queries: list[list[str]], intents: Intents, mode: str) -> dict[str, float]:
     """Best score per intent over the queries: token-sorted ratio, less a penalty per unmatched word."""
-    table = intents.choice_table(mode)
+    memo: dict[tuple[object, ...], list[tuple[str, float]]] | None = getattr(_UTTERANCE, "memo", None)
     scores: dict[str, float] = {}
     for query in {tuple(q) for q in queries if q}:
-        content = [w for w in query if w not in _FUNCTION_WORDS and w not in _PLACEHOLDERS]
-        text = sorted_words(query)
-        keys = None
-        if len(content) >= INDEXED_QUERY_WORDS:
-            # a request of several words: only sentences sharing the start of one of its words (or a slot)
-            # come close enough to count
-            keys = {index_key(w) for w in content} | (_PLACEHOLDERS & set(query))
-        positions, texts = table.candidates(text, keys, SCORE_FLOOR)
-        found = process.extract(text, texts, scorer=fuzz.ratio, processor=None,
-                                limit=CANDIDATES, score_cutoff=SCORE_FLOOR)
-        barred: set[str] | None = None
-        similar: dict[tuple[str, str], bool] = {}
-        for choice, score, index in found:
-            name = table.names[positions[index]]
-            if name in intents.requires:
-                barred = _barred(query, intents) if barred is None else barred
-                if name in barred:
-                    continue
-            if content:
-                missing = _unmatched(content, choice.split(), intents.intent_words[name], similar)
-                # every word is one this intent uses: a new arrangement of its own words ("not that one, another")
-                if missing:
-                    score -= UNMATCHED_WORD_PENALTY * missing
-                elif len(content) > 1 and all(w in intents.intent_words[name] for w in content):
-                    score += COVERAGE_BONUS
-            elif score < 100:
-                score -= FUNCTION_ONLY_PENALTY  # "the", "it is": small words must match exactly
+        if memo is None:
+            found = _score_query(query, intents, mode)
+        else:  # a clause and the whole sentence often ask for the same words
+            key = (id(intents), mode, query)
+            found = memo[key] if key in memo else memo.setdefault(key, _score_query(query, intents, mode))
+        for name, score in found:
             if score > scores.get(name, -1.0):
                 scores[name] = score
     return scores
+
+
+@contextlib.contextmanager
+def one_utterance() -> Iterator[None]:
+    """While reading one utterance, score each query once (its clauses and the whole often share one)."""
+    if getattr(_UTTERANCE, "memo", None) is not None:
+        yield
+        return
+    _UTTERANCE.memo = {}
+    try:
+        yield
+    finally:
+        _UTTERANCE.memo = None
+
+
+def _score_query(query: tuple[str, ...], intents: Intents, mode: str) -> list[tuple[str, float]]:
+    """(intent, score) of the best sentences for one query, best first."""
+    table = intents.choice_table(mode)
+    content = [w for w in query if w not in _FUNCTION_WORDS and w not in _PLACEHOLDERS]
+    text = sorted_words(query)
+    keys = None
+    if len(content) >= INDEXED_QUERY_WORDS:
+        # a request of several words: only sentences sharing the start of one of its words (or a slot)
+        # come close enough to count
+        keys = {index_key(w) for w in content} | (_PLACEHOLDERS & set(query))
+    positions, texts = table.candidates(text, keys, SCORE_FLOOR)
+    found = process.extract(text, texts, scorer=fuzz.ratio, processor=None, limit=CANDIDATES, score_cutoff=SCORE_FLOOR)
+    barred: set[str] | None = None
+    similar: dict[tuple[str, str], bool] = {}
+    out: list[tuple[str, float]] = []
+    for choice, score, index in found:
+        name = table.names[positions[index]]
+        if name in intents.requires:
+            barred = _barred(query, intents) if barred is None else barred
+            if name in barred:
+                continue
+        if content:
+            missing = _unmatched(content, choice.split(), intents.intent_words[name], similar)
+            # every word is one this intent uses: a new arrangement of its own words ("not that one, another")
+            if missing:
+                score -= UNMATCHED_WORD_PENALTY * missing
+            elif len(content) > 1 and all(w in intents.intent_words[name] for w in content):
+                score += COVERAGE_BONUS
+        elif score < 100:
+            score -= FUNCTION_ONLY_PENALTY  # "the", "it is": small words must match exactly
+        out.append((name, score))
+    return out
 
 
 def _barred(query: tuple[str, ...], intents: Intents) -> set[str]:
