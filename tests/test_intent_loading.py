@@ -179,3 +179,18 @@ def test_rules_expanded_once_give_the_same_sentences(intents: Intents) -> None:
     for definition in data.intents.values():
         for template in definition.sentences:
             assert expand(parse(template), rules, tokens, memo=memo) == expand(parse(template), rules, tokens)
+
+
+def test_work_shared_within_one_utterance_changes_no_reading(intents: Intents) -> None:
+    """recognize() scores each query and normalises each piece once per utterance; read without that
+    sharing, every utterance reads the same, and nothing is kept between utterances."""
+    from voice_coach.understand import matcher, utterance
+
+    for text in _utterances()[::5] + SAID:
+        for ctx in (None, Context(), Context(in_exercise=True, speaking_turn=True)):
+            assert recognize(text, intents, ctx) == matcher._recognize(text, intents, ctx, None), (text, ctx)
+    assert utterance.memo("words") is None
+    with utterance.one_utterance():
+        words = intents.normalizer.words("coach, pause the timer")
+        words.append("changed")  # a caller's own copy
+        assert intents.normalizer.words("coach, pause the timer") == ["coach", "pause", "the", "timer"]

@@ -35,7 +35,6 @@ from voice_coach.understand.normalize import MAX_CHARS
 from voice_coach.understand.scoring import (
     correct_words,
     marked_words,
-    one_utterance,
     plain_words,
     query_words,
     replace_spans,
@@ -50,6 +49,7 @@ from voice_coach.understand.talk import (
     may_command,
     unaddressed,
 )
+from voice_coach.understand.utterance import one_utterance
 from voice_coach.understand.wake import WakeWords
 
 __all__ = ["INTENTS_DIR", "Intents", "load_intents", "recognize", "strip_wake_word"]

@@ -8,6 +8,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
+from voice_coach.understand import utterance
+
 _LOGGER = logging.getLogger(__name__)
 
 MAX_CHARS = 300
@@ -123,7 +125,13 @@ class Normalizer:
 
     def words(self, text: str) -> list[str]:
         """Words with contractions, spelling variants and known recogniser slips resolved."""
-        return self.canonical(basic_words(text))
+        memo = utterance.memo("words")
+        if memo is None:
+            return self.canonical(basic_words(text))
+        key = (id(self), text)
+        if key not in memo:
+            memo[key] = self.canonical(basic_words(text))
+        return list(memo[key])
 
     def canonical(self, words: list[str]) -> list[str]:
         """Apply the replacement table to words; a word said twice in a row counts once ("wait wait")."""

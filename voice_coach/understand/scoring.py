@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from voice_coach.understand import utterance
 from voice_coach.understand.choices import index_key
 from voice_coach.understand.intents import SLOT_TOKENS, Intents
 from voice_coach.understand.normalize import sorted_words
@@ -42,8 +41,6 @@ WORD_SIMILARITY = 75.0
 """Two words this similar (rapidfuzz ratio) count as the same word misheard."""
 
 _PLACEHOLDERS = frozenset(SLOT_TOKENS.values())
-_UTTERANCE = threading.local()
-"""Scores of the queries of the utterance being read (see one_utterance), per thread."""
 
 # Words too common to carry meaning on their own; they never earn a penalty.
 _FUNCTION_WORDS = frozenset(
@@ -144,7 +141,7 @@ def query_words(words: list[str], intents: Intents) -> list[str]:
 
 def score_intents(queries: list[list[str]], intents: Intents, mode: str) -> dict[str, float]:
     """Best score per intent over the queries: token-sorted ratio, less a penalty per unmatched word."""
-    memo: dict[tuple[object, ...], list[tuple[str, float]]] | None = getattr(_UTTERANCE, "memo", None)
+    memo = utterance.memo("scores")
     scores: dict[str, float] = {}
     for query in {tuple(q) for q in queries if q}:
         if memo is None:
@@ -156,19 +153,6 @@ def score_intents(queries: list[list[str]], intents: Intents, mode: str) -> dict
             if score > scores.get(name, -1.0):
                 scores[name] = score
     return scores
-
-
-@contextlib.contextmanager
-def one_utterance() -> Iterator[None]:
-    """While reading one utterance, score each query once (its clauses and the whole often share one)."""
-    if getattr(_UTTERANCE, "memo", None) is not None:
-        yield
-        return
-    _UTTERANCE.memo = {}
-    try:
-        yield
-    finally:
-        _UTTERANCE.memo = None
 
 
 def _score_query(query: tuple[str, ...], intents: Intents, mode: str) -> list[tuple[str, float]]:
