@@ -194,3 +194,21 @@ def test_work_shared_within_one_utterance_changes_no_reading(intents: Intents) -
         words = intents.normalizer.words("coach, pause the timer")
         words.append("changed")  # a caller's own copy
         assert intents.normalizer.words("coach, pause the timer") == ["coach", "pause", "the", "timer"]
+
+
+def test_required_words_heard_in_one_call_as_word_by_word(intents: Intents) -> None:
+    """An intent that needs a word is barred unless the utterance has it or a word sounding close, as when
+    each word was compared with each intent's words one by one."""
+    from voice_coach.understand.scoring import WORD_SIMILARITY, _barred
+
+    def one_by_one(query: tuple[str, ...]) -> set[str]:
+        return {name for name, needed in intents.requires.items()
+                if not any(process.extractOne(w, needed, scorer=fuzz.ratio, score_cutoff=WORD_SIMILARITY)
+                           for w in query)}
+
+    assert intents.requires, "no intent needs a word any more: this test has nothing to check"
+    slips = [w[:i] + c + w[i + 1:] for w in intents.required_words for i in range(len(w)) for c in "aeo"]
+    said = [tuple(intents.normalizer.words(text)) for text in _utterances()[::3]]
+    for query in said + [(w,) for w in slips] + [("another", "one"), ("next",)]:
+        if query:
+            assert _barred(query, intents) == one_by_one(query), query
