@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+import voice_coach
 from voice_coach.config import APP, xdg_dir
 
 _LOGGER = logging.getLogger(__name__)
@@ -37,13 +38,17 @@ def cache_dir() -> Path:
     return xdg_dir("XDG_CACHE_HOME", ".cache") / APP / "intents"
 
 
-def key(files: Iterable[tuple[str, str]]) -> str:
-    """Hash of the intent files (name and text, in load order) and of the matcher's code."""
-    digest = hashlib.sha256(f"{FORMAT} {sys.version_info[:2]} {marshal.version}".encode())
+def key(files: Iterable[tuple[str, str]]) -> str | None:
+    """Hash of the intent files (name and text, in load order) and of the matcher's code; None (no caching)
+    when the code's source cannot be read (an install without .py files)."""
+    sources = sorted(_CODE.glob("*.py"))
+    if not sources:
+        return None
+    digest = hashlib.sha256(f"{FORMAT} {sys.version_info[:2]} {marshal.version} {voice_coach.__version__}".encode())
     for name, text in files:
         digest.update(f"\0file {name}\0".encode())
         digest.update(text.encode("utf-8"))
-    for source in sorted(_CODE.glob("*.py")):
+    for source in sources:
         digest.update(f"\0code {source.name}\0".encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()

@@ -217,9 +217,9 @@ class Intents:
                 raise ContentError(f"{path}: cannot read ({exc})", "check the file exists and is UTF-8") from exc
             merge(merged, parse_yaml(text, str(path)), str(path))
             texts.append((path.name, text))
-        if not cache:
+        name = intent_cache.key(texts) if cache else None
+        if name is None:
             return cls.from_dict(merged)
-        name = intent_cache.key(texts)
         kept = intent_cache.read(name)
         loaded = cls.from_dict(merged, kept)
         if kept is None:
