@@ -72,7 +72,7 @@ class ChoiceTable:
         return ChoiceTable([self.choices[i] for i in rows], [self.names[i] for i in rows], pairs, self._keys,
                            self._letters, self._planes[:, kept])
 
-    def candidates(self, text: str, keys: set[str] | None, floor: float) -> tuple[Sequence[int], list[str]]:
+    def candidates(self, text: str, keys: set[str] | None, floor: float) -> tuple[Sequence[int] | np.ndarray, list[str]]:
         """(positions, sentences) that may score `floor` against `text`, in table order.
 
         With `keys`, only sentences using a word of one of those keys.
@@ -94,7 +94,7 @@ class ChoiceTable:
                 # checking the letters of every sentence in range costs less than scoring these
                 used &= self._may_reach(text, floor, lo, hi)
             rows = np.flatnonzero(used) + lo
-        return rows.tolist(), self._texts[rows].tolist()
+        return rows, self._texts[rows].tolist()  # (positions stay an array: only the best few are looked up)
 
     def _may_reach(self, text: str, floor: float, lo: int, hi: int) -> np.ndarray:
         """Mask of the sentences lo..hi whose characters shared with `text` (counted with repeats) could give `floor`.
