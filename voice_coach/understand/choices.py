@@ -72,7 +72,8 @@ class ChoiceTable:
         return ChoiceTable([self.choices[i] for i in rows], [self.names[i] for i in rows], pairs, self._keys,
                            self._letters, self._planes[:, kept])
 
-    def candidates(self, text: str, keys: set[str] | None, floor: float) -> tuple[Sequence[int] | np.ndarray, list[str]]:
+    def candidates(self, text: str, keys: set[str] | None,
+                   floor: float) -> tuple[Sequence[int] | np.ndarray, list[str]]:
         """(positions, sentences) that may score `floor` against `text`, in table order.
 
         With `keys`, only sentences using a word of one of those keys.
