@@ -39,7 +39,10 @@ FOLLOW_LEADS = set(LIBRARY.lines["ask_follow_up"])
     ("What do you wish I’d noticed sooner?", "i'd"),  # a curly apostrophe, as writers type it
     ("What helps you believe it when I'm quiet?", "i'm"),
     ("What did my family get right about you?", "my"),
+    ("What kind of parent do you hope our child sees in you?", "our"),  # the couple's, not the coach's
+    ("When we fight, what are you most afraid might happen?", "we"),
     ("What's a place you'd love to visit someday?", None),
+    ("Which habit of your partner's makes the two of you laugh?", None),
     ("Which idea in your mind keeps coming back?", None),  # "mind" is not "mine"
 ])
 def test_the_rule_finds_the_askers_own_words(text: str, word: str | None) -> None:
@@ -54,7 +57,7 @@ def _starter_says(records: list[dict]) -> list[tuple[str | None, str]]:
 
 
 def test_a_real_typed_run_leads_in_only_the_questions_a_partner_asks(tmp_path: Path) -> None:
-    lines = ["coach, give us a question about our relationship"] + ["coach, another one", "coach, repeat that"] * 12
+    lines = ["coach, give us a conversation starter"] + ["coach, another one", "coach, repeat that"] * 19
     out, records, _ = run_typed(tmp_path, lines, seed=11)
     given = _starter_says(records)
     partners = [(before, text) for before, text in given if asked_by_a_partner(text)]

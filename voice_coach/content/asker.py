@@ -6,6 +6,9 @@ heard as the coach itself. The rule lives here, in one place, so the coach (whic
 as "Ask each other:" before such a question), guided sessions (which ask both partners in turn and so
 leave such questions out) and the validator agree on it.
 
+"We", "us" and "our" count too: in "What kind of parent do you hope our child sees in you?" they mean
+the couple, but from the coach they would take the coach in.
+
 A rule rather than a field in the content files: every first-person word in the shipped starters and
 follow-ups means the asker, user packs get it without a schema change, and there is no mark to forget
 when a question is reworded.
@@ -18,13 +21,16 @@ import re
 
 _LOGGER = logging.getLogger(__name__)
 
-FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "i'm", "i've", "i'd", "i'll"})
+FIRST_PERSON_ONE = frozenset({"i", "me", "my", "mine", "myself", "i'm", "i've", "i'd", "i'll"})
 """Words that, in a question one partner asks the other, mean the partner asking."""
+FIRST_PERSON_BOTH = frozenset({"we", "us", "our", "ours", "ourselves", "we're", "we've", "we'd", "we'll"})
+"""Words that mean the two partners: from the coach, "our child" or "when we fight" would include the coach."""
+FIRST_PERSON = FIRST_PERSON_ONE | FIRST_PERSON_BOTH
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 
 def first_person_word(text: str) -> str | None:
-    """The first word of ``text`` meaning the one asking ("I", "me", "my", ...), or None."""
+    """The first word of ``text`` meaning the one asking ("I", "me", "my", ...) or the two of you ("we", "our"), or None."""
     for word in _WORD.findall(text.lower().replace("’", "'")):
         if word in FIRST_PERSON:
             return word

@@ -109,7 +109,7 @@ def step_problems(step: Step) -> list[str]:
         out.extend(question_problems(step.text))
         mine = first_person_word(step.text) if step.kind in ("question", "guess") else None
         if mine is not None:
-            out.append(f"'{mine}' would be heard as the coach, who asks each of you in turn; say 'your partner' instead")
+            out.append(f"'{mine}' would be heard as the coach, who asks each of you in turn; say 'your partner' or 'the two of you' instead")
     return [f"{step.source}: {problem}: {step.text}" for problem in out]
 
 
