@@ -135,6 +135,7 @@ def test_sessions_never_ask_a_partners_question_in_turn() -> None:
     assert any("'i' would be heard as the coach" in p for p in problems)
     assert not step_problems(Step("What's a small thing your partner did this week that you liked?", "light", "question", "x.yaml:4"))
     assert not [p for p in step_problems(Step("I feel most at home when...", "light", "finish", "x.yaml:5")) if "coach" in p]
+    assert not step_problems(Step("What's one thing we could plant this weekend?", "light", "question", "x.yaml:6"))  # "we" is shared
     # "lighter please" never swaps in a question only one partner can ask
     book = load_sessions()
     session = next(s for s in book.sessions if s.topic == "relationship")

@@ -29,10 +29,10 @@ FIRST_PERSON = FIRST_PERSON_ONE | FIRST_PERSON_BOTH
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 
-def first_person_word(text: str) -> str | None:
+def first_person_word(text: str, words: frozenset[str] = FIRST_PERSON) -> str | None:
     """The first word of ``text`` meaning the one asking ("I", "me", "my", ...) or the two of you ("we", "our"), or None."""
     for word in _WORD.findall(text.lower().replace("’", "'")):
-        if word in FIRST_PERSON:
+        if word in words:
             return word
     return None
 
