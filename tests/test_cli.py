@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from voice_coach.content import load_library
+from voice_coach.content.asker import asked_by_a_partner
 
 
 def vc(env: dict[str, str], *args: str, stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -46,8 +47,9 @@ def test_ask_tip_then_tell_me_more_across_processes(env: dict[str, str]) -> None
 
 
 def test_ask_another_gives_a_different_starter_across_processes(env: dict[str, str]) -> None:
-    first = vc(env, "ask", "--quiet", "coach give us a conversation starter").stdout.strip()
-    second = vc(env, "ask", "--quiet", "another one").stdout.strip()
+    # the last line: one partner's question ("... I ...") comes after a lead line ("Ask each other:")
+    first = vc(env, "ask", "--quiet", "coach give us a conversation starter").stdout.strip().splitlines()[-1]
+    second = vc(env, "ask", "--quiet", "another one").stdout.strip().splitlines()[-1]
     starters = {s.text for s in load_library().starters}
     assert first in starters and second in starters and first != second
 
@@ -103,7 +105,9 @@ def test_bad_config_file_is_one_line_and_nothing_is_lost(env: dict[str, str], tm
     assert bad.returncode == 3 and f"{config}:2: unknown key 'volume_level'" in bad.stderr
     config.unlink()
     good = vc(env, "ask", "--quiet", "list my favorites")
-    assert good.returncode == 0 and len(good.stdout.strip().splitlines()) == 2  # intro + the one saved
+    saved = good.stdout.strip().splitlines()
+    # intro + the one saved, after a lead when it is one partner's question ("... I ...")
+    assert good.returncode == 0 and len(saved) == 2 + asked_by_a_partner(saved[-1])
 
 
 def test_python_m_and_version(env: dict[str, str]) -> None:

@@ -26,6 +26,7 @@ def test_a_typed_session_answers_each_request_and_logs_events(tmp_path: Path) ->
     library = load_library()
     out, events, store = run_typed(tmp_path, ["give us a conversation starter", "another one", "save that one", "bye"])
     starters = {s.text for s in library.starters}
+    out = [line for line in out if line not in library.lines["ask_each_other"]]  # the lead before one partner's question
     assert out[0] in starters and out[1] in starters and out[0] != out[1]
     assert out[2] in library.lines["saved_favorite"]
     assert out[3] in library.lines["goodbye"]

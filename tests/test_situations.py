@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 
 from voice_coach.content import CATEGORIES, DEPTHS, SITUATIONS, Library, load_library
+from voice_coach.content.asker import asked_by_a_partner
 from voice_coach.content.library import library_from_text, parse_text
 from voice_coach.content.validate import validate
 from voice_coach.errors import ContentError
@@ -185,10 +186,13 @@ def test_the_coach_says_a_starter_from_the_set_asked_for(env: dict[str, str], sh
                                                           category: str, depth: str | None) -> None:
     result = vc(env, "ask", "--quiet", request_)
     assert result.returncode == 0, result.stderr
-    said = result.stdout.strip()
+    *lead, said = result.stdout.strip().splitlines()
     matching = [s for s in shipped.starters if s.text == said]
     assert matching, said
     assert matching[0].category == category and (depth is None or matching[0].depth == depth)
+    # one partner's question ("... I ...") is handed over first, on a line of its own
+    assert len(lead) == int(asked_by_a_partner(said))
+    assert all(line in shipped.lines["ask_each_other"] for line in lead)
 
 
 def test_the_content_listing_shows_situation_sets_with_their_follow_ups(env: dict[str, str]) -> None:

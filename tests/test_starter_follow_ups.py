@@ -8,6 +8,7 @@ import sys
 
 from voice_coach.actions import Say
 from voice_coach.content import Library, Starter, load_library
+from voice_coach.content.asker import asked_by_a_partner
 from voice_coach.dialogue.coach import Coach
 from voice_coach.dialogue.memory import Memory
 from voice_coach.understand.intents import Intents, load_intents
@@ -76,7 +77,9 @@ def test_follow_up_across_processes(env: dict[str, str]) -> None:
         result = subprocess.run([sys.executable, "-m", "voice_coach", "ask", "--quiet", text], env=env,
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
-        return result.stdout.strip()
+        *lead, said = result.stdout.strip().splitlines()
+        assert len(lead) == int(asked_by_a_partner(said))  # one partner's question comes after a lead line
+        return said
 
     first = ask("coach something deep about family")
     starter = next(s for s in LIBRARY.starters if s.text == first)

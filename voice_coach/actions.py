@@ -15,7 +15,8 @@ class Say:
 
     text: str
     kind: str = "reply"
-    """What the line is: reply, starter, tip, more, prompt, cue, error."""
+    """What the line is: reply, starter, tip, more, favorite, prompt, cue, error, or lead (the hand-over said
+    just before a question one partner asks the other, "Ask each other:"; never put on the screen's card)."""
     content_id: str | None = None
     """Id of the content item spoken, when the line is one."""
 

@@ -6,6 +6,7 @@ import logging
 import re
 import string
 
+from voice_coach.content.asker import FIRST_PERSON_ONE, first_person_word
 from voice_coach.content.library import DEPTHS
 from voice_coach.content.sessions import (
     FORMATS,
@@ -106,6 +107,10 @@ def step_problems(step: Step) -> list[str]:
             out.append("a sentence to finish ends with ... and asks nothing")
     else:
         out.extend(question_problems(step.text))
+        # The coach asks each of you in turn, so an "I" can only be the coach ("we" it may share with you).
+        mine = first_person_word(step.text, FIRST_PERSON_ONE) if step.kind in ("question", "guess") else None
+        if mine is not None:
+            out.append(f"'{mine}' would be heard as the coach, who asks each of you in turn; say 'your partner' instead")
     return [f"{step.source}: {problem}: {step.text}" for problem in out]
 
 

@@ -52,7 +52,8 @@ REQUIRED_LINES: tuple[str, ...] = (
     "greeting", "help", "out_of_scope", "didnt_catch", "saved_favorite", "already_favorite",
     "nothing_to_save", "favorites_intro", "no_favorites", "goodbye", "nothing_to_repeat", "nothing_more",
     "more_on_starter", "slower", "faster", "louder", "quieter", "at_limit", "nothing_pending",
-    "category_used_up", "no_exercise", "typed_mode",
+    "category_used_up", "no_exercise", "typed_mode", "starter_swap", "ask_each_other", "ask_follow_up",
+    "starter_swap_ask",
 )  # fmt: skip
 """Coach line keys the coach reads; each must exist."""
 
@@ -72,6 +73,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "added_time": frozenset({"minutes"}),
     "try_intro": frozenset({"try"}),
     "starter_swap": frozenset({"question"}),
+    "starter_swap_ask": frozenset({"question"}),
 }
 """Placeholders the code fills for each key; a required key not listed here gets none."""
 ANY_PLACEHOLDER = frozenset({"speaker", "listener", "amount", "minutes", "examples", "count", "category", "try", "question"})
@@ -85,6 +87,7 @@ MUST_HAVE_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "category_used_up": frozenset({"category"}),
     "try_intro": frozenset({"try"}),
     "starter_swap": frozenset({"question"}),
+    "starter_swap_ask": frozenset({"question"}),
 }
 """Keys whose every variant must carry these, or the line would lose its point."""
 

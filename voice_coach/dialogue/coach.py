@@ -67,7 +67,8 @@ class Coach:
         self.exercise: Exercise | None = None
         self.pending: str | None = None
         self.last_intent: str | None = None
-        self.last_said: Say | None = None
+        self.last_said: tuple[Say, ...] = ()
+        """The lines of the last reply, each kept whole (a lead, then its question), for "repeat"."""
         self.desk = SessionDesk(book or SessionBook(), library, self.rng, names)
         """Guided sessions and the practice log's view of the exercise."""
 
@@ -249,7 +250,7 @@ class Coach:
         return [self._say("nothing_more")]
 
     def _repeat(self) -> list[Action]:
-        return [self.last_said] if self.last_said is not None else self.giver.repeat_last()
+        return list(self.last_said) if self.last_said else self.giver.repeat_last()
 
     def _help(self) -> Say:
         examples = self.library.lines.get("help_examples") or ["give us a conversation starter"]
@@ -275,9 +276,9 @@ class Coach:
         return Say(text, kind=kind, content_id=content_id)
 
     def _remember_said(self, actions: list[Action]) -> list[Action]:
-        said = [a for a in actions if isinstance(a, Say)]
+        said = tuple(a for a in actions if isinstance(a, Say))
         if said:
-            self.last_said = said[-1] if len(said) == 1 else Say(" ".join(s.text for s in said), kind=said[-1].kind)
+            self.last_said = said
         return actions
 
 

@@ -1,4 +1,9 @@
-"""Gives starters and tips without repeats, their longer parts, and favorites; keeps Memory in step."""
+"""Gives starters and tips without repeats, their longer parts, and favorites; keeps Memory in step.
+
+A question one partner asks the other ("What's a small thing I did ...?") is handed over with a lead
+spoken as its own line first ("Ask each other:"), so its "I" is the asker, not the coach; the card
+and the history keep the question itself.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from voice_coach.actions import (
     Say,
 )
 from voice_coach.content import CATEGORIES, Library, Starter, Tip
+from voice_coach.content.asker import asked_by_a_partner
 from voice_coach.dialogue.memory import Memory
 from voice_coach.dialogue.picker import pick_unused
 
@@ -58,7 +64,7 @@ class Giver:
         self.memory.last_kind, self.memory.last_id, self.memory.last_part = kind, item.id, "text"
         self.memory.last_depth, self.memory.last_topic = depth, topic
         return actions + [
-            Say(item.text, kind=kind, content_id=item.id),
+            *self._spoken(item.text, kind, item.id, "ask_each_other" if kind == "starter" else None),
             RecordHistory(kind, item.id),
             RememberLast(kind, item.id, "text", depth, topic),
         ]
@@ -100,34 +106,50 @@ class Giver:
         if at >= len(steps):
             return None
         name, text = steps[at]
-        if name == "swap":
-            return self._part(starter.id, name, self.say("starter_swap", kind="more", content_id=starter.id, question=starter.text))
-        return self._part(starter.id, name, Say(text, kind="more", content_id=starter.id))
+        return self._part(starter.id, name, *self._starter_part(starter, name, text, "more"))
 
-    def _part(self, content_id: str, part: str, say: Say) -> list[Action]:
+    def _starter_part(self, starter: Starter, name: str, text: str, kind: str) -> list[Say]:
+        """A follow-up (after a lead when a partner asks it), or the swap line (which hands a partner's question over itself)."""
+        if name == "swap":
+            key = "starter_swap_ask" if asked_by_a_partner(starter.text) else "starter_swap"
+            return [self.say(key, kind=kind, content_id=starter.id, question=starter.text)]
+        return self._spoken(text, kind, starter.id, "ask_follow_up")
+
+    def _spoken(self, text: str, kind: str, content_id: str | None, lead: str | None) -> list[Say]:
+        """The line, after a lead (coach line ``lead``) when it is a question one partner asks the other."""
+        said = Say(text, kind=kind, content_id=content_id)
+        if lead is None or not asked_by_a_partner(text):
+            return [said]
+        return [self.say(lead, kind="lead", content_id=content_id), said]
+
+    def _part(self, content_id: str, part: str, *said: Say) -> list[Action]:
         kind = self.memory.last_kind or "tip"
         self.memory.last_part = part
-        return [say, RememberLast(kind, content_id, part, self.memory.last_depth, self.memory.last_topic)]
+        return [*said, RememberLast(kind, content_id, part, self.memory.last_depth, self.memory.last_topic)]
 
     def repeat_last(self) -> list[Action]:
-        """The last item again, from memory (a new process, e.g. two ``ask`` calls)."""
-        text = self._last_item_text()
-        if text is None:
+        """The last item again, from memory (a new process, e.g. two ``ask`` calls), with its lead."""
+        said = self._last_item_says()
+        if not said:
             return [self.say("nothing_to_repeat")]
-        return [Say(text, kind=self.memory.last_kind or "reply", content_id=self.memory.last_id)]
+        return list(said)
 
-    def _last_item_text(self) -> str | None:
-        """The last item's text from memory (repeat in a new process, e.g. two ``ask`` calls)."""
+    def _last_item_says(self) -> list[Say]:
+        """The last item's line(s) from memory (repeat in a new process, e.g. two ``ask`` calls)."""
         content_id, part = self.memory.last_id, self.memory.last_part
+        kind = self.memory.last_kind or "reply"
         if content_id is None:
-            return None
+            return []
         tip = self.library.tip(content_id)
         if tip is not None:
-            return {"more": tip.more, "try": tip.try_}.get(part or "text", tip.text)
+            return [Say({"more": tip.more, "try": tip.try_}.get(part or "text", tip.text), kind=kind, content_id=content_id)]
         starter = self.library.starter(content_id)
         if starter is None:
-            return None
-        return dict(_starter_steps(starter)).get(part or "text") or starter.text
+            return []
+        steps = dict(_starter_steps(starter))
+        if part in steps:
+            return self._starter_part(starter, part, steps[part], "more")
+        return self._spoken(starter.text, "starter", starter.id, "ask_each_other")
 
     def save_favorite(self) -> list[Action]:
         content_id = self.memory.last_id
@@ -139,17 +161,22 @@ class Giver:
         return [SaveFavorite(content_id), self.say("saved_favorite")]
 
     def list_favorites(self) -> list[Action]:
-        texts = [t for t in (self._item_text(i) for i in reversed(self.memory.favorites)) if t]
-        if not texts:
+        """The three latest saved items read back; a partner's question gets its lead, as when it was first given."""
+        items = [i for i in (self._item(c) for c in reversed(self.memory.favorites)) if i is not None]
+        if not items:
             return [self.say("no_favorites")]
-        return [self.say("favorites_intro", count=str(len(texts)))] + [Say(t, kind="favorite") for t in texts[:3]]
+        actions: list[Action] = [self.say("favorites_intro", count=str(len(items)))]
+        for content_id, text, lead in items[:3]:
+            actions += self._spoken(text, "favorite", content_id, lead)
+        return actions
 
-    def _item_text(self, content_id: str) -> str | None:
+    def _item(self, content_id: str) -> tuple[str, str, str | None] | None:
+        """(id, text, lead key) of a saved item; tips never take a lead."""
         tip = self.library.tip(content_id)
         if tip is not None:
-            return tip.text
+            return content_id, tip.text, None
         starter = self.library.starter(content_id)
-        return starter.text if starter else None
+        return (content_id, starter.text, "ask_each_other") if starter else None
 
 
 def _starter_steps(starter: Starter) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from voice_coach.actions import Action, RecordPractice, Say
+from voice_coach.content.asker import asked_by_a_partner
 from voice_coach.content.library import DEPTHS
 from voice_coach.content.sessions import Step
 from voice_coach.dialogue.session_commands import (
@@ -168,8 +169,9 @@ class GuidedSession(SessionCommands):
         if self._library is None or rank == 0:
             return None
         used = {s.text for s in self._steps}
+        # Both partners answer a session step in turn, so a question one partner asks the other ("... I ...") can't be one.
         pool = [s for s in self._library.starters if _rank(s.depth) < rank and s.text not in used
-                and (self.session.topic is None or s.category == self.session.topic)]
+                and (self.session.topic is None or s.category == self.session.topic) and not asked_by_a_partner(s.text)]
         if not pool:
             return None
         chosen = self._rng.choice(pool)
