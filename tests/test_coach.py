@@ -104,7 +104,11 @@ def test_save_and_list_favorites(library: Library) -> None:
     assert SaveFavorite(starter.content_id or "") in actions
     assert said(ask(coach, "save_favorite"))[0].text in library.lines["already_favorite"]
     listed = said(ask(coach, "list_favorites"))
-    assert "1" in listed[0].text and listed[1].text == starter.text
+    assert listed[0].text in library.lines["favorite_intro_one"] and listed[-1].text == starter.text
+    second = [s for s in said(ask(coach, "another")) if s.kind == "starter"][0]
+    ask(coach, "save_favorite")
+    listed = said(ask(coach, "list_favorites"))
+    assert "2" in listed[0].text and listed[-1].text == starter.text and second.text in [s.text for s in listed]
 
 
 def test_help_reads_at_most_three_examples(library: Library) -> None:

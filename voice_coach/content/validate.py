@@ -50,7 +50,7 @@ REQUIRED_PROMPTS: tuple[str, ...] = (
 
 REQUIRED_LINES: tuple[str, ...] = (
     "greeting", "help", "out_of_scope", "didnt_catch", "saved_favorite", "already_favorite",
-    "nothing_to_save", "favorites_intro", "no_favorites", "goodbye", "nothing_to_repeat", "nothing_more",
+    "nothing_to_save", "favorites_intro", "favorite_intro_one", "no_favorites", "goodbye", "nothing_to_repeat", "nothing_more",
     "more_on_starter", "slower", "faster", "louder", "quieter", "at_limit", "nothing_pending",
     "category_used_up", "no_exercise", "typed_mode", "starter_swap", "ask_each_other", "ask_follow_up",
     "starter_swap_ask",

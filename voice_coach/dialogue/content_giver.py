@@ -165,7 +165,8 @@ class Giver:
         items = [i for i in (self._item(c) for c in reversed(self.memory.favorites)) if i is not None]
         if not items:
             return [self.say("no_favorites")]
-        actions: list[Action] = [self.say("favorites_intro", count=str(len(items)))]
+        intro = self.say("favorite_intro_one") if len(items) == 1 else self.say("favorites_intro", count=str(len(items)))
+        actions: list[Action] = [intro]
         for content_id, text, lead in items[:3]:
             actions += self._spoken(text, "favorite", content_id, lead)
         return actions
