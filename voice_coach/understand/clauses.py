@@ -56,6 +56,47 @@ def split(text: str, to_words: Callable[[str], list[str]]) -> list[str]:
     return [p for p in (piece.strip() for piece in _SPLIT_RE.split(text)) if p and to_words(p)]
 
 
+def around_wake(text: str, before: int, name: str, to_words: Callable[[str], list[str]]) -> list[str]:
+    """The pieces of a sentence with the wake word said inside it: the aside before it, the command after it
+    (`before`: how often `name` was said earlier, as a coach talked about)."""
+    found = list(re.finditer(rf"\b{re.escape(name)}\b", text, flags=re.IGNORECASE))
+    if len(found) <= before:
+        return split(text, to_words)
+    at = found[before]
+    return split(text[:at.start()], to_words) + split(text[at.end():], to_words)
+
+
+_SUBJECTS = frozenset({"i", "we", "he", "she", "they", "it", "there", "someone", "somebody", "you"})
+_OWNERS = frozenset({"the", "my", "our", "his", "her", "their", "your"})
+_VERBS = frozenset({"is", "are", "was", "were", "will", "have", "has", "had", "just", "got", "would", "am", "did",
+                    "need", "needs", "went", "do", "can", "could", "keep", "keeps", "already", "still", "really"})
+_OPENERS = (("can", "you"), ("could", "you"), ("can", "we"), ("could", "we"), ("would", "you"), ("will", "you"),
+            ("let", "us"), ("so",), ("because",), ("cause",), ("and",), ("do", "not"), ("please",), ("then",),
+            ("now",), ("just",), ("thanks",), ("thank", "you"))
+_NOT_SO = frozenset({"not", "too", "is", "are", "was", "and", "or", "so", "just", "said", "think", "do", "what", "how",
+                     "when", "where", "why", "who", "which", "if", "that", "should", "would", "could", "can", "will",
+                     "does", "did", "know", "thought", "whether", "than"})
+"""Words after which "so", "just", "now", ... go on the same clause ("not so fast", "right now")."""
+
+
+def implicit(words: list[str]) -> list[str]:
+    """A sentence said without pauses split where a new clause starts ("my phone is ringing can you pause it",
+    "hold the clock the kettle is going"): before a request ("can you", "let us", "so"), or a new subject and
+    its verb; [] when there is no such place."""
+    cuts = [0]
+    for i in range(1, len(words)):
+        if i - cuts[-1] < 2 or words[i - 1] in _NOT_SO:
+            continue
+        opener = any(tuple(words[i:i + len(o)]) == o for o in _OPENERS)
+        subject = (words[i] in _SUBJECTS and i + 1 < len(words) and words[i + 1] in _VERBS) or (
+            words[i] in _OWNERS and i + 2 < len(words) and words[i + 2] in _VERBS)
+        if opener or subject:
+            cuts.append(i)
+    if len(cuts) < 2:
+        return []
+    return [" ".join(words[a:b]) for a, b in zip(cuts, [*cuts[1:], len(words)])]
+
+
 def negation_length(words: list[str]) -> int:
     """Words up to the end of a leading negation ("do not", "please don't", "but never"); 0 without one."""
     start = 0

@@ -121,18 +121,30 @@ def _recognize(text: str, intents: Intents, context: Context | None, wake: WakeW
     if addressed and coach_talked_about(words, intents):
         addressed, words = False, said  # "coach Taylor always told us ...": a coach, not this one
     no_state = context is None
-    if not addressed:
-        whole = _understand(original, words, addressed, ctx, no_state, intents)
-        return unaddressed(whole, original, words, ctx, no_state, intents, _understand)
     pieces = clauses.split(original, intents.normalizer.words)
+    if not addressed:
+        at = wake.inside(said)
+        if at is None or coach_talked_about(said[at + 1:], intents):
+            whole = _understand(original, words, addressed, ctx, no_state, intents)
+            return unaddressed(whole, original, words, ctx, no_state, intents, _understand)
+        # "the pan is sizzling coach speak up": the aside, then the command said to the coach
+        addressed, words = True, said[:at] + said[at + 1:]
+        pieces = clauses.around_wake(original, said[:at].count(said[at]), said[at], intents.normalizer.words)
     if len(pieces) < 2 and not clauses.negation_length(words):
-        return _understand(original, words, addressed, ctx, no_state, intents)
+        whole = _understand(original, words, addressed, ctx, no_state, intents)
+        pieces = clauses.implicit(words) if whole is None else []
+        if len(pieces) < 2:
+            return whole
 
     def understand(piece: str, piece_words: list[str]) -> Match | None:
-        return _understand(piece, piece_words, True, ctx, no_state, intents) if may_command(piece_words, intents) else None
+        return _understand(original, piece_words, True, ctx, no_state, intents) if may_command(piece_words, intents) else None
 
     read = clauses.read(pieces, wake, intents, understand)
     chosen = clauses.choose(lambda: _understand(original, words, addressed, ctx, no_state, intents), read)
+    if chosen is None and not any(clause.refusal for clause, _, _ in read):
+        finer = [q for p in pieces for q in (clauses.implicit(intents.normalizer.words(p)) or [p])]
+        if len(finer) > len(pieces):  # "my mum just rang, let us stop and do it another day"
+            chosen = clauses.choose(lambda: None, clauses.read(finer, wake, intents, understand))
     if chosen is not None and chosen.intent in ("add_time", "start_exercise"):
         reading = intents.slot_reader.read(words, original)
         if reading.speaker is not None:  # "me first this time, four minutes": who goes first starts the exercise

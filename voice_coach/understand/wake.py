@@ -59,3 +59,21 @@ class WakeWords:
         if len(words) > 1 and words[-1] in self.exact_names:
             return True, words[:-1]
         return False, words
+
+    def inside(self, words: list[str]) -> int | None:
+        """Where the wake word itself is said inside a sentence, after an aside ("the pan is sizzling, coach,
+        speak up"); None when it is not, or names a coach talked about ("the coach said", "my coach")."""
+        for i in range(1, len(words) - 1):
+            if words[i] in self.exact_names and words[i - 1] not in _NOT_CALLED and words[i + 1] not in _TOLD:
+                return i
+        return None
+
+
+_NOT_CALLED = frozenset({"the", "a", "an", "our", "my", "your", "his", "her", "their", "this", "that", "to", "with",
+                         "like", "about", "of", "for", "from", "by", "what", "ask", "tell", "new", "old", "life",
+                         "couples", "marriage", "relationship", "football", "bus", "sports", "dating", "is", "was",
+                         "would", "will", "does", "did", "should", "could", "can"})
+"""Words that make the wake word after them someone or something talked about ("what the coach said")."""
+_TOLD = frozenset({"say", "says", "said", "think", "thinks", "thought", "would", "will", "told", "tells", "wants", "meant",
+                   "means", "was", "is", "does", "did", "reckons", "likes", "knows", "has", "had"})
+"""Words after the wake word inside a sentence that make it a coach talked about ("what would coach say")."""
