@@ -159,6 +159,7 @@ def _understand(original: str, words: list[str], addressed: bool, ctx: Context, 
     words = correct_words(words[:MAX_WORDS], intents)
     if not words or (ctx.speaking_turn and not addressed):
         return None  # nothing said, or the speaker's words, which are not for the coach
+    words = _without_vocative(words, intents)
     reading = intents.slot_reader.read(words, original)
     if addressed and len(words) > 1 and words[-2] == "to" and _a_name(words[-1], intents):
         words = words[:-1] + ["them"]  # "over to Dan", "give the floor to Alex": a person, as "them"
@@ -189,6 +190,23 @@ def _understand(original: str, words: list[str], addressed: bool, ctx: Context, 
     return Match(intent=intent, slots=_slots(intent, reading), score=score,
                  text=" ".join(words), addressed=addressed)
 
+
+
+_VOCATIVES = frozenset({"love", "babe", "baby", "honey", "hun", "hon", "darling", "sweetheart", "sweetie", "dear",
+                        "pet", "mate", "buddy", "dearest", "sweetpea", "handsome", "gorgeous", "beautiful", "guys"})
+"""What a speaker may call the partner at the end of a sentence ("over to you, love")."""
+_BEFORE_VOCATIVE = frozenset({"you", "yours", "turn", "go", "ahead", "up", "now", "over", "floor", "him", "her",
+                              "them", "please", "it", "on", "off", "then", "finished", "done"})
+_BEFORE_NAME = frozenset({"turn", "go", "ahead", "yours", "up"})
+"""Words after which a last word is someone called ("your turn babe", "go ahead Jen"), not part of the request."""
+
+
+def _without_vocative(words: list[str], intents: Intents) -> list[str]:
+    """Words without a partner called by name or endearment at the end ("your go, darling")."""
+    if len(words) > 2 and words[-2] in _BEFORE_VOCATIVE and (words[-1] in _VOCATIVES or (
+            words[-2] in _BEFORE_NAME and _a_name(words[-1], intents))):
+        return words[:-1]
+    return words
 
 
 def _a_name(word: str, intents: Intents) -> bool:
