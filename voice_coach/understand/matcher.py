@@ -46,8 +46,10 @@ from voice_coach.understand.slots import SlotReading, overlaps
 from voice_coach.understand.talk import (
     TURN_ACCEPT_SCORE,
     coach_talked_about,
+    a_name,
     may_command,
     unaddressed,
+    without_vocative,
 )
 from voice_coach.understand.utterance import one_utterance
 from voice_coach.understand.wake import WakeWords
@@ -156,12 +158,11 @@ def _recognize(text: str, intents: Intents, context: Context | None, wake: WakeW
 def _understand(original: str, words: list[str], addressed: bool, ctx: Context, no_state: bool,
                 intents: Intents) -> Match | None:
     """The intent and slots of words (the wake word already taken off); `original` as said, for names."""
-    words = correct_words(words[:MAX_WORDS], intents)
+    words = correct_words(without_vocative(words[:MAX_WORDS], intents), intents)
     if not words or (ctx.speaking_turn and not addressed):
         return None  # nothing said, or the speaker's words, which are not for the coach
-    words = _without_vocative(words, intents)
     reading = intents.slot_reader.read(words, original)
-    if addressed and len(words) > 1 and words[-2] == "to" and _a_name(words[-1], intents):
+    if addressed and len(words) > 1 and words[-2] == "to" and a_name(words[-1], intents):
         words = words[:-1] + ["them"]  # "over to Dan", "give the floor to Alex": a person, as "them"
     marked = marked_words(words, reading)
     plain = query_words(plain_words(words, reading), intents)
@@ -190,28 +191,6 @@ def _understand(original: str, words: list[str], addressed: bool, ctx: Context, 
     return Match(intent=intent, slots=_slots(intent, reading), score=score,
                  text=" ".join(words), addressed=addressed)
 
-
-
-_VOCATIVES = frozenset({"love", "babe", "baby", "honey", "hun", "hon", "darling", "sweetheart", "sweetie", "dear",
-                        "pet", "mate", "buddy", "dearest", "sweetpea", "handsome", "gorgeous", "beautiful", "guys"})
-"""What a speaker may call the partner at the end of a sentence ("over to you, love")."""
-_BEFORE_VOCATIVE = frozenset({"you", "yours", "turn", "go", "ahead", "up", "now", "over", "floor", "him", "her",
-                              "them", "please", "it", "on", "off", "then", "finished", "done"})
-_BEFORE_NAME = frozenset({"turn", "go", "ahead", "yours", "up"})
-"""Words after which a last word is someone called ("your turn babe", "go ahead Jen"), not part of the request."""
-
-
-def _without_vocative(words: list[str], intents: Intents) -> list[str]:
-    """Words without a partner called by name or endearment at the end ("your go, darling")."""
-    if len(words) > 2 and words[-2] in _BEFORE_VOCATIVE and (words[-1] in _VOCATIVES or (
-            words[-2] in _BEFORE_NAME and _a_name(words[-1], intents))):
-        return words[:-1]
-    return words
-
-
-def _a_name(word: str, intents: Intents) -> bool:
-    """True for a word that can only be someone's name (unknown to the matcher, letters only)."""
-    return word.isalpha() and len(word) >= 3 and word not in intents.known_words
 
 
 def _decide(scores: dict[str, float], words: list[str], plain: list[str], marked: list[str], reading: SlotReading,
