@@ -71,7 +71,7 @@ _OWNERS = frozenset({"the", "my", "our", "his", "her", "their", "your"})
 _VERBS = frozenset({"is", "are", "was", "were", "will", "have", "has", "had", "just", "got", "would", "am", "did",
                     "need", "needs", "went", "do", "can", "could", "keep", "keeps", "already", "still", "really"})
 _OPENERS = (("can", "you"), ("could", "you"), ("can", "we"), ("could", "we"), ("would", "you"), ("will", "you"),
-            ("let", "us"), ("so",), ("because",), ("cause",), ("and",), ("do", "not"), ("please",), ("then",),
+            ("let", "us"), ("so",), ("because",), ("cause",), ("do", "not"), ("please",), ("then",),
             ("now",), ("just",), ("thanks",), ("thank", "you"))
 _NOT_SO = frozenset({"not", "too", "is", "are", "was", "and", "or", "so", "just", "said", "think", "do", "what", "how",
                      "when", "where", "why", "who", "which", "if", "that", "should", "would", "could", "can", "will",

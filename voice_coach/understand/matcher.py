@@ -134,7 +134,7 @@ def _recognize(text: str, intents: Intents, context: Context | None, wake: WakeW
         pieces = clauses.around_wake(original, said[:at].count(said[at]), said[at], intents.normalizer.words)
     if len(pieces) < 2 and not clauses.negation_length(words):
         whole = _understand(original, words, addressed, ctx, no_state, intents)
-        pieces = clauses.implicit(words) if whole is None else []
+        pieces = clauses.implicit(words) if whole is None and not ctx.speaking_turn else []
         if len(pieces) < 2:
             return whole
 
@@ -143,7 +143,7 @@ def _recognize(text: str, intents: Intents, context: Context | None, wake: WakeW
 
     read = clauses.read(pieces, wake, intents, understand)
     chosen = clauses.choose(lambda: _understand(original, words, addressed, ctx, no_state, intents), read)
-    if chosen is None and not any(clause.refusal for clause, _, _ in read):
+    if chosen is None and not ctx.speaking_turn and not any(clause.refusal for clause, _, _ in read):
         finer = [q for p in pieces for q in (clauses.implicit(intents.normalizer.words(p)) or [p])]
         if len(finer) > len(pieces):  # "my mum just rang, let us stop and do it another day"
             chosen = clauses.choose(lambda: None, clauses.read(finer, wake, intents, understand))
