@@ -39,6 +39,10 @@ _AMOUNT_WORDS = frozenset({"minute", "minutes", "min", "mins", "each", "a", "and
                            "turn", "apiece", "of", "an", "no", "or", "actually", "sorry", "mean", "i", "make", "it"})
 _LEADS = frozenset({"please", "just", "so", "oh", "ok", "okay", "well", "um", "uh", "but", "and", "no", "now"})
 _NEGATIONS = (("do", "not"), ("not",), ("never",), ("no", "do", "not"), ("did", "not", "mean"), ("no", "more"))
+_WHO = frozenset({"we", "i", "she", "he", "they"})
+_WANTING = frozenset({"want", "need", "wanna", "fancy", "feel", "like", "care"})
+"""After "we don't", what turns a command down ("we don't want another question"); "I don't understand" does not."""
+_AUX = frozenset({"do", "does", "are", "is", "am", "will", "would", "did", "really", "definitely", "just"})
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,9 @@ class Clause:
     words: list[str]
     refusal: bool
     foreign: bool = False
+    told: bool = False
+    """The refusal is told with a subject ("we don't need the check in"): it explains, so it rules out only
+    a command no other clause asks for outright ("skip, we don't need the check in")."""
     """It names something the coach has nothing to do with ("set a timer for the cookies")."""
 
 
@@ -102,6 +109,15 @@ def negation_length(words: list[str]) -> int:
     start = 0
     while start < len(words) - 1 and words[start] in _LEADS:
         start += 1
+    if words[start:start + 2] == ["let", "us"] and words[start + 2:start + 3] == ["not"] and len(words) > start + 3:
+        return start + 3  # "let's not do the exercise"
+    if start < len(words) - 2 and words[start] in _WHO:  # "we don't want another question", "she's not done yet"
+        aux = start + 1
+        while aux < min(len(words) - 1, start + 3) and words[aux] in _AUX:
+            aux += 1
+        if aux > start + 1 and words[aux] == "not" and len(words) > aux + 1 and (
+                words[aux + 1] in _WANTING or words[aux - 1] in ("are", "is", "am")):
+            return aux + 1
     for at in range(start + 1):  # "no more time" is a negation as said, "no, don't stop" after the "no"
         for lead in _NEGATIONS:
             if tuple(words[at:at + len(lead)]) == lead and len(words) > at + len(lead):
@@ -120,7 +136,8 @@ def read(pieces: list[str], wake: WakeWords, intents: Intents,
         if not intents.normalizer.drop(words):
             continue  # nothing but the wake word or politeness ("..., please")
         neg = negation_length(words)
-        clause = Clause(words, neg > 0, has_any(words, intents.out_of_scope_words))
+        clause = Clause(words, neg > 0, has_any(words, intents.out_of_scope_words),
+                        told=neg > 0 and words[0] in _WHO | {"let"})
         out.append((clause, understand(piece, words), understand(piece, words[neg:]) if neg else None))
     return out
 
@@ -136,14 +153,16 @@ def choose(whole_reading: Callable[[], Match | None],
     The whole reading (the costly one, of the longest text) is made only when needed.
     """
     refused: set[str] = set()
+    explained: set[str] = set()
     found: list[Match] = []
     for clause, as_said, turned_down in clauses:
         if clause.refusal and not _stands(as_said, turned_down):
             if turned_down is not None:
-                refused.add(turned_down.intent)
+                (explained if clause.told else refused).add(turned_down.intent)
             continue
         if as_said is not None:
             found.append(as_said)
+    refused |= explained - {m.intent for m in found}
     found = [m for m in found if m.intent not in refused]
     if refused & _HOLDS and {m.intent for m in found} <= _CARRY_ON:
         return None  # "no, don't stop, keep the clock running": nothing is to change

@@ -69,7 +69,7 @@ class WakeWords:
         return None
 
 
-_NOT_CALLED = frozenset({"the", "a", "an", "our", "my", "your", "his", "her", "their", "this", "that", "to", "with",
+_NOT_CALLED = frozenset({"the", "a", "an", "our", "my", "your", "his", "her", "their", "to", "with",
                          "like", "about", "of", "for", "from", "by", "what", "ask", "tell", "new", "old", "life",
                          "couples", "marriage", "relationship", "football", "bus", "sports", "dating", "is", "was",
                          "would", "will", "does", "did", "should", "could", "can"})
