@@ -84,6 +84,12 @@ _FIRST_SPEAKER_FRAME = frozenset({"XWHO", "XMIN", "let", "for", "this", "time", 
 """Words that may stand around who goes first and the amount in a request to start ("me first this time")."""
 """Words of talk between the two of them, in a piece of a sentence that is no command."""
 """What a speaker says, without the wake word, to hand the turn over ("I'm done, your go")."""
+_RECALLING = frozenset({"remember", "wish", "wished", "had", "was", "were", "did", "cooked", "went", "loved", "used",
+                        "miss", "missed"})
+"""Words of a memory or a wish told to the partner; without the wake word no keyword evidence makes it a request."""
+_ASKING_WORDS = frozenset({"give", "ask", "tell", "how", "what", "can", "could", "any", "help", "need", "want",
+                           "should", "suggest", "advice", "why", "when"})
+_THIRD_PERSON = frozenset({"he", "she", "him", "her", "his", "they", "them", "partner", "wife", "husband"})
 _FOLLOW_UP_INTENTS = frozenset({"tell_more", "resume", "another"})
 # Words that make "another" more than a named kind ("another question" is not a new starter request).
 _ANOTHER_WORDS = frozenset({"another", "different", "next", "new", "else", "other", "more"})
@@ -127,6 +133,8 @@ def _recognize(text: str, intents: Intents, context: Context | None, wake: WakeW
     if not addressed:
         at = wake.inside(said)
         if at is None or coach_talked_about(said[at + 1:], intents):
+            if wake.talked_about(said):
+                return None  # "what was the last thing the coach said": about the coach, to each other
             whole = _understand(original, words, addressed, ctx, no_state, intents)
             return unaddressed(whole, original, words, ctx, no_state, intents, _understand)
         # "the pan is sizzling coach speak up": the aside, then the command said to the coach
@@ -239,6 +247,9 @@ def _decide(scores: dict[str, float], words: list[str], plain: list[str], marked
     content = by_keywords(words, marked, query, reading, addressed, intents)
     if content and foreign_subject(words, reading, intents):
         return None  # "any tips for a crispy roast potato"
+    if content and not addressed and _RECALLING & set(words) and not (_ASKING_WORDS | _THIRD_PERSON) & set(words) \
+            and not named_kind(marked, intents):
+        return None  # "remember the first time we cooked together": a memory shared, no request
     return content or (command[0] if command else None)
 
 

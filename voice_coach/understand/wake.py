@@ -68,12 +68,18 @@ class WakeWords:
                 return i
         return None
 
+    def talked_about(self, words: list[str]) -> bool:
+        """True when the wake word names a coach talked about ("what was the last thing the coach said")."""
+        return any(w in self.exact_names and i > 1 and any(v not in self.prefixes for v in words[:i - 1]) and (
+            words[i - 1] in _NOT_CALLED or (
+            i + 1 < len(words) and words[i + 1] in _TOLD)) for i, w in enumerate(words))
+
 
 _NOT_CALLED = frozenset({"the", "a", "an", "our", "my", "your", "his", "her", "their", "to", "with",
-                         "like", "about", "of", "for", "from", "by", "what", "ask", "tell", "new", "old", "life",
+                         "like", "about", "of", "for", "from", "by", "ask", "tell", "new", "old", "life",
                          "couples", "marriage", "relationship", "football", "bus", "sports", "dating", "is", "was",
                          "would", "will", "does", "did", "should", "could", "can"})
 """Words that make the wake word after them someone or something talked about ("what the coach said")."""
-_TOLD = frozenset({"say", "says", "said", "think", "thinks", "thought", "would", "will", "told", "tells", "wants", "meant",
-                   "means", "was", "is", "does", "did", "reckons", "likes", "knows", "has", "had"})
+_TOLD = frozenset({"says", "said", "thinks", "thought", "would", "will", "told", "tells", "wants", "meant",
+                   "means", "was", "does", "did", "reckons", "likes", "knows", "has", "had"})
 """Words after the wake word inside a sentence that make it a coach talked about ("what would coach say")."""
