@@ -200,8 +200,8 @@ def choose(whole_reading: Callable[[], Match | None],
             return whole  # slots are read best over the whole sentence
     slots: dict[str, SlotValue] = {}
     for match in found:  # "start the exercise, two minutes, Maria goes first": slots from every clause
-        if match.intent == best.intent:
-            slots.update(match.slots)
+        if match.intent == best.intent or (best.intent == "start_session" and match.intent == "conversation_starter"):
+            slots.update(match.slots)  # "the guided evening, but about money": a theme said apart
     return Match(intent=best.intent, slots=slots, score=best.score, text=best.text, addressed=True)
 
 
@@ -211,6 +211,7 @@ _TOGETHER = (  # (what was said last, said beside it) -> what the two mean toget
     (("skip",), "done", "done"),  # "done reflecting, move on"
     (("skip",), "goodbye", "done"),  # "we're done, move on": done with this part, not with the coach
     (("pause",), "time_out", "time_out"),  # "we need a break, stop the clock"
+    (("conversation_starter",), "start_session", "start_session"),  # "a guided evening, something light"
 )
 
 
