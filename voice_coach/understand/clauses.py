@@ -80,6 +80,15 @@ _VERBS = frozenset({"is", "are", "was", "were", "will", "have", "has", "had", "j
 _OPENERS = (("can", "you"), ("could", "you"), ("can", "we"), ("could", "we"), ("would", "you"), ("will", "you"),
             ("let", "us"), ("so",), ("because",), ("cause",), ("do", "not"), ("please",), ("then",),
             ("now",), ("just",), ("thanks",), ("thank", "you"))
+_COMMANDING = frozenset({"keep", "save", "give", "tell", "stop", "pause", "skip", "repeat", "say", "speak", "talk",
+                         "turn", "hold", "hang", "start", "end", "carry", "continue", "resume", "move", "swap", "switch",
+                         "slow", "speed", "read", "remind", "ask", "go"})
+"""Verbs a command starts with; before one, a new clause starts ("we loved that question keep it for later")."""
+_BEFORE_VERB = frozenset({"i", "we", "you", "he", "she", "they", "to", "not", "never", "always", "can", "could",
+                          "will", "would", "should", "let", "us", "me", "please", "just", "and", "or", "then", "so",
+                          "do", "did", "does", "must", "might", "may", "also", "still", "really", "it", "who", "that",
+                          "which", "lets", "gonna", "wanna", "need", "want", "time", "please"})
+"""Words after which a command verb goes on the same clause ("we need to stop", "you keep talking")."""
 _NOT_SO = frozenset({"not", "too", "is", "are", "was", "and", "or", "so", "just", "said", "think", "do", "what", "how",
                      "when", "where", "why", "who", "which", "if", "that", "should", "would", "could", "can", "will",
                      "does", "did", "know", "thought", "whether", "than"})
@@ -94,7 +103,8 @@ def implicit(words: list[str]) -> list[str]:
     for i in range(1, len(words)):
         if i - cuts[-1] < 2 or words[i - 1] in _NOT_SO:
             continue
-        opener = any(tuple(words[i:i + len(o)]) == o for o in _OPENERS)
+        opener = any(tuple(words[i:i + len(o)]) == o for o in _OPENERS) or (
+            words[i] in _COMMANDING and words[i - 1] not in _BEFORE_VERB)
         subject = (words[i] in _SUBJECTS and i + 1 < len(words) and words[i + 1] in _VERBS) or (
             words[i] in _OWNERS and i + 2 < len(words) and words[i + 2] in _VERBS)
         if opener or subject:

@@ -140,14 +140,19 @@ def _recognize(text: str, intents: Intents, context: Context | None, wake: WakeW
         # "the pan is sizzling coach speak up": the aside, then the command said to the coach
         addressed, words = True, said[:at] + said[at + 1:]
         pieces = clauses.around_wake(original, said[:at].count(said[at]), said[at], intents.normalizer.words)
-    if len(pieces) < 2 and not clauses.negation_length(words):
-        whole = _understand(original, words, addressed, ctx, no_state, intents)
-        pieces = clauses.implicit(words) if whole is None and not ctx.speaking_turn else []
-        if len(pieces) < 2:
-            return whole
 
     def understand(piece: str, piece_words: list[str]) -> Match | None:
         return _understand(original, piece_words, True, ctx, no_state, intents) if may_command(piece_words, intents) else None
+
+    if len(pieces) < 2 and not clauses.negation_length(words):
+        whole = _understand(original, words, addressed, ctx, no_state, intents)
+        weak = whole is None or (whole.intent in CONTENT and whole.score < ACCEPT_SCORE)  # content by keywords only
+        pieces = clauses.implicit(words) if weak and not ctx.speaking_turn else []
+        if len(pieces) < 2:
+            return whole
+        if whole is not None:  # "we're in a hurry so talk faster": a plain command beats a tip read from the story
+            clause = clauses.choose(lambda: whole, clauses.read(pieces, wake, intents, understand))
+            return clause if clause is not None and clause.intent not in CONTENT and clause.score >= 95 else whole
 
     read = clauses.read(pieces, wake, intents, understand)
     chosen = clauses.choose(lambda: _understand(original, words, addressed, ctx, no_state, intents), read)
