@@ -76,6 +76,12 @@ MAX_WORDS = 40
 # Words that start a clause of its own after a command ("hang on, someone's at the door").
 _CLAUSE_STARTS = frozenset({"someone", "somebody", "i", "we", "he", "she", "they", "there", "my", "our", "phone",
                             "baby", "kids", "dog", "doorbell"})
+_ASIDE_STARTS = _CLAUSE_STARTS | {"door", "kettle", "doorbell", "toddler", "baby", "dinner", "food"}
+"""Words that start an aside after a whole command said to the coach ("pause it, someone's here"); an object
+("stop the oven", "pause the movie") is no aside."""
+_QUESTION_STARTS = frozenset({"how", "what", "when", "where", "why", "who", "which", "is", "are", "do", "does", "can",
+                              "could", "would", "will", "should", "remind"})
+"""Words of a question or request that goes on past its first words ("how long do I ...")."""
 # Commands that only mean something while the exercise runs; outside it they need the wake word or a template.
 _EXERCISE_ONLY = frozenset({"switch_turn", "time_left", "add_time", "time_out", "repeat_rules", "done"})
 """Words that, right after "coach" or a name after it, make it someone talked about."""
@@ -149,6 +155,8 @@ def _recognize(text: str, intents: Intents, context: Context | None, wake: WakeW
         weak = whole is None or (whole.intent in CONTENT and whole.score < ACCEPT_SCORE)  # content by keywords only
         pieces = clauses.implicit(words) if weak and not ctx.speaking_turn else []
         if len(pieces) < 2:
+            if whole is None and addressed and not ctx.speaking_turn:
+                return _command_then_aside(words, ctx, no_state, intents)  # "hold on, the door"
             return whole
         if whole is not None:  # "we're in a hurry so talk faster": a plain command beats a tip read from the story
             clause = clauses.choose(lambda: whole, clauses.read(pieces, wake, intents, understand))
@@ -258,20 +266,34 @@ def _decide(scores: dict[str, float], words: list[str], plain: list[str], marked
     return content or (command[0] if command else None)
 
 
-def _command_then_reason(words: list[str], intents: Intents) -> str | None:
+def _command_then_reason(words: list[str], intents: Intents, mode: str = "turn",
+                         starts: frozenset[str] = _CLAUSE_STARTS) -> str | None:
     """In a speaking turn, "coach, hang on, someone's at the door": a whole command, then a new clause.
 
     The clause must start with its own subject, so "switch off the tv" or "pause and talk about ..." stay
-    the speaker's words.
+    the speaker's words. Outside a turn the aside may be a thing alone ("give me a sec, the phone").
     """
     for n in range(min(MAX_PREFIX_WORDS, len(words) - 1), 0, -1):
-        if words[n] not in _CLAUSE_STARTS:
+        if words[n] not in starts:
             continue
-        scores = score_intents([query_words(words[:n], intents)], intents, "turn")
+        scores = score_intents([query_words(words[:n], intents)], intents, mode)
         best = max(scores.items(), key=lambda kv: kv[1], default=(None, 0.0))
         if best[0] is not None and best[1] >= WHOLE_COMMAND_SCORE:
             return best[0]
     return None
+
+
+def _command_then_aside(words: list[str], ctx: Context, no_state: bool, intents: Intents) -> Match | None:
+    """Said to the coach, a whole command and then a clause about the situation ("hold on someone is at the
+    door"): the command stands when it matches a template (almost) exactly."""
+    if not words or words[0] in _QUESTION_STARTS or has_any(words, intents.out_of_scope_words):
+        return None  # "how long do I boil an egg": a question of its own, about something else
+    mode = "pending" if ctx.pending_question or no_state else "normal"
+    name = _command_then_reason(words, intents, mode, _ASIDE_STARTS)
+    if name is None or name in CONTENT or name == OUT_OF_SCOPE or (
+            name in ("yes", "no") and not (ctx.pending_question or no_state)):
+        return None
+    return Match(intent=name, slots={}, score=WHOLE_COMMAND_SCORE, text=" ".join(words), addressed=True)
 
 
 def _follow_up(intent: str, plain: str, ctx: Context, no_state: bool = False) -> str:
