@@ -70,16 +70,23 @@ class WakeWords:
 
     def talked_about(self, words: list[str]) -> bool:
         """True when the wake word names a coach talked about ("what was the last thing the coach said")."""
-        return any(w in self.exact_names and i > 1 and any(v not in self.prefixes for v in words[:i - 1]) and (
-            words[i - 1] in _NOT_CALLED or (
-            i + 1 < len(words) and words[i + 1] in _TOLD)) for i, w in enumerate(words))
+        for i, word in enumerate(words[1:], start=1):
+            if word not in self.exact_names:
+                continue
+            before = words[i - 1]
+            story = any(v not in self.prefixes for v in words[:i - 1])  # "uh the coach, a question" calls it
+            if (before in _NOT_CALLED and (story or before not in ("the", "a"))) or (
+                    story and i + 1 < len(words) and words[i + 1] in _TOLD):
+                return True
+        return False
 
 
 _NOT_CALLED = frozenset({"the", "a", "an", "our", "my", "your", "his", "her", "their", "to", "with",
                          "like", "about", "of", "for", "from", "by", "ask", "tell", "new", "old", "life",
                          "couples", "marriage", "relationship", "football", "bus", "sports", "dating", "is", "was",
-                         "would", "will", "does", "did", "should", "could", "can"})
+                         "would", "will", "does", "did", "should", "could", "can", "and", "or", "than"})
 """Words that make the wake word after them someone or something talked about ("what the coach said")."""
 _TOLD = frozenset({"says", "said", "thinks", "thought", "would", "will", "told", "tells", "wants", "meant",
-                   "means", "was", "does", "did", "reckons", "likes", "knows", "has", "had"})
+                   "means", "was", "does", "did", "reckons", "likes", "knows", "has", "had", "both", "thinks",
+                   "think", "gets", "keeps", "always", "seems", "sounds", "makes", "made", "asked", "asks"})
 """Words after the wake word inside a sentence that make it a coach talked about ("what would coach say")."""
