@@ -109,8 +109,14 @@ _FOLLOW_UPS = frozenset({"more", "next", "one more", "more please", "next one", 
 
 
 def strip_wake_word(text: str, intents: Intents, wake: WakeWords | None = None) -> tuple[bool, str]:
-    """(addressed, rest): whether the text starts with the wake word, and the normalised words after it."""
-    addressed, rest = (wake or intents.wake).strip(intents.normalizer.words(text[:MAX_CHARS] if isinstance(text, str) else ""))
+    """(addressed, rest): whether the text starts with the wake word (or says it after an aside: "the pan is
+    sizzling coach speak up"), and the normalised words after it."""
+    wake = wake or intents.wake
+    said = intents.normalizer.words(text[:MAX_CHARS] if isinstance(text, str) else "")
+    addressed, rest = wake.strip(said)
+    at = None if addressed else wake.inside(said)
+    if at is not None and not coach_talked_about(said[at + 1:], intents):
+        return True, " ".join(said[at + 1:])
     return addressed, " ".join(rest)
 
 
