@@ -43,6 +43,20 @@ _DEPTH_NOUNS = frozenset({"something", "one", "ones", "question", "questions", "
 _SUBJECT_LEADS = (("something", "about"), ("anything", "about"), ("something", "on"), ("about",))
 
 
+_RECALLING = frozenset({"remember", "wish", "wished", "had", "was", "were", "did", "cooked", "went", "loved", "used",
+                        "miss", "missed"})
+"""Words of a memory or a wish told to the partner; without the wake word no keyword evidence makes it a request."""
+_ASKING_WORDS = frozenset({"give", "ask", "tell", "how", "what", "can", "could", "any", "help", "need", "want",
+                           "should", "suggest", "advice", "why", "when"})
+
+
+def memory_told(words: Sequence[str], marked: list[str], intents: Intents) -> bool:
+    """True for a memory or a wish told to the partner ("remember the first time we cooked together"): no request,
+    whatever topic words it has (a problem told of him or her, or a kind named, is still one)."""
+    said = set(words)
+    return bool(_RECALLING & said) and not (_ASKING_WORDS | _THIRD_PERSON) & said and not named_kind(marked, intents)
+
+
 def partner_talk(words: Sequence[str], intents: Intents) -> bool:
     """True for "your" + something of the partner's ("your day", "your mum"): words to the partner, not the coach."""
     if "each" in words:

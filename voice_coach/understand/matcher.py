@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from voice_coach.understand import clauses
+from voice_coach.understand.asides import command_then_aside, command_then_reason
 from voice_coach.understand.evidence import (
     CONTENT,
     answer,
@@ -20,6 +21,7 @@ from voice_coach.understand.evidence import (
     content_kind,
     foreign_subject,
     has_any,
+    memory_told,
     named_kind,
     partner_talk,
     request_start,
@@ -45,8 +47,8 @@ from voice_coach.understand.scoring import (
 from voice_coach.understand.slots import SlotReading, overlaps
 from voice_coach.understand.talk import (
     TURN_ACCEPT_SCORE,
-    coach_talked_about,
     a_name,
+    coach_talked_about,
     may_command,
     unaddressed,
     without_vocative,
@@ -66,22 +68,9 @@ EXERCISE_MARGIN = 6.0
 """In the exercise, an exercise command this close to the best match wins."""
 OUT_OF_SCOPE_SCORE = 70.0
 """Matching an out-of-scope template this well means "not for the coach"."""
-WHOLE_COMMAND_SCORE = 95.0
-"""In a speaking turn, the words before a new clause must be a command this exactly."""
-MAX_PREFIX_WORDS = 4
-"""Longest command looked for before a new clause in a speaking turn."""
 MAX_WORDS = 40
 """Words scored at most; commands are short and this bounds the time per utterance."""
 
-# Words that start a clause of its own after a command ("hang on, someone's at the door").
-_CLAUSE_STARTS = frozenset({"someone", "somebody", "i", "we", "he", "she", "they", "there", "my", "our", "phone",
-                            "baby", "kids", "dog", "doorbell"})
-_ASIDE_STARTS = _CLAUSE_STARTS | {"door", "kettle", "doorbell", "toddler", "baby", "dinner", "food"}
-"""Words that start an aside after a whole command said to the coach ("pause it, someone's here"); an object
-("stop the oven", "pause the movie") is no aside."""
-_QUESTION_STARTS = frozenset({"how", "what", "when", "where", "why", "who", "which", "is", "are", "do", "does", "can",
-                              "could", "would", "will", "should", "remind"})
-"""Words of a question or request that goes on past its first words ("how long do I ...")."""
 # Commands that only mean something while the exercise runs; outside it they need the wake word or a template.
 _EXERCISE_ONLY = frozenset({"switch_turn", "time_left", "add_time", "time_out", "repeat_rules", "done"})
 """Words that, right after "coach" or a name after it, make it someone talked about."""
@@ -90,12 +79,6 @@ _FIRST_SPEAKER_FRAME = frozenset({"XWHO", "XMIN", "let", "for", "this", "time", 
 """Words that may stand around who goes first and the amount in a request to start ("me first this time")."""
 """Words of talk between the two of them, in a piece of a sentence that is no command."""
 """What a speaker says, without the wake word, to hand the turn over ("I'm done, your go")."""
-_RECALLING = frozenset({"remember", "wish", "wished", "had", "was", "were", "did", "cooked", "went", "loved", "used",
-                        "miss", "missed"})
-"""Words of a memory or a wish told to the partner; without the wake word no keyword evidence makes it a request."""
-_ASKING_WORDS = frozenset({"give", "ask", "tell", "how", "what", "can", "could", "any", "help", "need", "want",
-                           "should", "suggest", "advice", "why", "when"})
-_THIRD_PERSON = frozenset({"he", "she", "him", "her", "his", "they", "them", "partner", "wife", "husband"})
 _FOLLOW_UP_INTENTS = frozenset({"tell_more", "resume", "another"})
 # Words that make "another" more than a named kind ("another question" is not a new starter request).
 _ANOTHER_WORDS = frozenset({"another", "different", "next", "new", "else", "other", "more"})
@@ -162,7 +145,7 @@ def _recognize(text: str, intents: Intents, context: Context | None, wake: WakeW
         pieces = clauses.implicit(words) if weak and not ctx.speaking_turn else []
         if len(pieces) < 2:
             if whole is None and addressed and not ctx.speaking_turn:
-                return _command_then_aside(words, ctx, no_state, intents)  # "hold on, the door"
+                return command_then_aside(words, ctx, no_state, intents)  # "hold on, the door"
             return whole
         if whole is not None:  # "we're in a hurry so talk faster": a plain command beats a tip read from the story
             clause = clauses.choose(lambda: whole, clauses.read(pieces, wake, intents, understand))
@@ -227,7 +210,7 @@ def _decide(scores: dict[str, float], words: list[str], plain: list[str], marked
     best, best_score = ranked[0]
     if ctx.speaking_turn:
         ok = best in intents.exercise_intents and best_score >= TURN_ACCEPT_SCORE
-        return best if ok else _command_then_reason(words, intents)
+        return best if ok else command_then_reason(words, intents)
     if ctx.pending_question:
         said = answer(words, intents) or max(("yes", "no"), key=lambda a: scores.get(a, 0.0))
         if answer(words, intents) or scores.get(said, 0.0) >= max(ANSWER_SCORE, best_score - 5):
@@ -266,40 +249,9 @@ def _decide(scores: dict[str, float], words: list[str], plain: list[str], marked
     content = by_keywords(words, marked, query, reading, addressed, intents)
     if content and foreign_subject(words, reading, intents):
         return None  # "any tips for a crispy roast potato"
-    if content and not addressed and _RECALLING & set(words) and not (_ASKING_WORDS | _THIRD_PERSON) & set(words) \
-            and not named_kind(marked, intents):
+    if content and not addressed and memory_told(words, marked, intents):
         return None  # "remember the first time we cooked together": a memory shared, no request
     return content or (command[0] if command else None)
-
-
-def _command_then_reason(words: list[str], intents: Intents, mode: str = "turn",
-                         starts: frozenset[str] = _CLAUSE_STARTS) -> str | None:
-    """In a speaking turn, "coach, hang on, someone's at the door": a whole command, then a new clause.
-
-    The clause must start with its own subject, so "switch off the tv" or "pause and talk about ..." stay
-    the speaker's words. Outside a turn the aside may be a thing alone ("give me a sec, the phone").
-    """
-    for n in range(min(MAX_PREFIX_WORDS, len(words) - 1), 0, -1):
-        if words[n] not in starts:
-            continue
-        scores = score_intents([query_words(words[:n], intents)], intents, mode)
-        best = max(scores.items(), key=lambda kv: kv[1], default=(None, 0.0))
-        if best[0] is not None and best[1] >= WHOLE_COMMAND_SCORE:
-            return best[0]
-    return None
-
-
-def _command_then_aside(words: list[str], ctx: Context, no_state: bool, intents: Intents) -> Match | None:
-    """Said to the coach, a whole command and then a clause about the situation ("hold on someone is at the
-    door"): the command stands when it matches a template (almost) exactly."""
-    if not words or words[0] in _QUESTION_STARTS or has_any(words, intents.out_of_scope_words):
-        return None  # "how long do I boil an egg": a question of its own, about something else
-    mode = "pending" if ctx.pending_question or no_state else "normal"
-    name = _command_then_reason(words, intents, mode, _ASIDE_STARTS)
-    if name is None or name in CONTENT or name == OUT_OF_SCOPE or (
-            name in ("yes", "no") and not (ctx.pending_question or no_state)):
-        return None
-    return Match(intent=name, slots={}, score=WHOLE_COMMAND_SCORE, text=" ".join(words), addressed=True)
 
 
 def _follow_up(intent: str, plain: str, ctx: Context, no_state: bool = False) -> str:
