@@ -69,3 +69,15 @@ def test_wake_word_after_an_aside_addresses_the_coach(intents: Intents) -> None:
 def test_a_theme_said_apart_goes_to_the_session(intents: Intents) -> None:
     match = recognize("coach the guided evening thing but about money", intents, None)
     assert match is not None and (match.intent, match.slots) == ("start_session", {"topic": "money"})
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("coach don't stop the clock, just pause it", "pause"),  # asked outright after the refusal: it stands
+        ("coach pause, no, don't pause", None),  # a refusal after the command takes it back
+    ],
+)
+def test_a_command_after_its_refusal_stands(intents: Intents, text: str, intent: str | None) -> None:
+    match = recognize(text, intents, EXERCISE)
+    assert (match.intent if match else None) == intent

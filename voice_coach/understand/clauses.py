@@ -165,6 +165,7 @@ def choose(whole_reading: Callable[[], Match | None],
     refused: set[str] = set()
     explained: set[str] = set()
     found: list[Match] = []
+    after: set[int] = set()  # matches said after a refusal of their own command ("don't stop the timer, just pause")
     for clause, as_said, turned_down in clauses:
         if clause.refusal and not _stands(as_said, turned_down):
             if turned_down is not None:
@@ -172,8 +173,10 @@ def choose(whole_reading: Callable[[], Match | None],
             continue
         if as_said is not None:
             found.append(as_said)
+            if as_said.intent in refused:
+                after.add(id(as_said))
     refused |= explained - {m.intent for m in found}
-    found = [m for m in found if m.intent not in refused]
+    found = [m for m in found if m.intent not in refused or id(m) in after]
     if refused & _HOLDS and {m.intent for m in found} <= _CARRY_ON:
         return None  # "no, don't stop, keep the clock running": nothing is to change
     amounts = [m for m in found if any(m is said and only_amount(c.words) for c, said, _ in clauses)]
