@@ -44,7 +44,7 @@ _SUBJECT_LEADS = (("something", "about"), ("anything", "about"), ("something", "
 
 
 _RECALLING = frozenset({"remember", "wish", "wished", "had", "was", "were", "did", "cooked", "went", "loved", "used",
-                        "miss", "missed"})
+                        "made", "reminded", "felt", "thought", "miss", "missed"})
 """Words of a memory or a wish told to the partner; without the wake word no keyword evidence makes it a request."""
 _ASKING_WORDS = frozenset({"give", "ask", "tell", "how", "what", "can", "could", "any", "help", "need", "want",
                            "should", "suggest", "advice", "why", "when"})
