@@ -104,7 +104,8 @@ def implicit(words: list[str]) -> list[str]:
         if i - cuts[-1] < 2 or words[i - 1] in _NOT_SO:
             continue
         opener = any(tuple(words[i:i + len(o)]) == o for o in _OPENERS) or (
-            words[i] in _COMMANDING and words[i - 1] not in _BEFORE_VERB)
+            words[i] in _COMMANDING and words[i - 1] not in _BEFORE_VERB) or (
+            words[i] == "and" and i + 1 < len(words) and words[i + 1] in _COMMANDING | {"do", "come", "try", "pick"})
         subject = (words[i] in _SUBJECTS and i + 1 < len(words) and words[i + 1] in _VERBS) or (
             words[i] in _OWNERS and i + 2 < len(words) and words[i + 2] in _VERBS)
         if opener or subject:
@@ -192,8 +193,11 @@ def choose(whole_reading: Callable[[], Match | None],
             return None
         whole = whole_reading()
         return whole if whole is None or whole.intent not in refused else None
+    if any(m.intent not in _CARRY_ON for m in found):  # "the exercise where ..., let's do that": the command
+        found = [m for m in found if m.intent not in ("yes", "no")] or found
     top = max(m.score for m in found)
-    best = [m for m in found if m.score >= top - TIE_MARGIN][-1]  # (completing amounts score 0: never chosen)  # the command comes after the preamble
+    best = [m for m in found if m.score >= top - TIE_MARGIN][-1]  # the command comes after the preamble
+    # (completing amounts score 0: never chosen)
     intents = {m.intent for m in found}
     best = _together(best, found, intents)
     if best.intent == "add_time" and "start_exercise" in intents:

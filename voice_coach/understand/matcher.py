@@ -139,6 +139,8 @@ def _recognize(text: str, intents: Intents, context: Context | None, wake: WakeW
     def understand(piece: str, piece_words: list[str]) -> Match | None:
         return _understand(original, piece_words, True, ctx, no_state, intents) if may_command(piece_words, intents) else None
 
+    if ctx.pending_question and answer(words, intents):
+        return _understand(original, words, addressed, ctx, no_state, intents)  # "no coach, we're good for now"
     if len(pieces) < 2 and not clauses.negation_length(words):
         whole = _understand(original, words, addressed, ctx, no_state, intents)
         weak = whole is None or (whole.intent in CONTENT and whole.score < ACCEPT_SCORE)  # content by keywords only
