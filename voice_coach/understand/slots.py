@@ -190,10 +190,11 @@ class SlotReader:
                 end = e
         return Found(str(value), start, end)
 
-    def _rank(self, stems: list[str], hit: tuple[int, int, object]) -> tuple[bool, bool, int]:
-        """After "about" first (the earliest of those); else a specific category, then the earliest."""
+    def _rank(self, stems: list[str], hit: tuple[int, int, object]) -> tuple[bool, bool, bool, int]:
+        """After "about" first (the earliest of those); else a specific category, what they go through before who
+        is involved ("her dad died": grief, not in-laws), then the earliest."""
         about = self._after_about(stems, hit[0])
-        return about, not about and hit[2] in self._specific, -hit[0]
+        return about, not about and hit[2] in self._specific, not about and hit[2] in self._states, -hit[0]
 
     @staticmethod
     def _after_about(stems: list[str], start: int) -> bool:
