@@ -251,7 +251,7 @@ def _decide(scores: dict[str, float], words: list[str], plain: list[str], marked
     content = by_keywords(words, marked, query, reading, addressed, intents)
     if content and foreign_subject(words, reading, intents):
         return None  # "any tips for a crispy roast potato"
-    if content and not addressed and memory_told(words, marked, intents):
+    if content and not addressed and reading.depth is None and memory_told(words, marked, intents):
         return None  # "remember the first time we cooked together": a memory shared, no request
     return content or (command[0] if command else None)
 
