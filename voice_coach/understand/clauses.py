@@ -39,6 +39,10 @@ _AMOUNT_WORDS = frozenset({"minute", "minutes", "min", "mins", "each", "a", "and
                            "turn", "apiece", "of", "an", "no", "or", "actually", "sorry", "mean", "i", "make", "it"})
 _LEADS = frozenset({"please", "just", "so", "oh", "ok", "okay", "well", "um", "uh", "but", "and", "no", "now"})
 _NEGATIONS = (("do", "not"), ("not",), ("never",), ("no", "do", "not"), ("did", "not", "mean"), ("no", "more"))
+_WHO = frozenset({"we", "i", "she", "he", "they"})
+_WANTING = frozenset({"want", "need", "wanna", "fancy", "feel", "like", "care"})
+"""After "we don't", what turns a command down ("we don't want another question"); "I don't understand" does not."""
+_AUX = frozenset({"do", "does", "are", "is", "am", "will", "would", "did", "really", "definitely", "just"})
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,9 @@ class Clause:
     words: list[str]
     refusal: bool
     foreign: bool = False
+    told: bool = False
+    """The refusal is told with a subject ("we don't need the check in"): it explains, so it rules out only
+    a command no other clause asks for outright ("skip, we don't need the check in")."""
     """It names something the coach has nothing to do with ("set a timer for the cookies")."""
 
 
@@ -56,11 +63,72 @@ def split(text: str, to_words: Callable[[str], list[str]]) -> list[str]:
     return [p for p in (piece.strip() for piece in _SPLIT_RE.split(text)) if p and to_words(p)]
 
 
+def around_wake(text: str, before: int, name: str, to_words: Callable[[str], list[str]]) -> list[str]:
+    """The pieces of a sentence with the wake word said inside it: the aside before it, the command after it
+    (`before`: how often `name` was said earlier, as a coach talked about)."""
+    found = list(re.finditer(rf"\b{re.escape(name)}\b", text, flags=re.IGNORECASE))
+    if len(found) <= before:
+        return split(text, to_words)
+    at = found[before]
+    return split(text[:at.start()], to_words) + split(text[at.end():], to_words)
+
+
+_SUBJECTS = frozenset({"i", "we", "he", "she", "they", "it", "there", "someone", "somebody", "you"})
+_OWNERS = frozenset({"the", "my", "our", "his", "her", "their", "your"})
+_VERBS = frozenset({"is", "are", "was", "were", "will", "have", "has", "had", "just", "got", "would", "am", "did",
+                    "need", "needs", "went", "do", "can", "could", "keep", "keeps", "already", "still", "really"})
+_OPENERS = (("can", "you"), ("could", "you"), ("can", "we"), ("could", "we"), ("would", "you"), ("will", "you"),
+            ("let", "us"), ("so",), ("because",), ("cause",), ("do", "not"), ("please",), ("then",),
+            ("now",), ("just",), ("thanks",), ("thank", "you"))
+_COMMANDING = frozenset({"keep", "save", "give", "tell", "stop", "pause", "skip", "repeat", "say", "speak", "talk",
+                         "turn", "hold", "hang", "start", "end", "carry", "continue", "resume", "move", "swap", "switch",
+                         "slow", "speed", "read", "remind", "ask", "go"})
+"""Verbs a command starts with; before one, a new clause starts ("we loved that question keep it for later")."""
+_BEFORE_VERB = frozenset({"i", "we", "you", "he", "she", "they", "to", "not", "never", "always", "can", "could",
+                          "will", "would", "should", "let", "us", "me", "please", "just", "and", "or", "then", "so",
+                          "do", "did", "does", "must", "might", "may", "also", "still", "really", "it", "who", "that",
+                          "which", "lets", "gonna", "wanna", "need", "want", "time", "please"})
+"""Words after which a command verb goes on the same clause ("we need to stop", "you keep talking")."""
+_NOT_SO = frozenset({"not", "too", "is", "are", "was", "and", "or", "so", "just", "said", "think", "do", "what", "how",
+                     "when", "where", "why", "who", "which", "if", "that", "should", "would", "could", "can", "will",
+                     "does", "did", "know", "thought", "whether", "than"})
+"""Words after which "so", "just", "now", ... go on the same clause ("not so fast", "right now")."""
+
+
+def implicit(words: list[str]) -> list[str]:
+    """A sentence said without pauses split where a new clause starts ("my phone is ringing can you pause it",
+    "hold the clock the kettle is going"): before a request ("can you", "let us", "so"), or a new subject and
+    its verb; [] when there is no such place."""
+    cuts = [0]
+    for i in range(1, len(words)):
+        if i - cuts[-1] < 2 or words[i - 1] in _NOT_SO:
+            continue
+        opener = any(tuple(words[i:i + len(o)]) == o for o in _OPENERS) or (
+            words[i] in _COMMANDING and words[i - 1] not in _BEFORE_VERB) or (
+            words[i] == "and" and i + 1 < len(words) and words[i + 1] in _COMMANDING | {"do", "come", "try", "pick"})
+        subject = (words[i] in _SUBJECTS and i + 1 < len(words) and words[i + 1] in _VERBS) or (
+            words[i] in _OWNERS and i + 2 < len(words) and words[i + 2] in _VERBS)
+        if opener or subject:
+            cuts.append(i)
+    if len(cuts) < 2:
+        return []
+    return [" ".join(words[a:b]) for a, b in zip(cuts, [*cuts[1:], len(words)])]
+
+
 def negation_length(words: list[str]) -> int:
     """Words up to the end of a leading negation ("do not", "please don't", "but never"); 0 without one."""
     start = 0
     while start < len(words) - 1 and words[start] in _LEADS:
         start += 1
+    if words[start:start + 2] == ["let", "us"] and words[start + 2:start + 3] == ["not"] and len(words) > start + 3:
+        return start + 3  # "let's not do the exercise"
+    if start < len(words) - 2 and words[start] in _WHO:  # "we don't want another question", "she's not done yet"
+        aux = start + 1
+        while aux < min(len(words) - 1, start + 3) and words[aux] in _AUX:
+            aux += 1
+        if aux > start + 1 and words[aux] == "not" and len(words) > aux + 1 and (
+                words[aux + 1] in _WANTING or words[aux - 1] in ("are", "is", "am")):
+            return aux + 1
     for at in range(start + 1):  # "no more time" is a negation as said, "no, don't stop" after the "no"
         for lead in _NEGATIONS:
             if tuple(words[at:at + len(lead)]) == lead and len(words) > at + len(lead):
@@ -79,7 +147,8 @@ def read(pieces: list[str], wake: WakeWords, intents: Intents,
         if not intents.normalizer.drop(words):
             continue  # nothing but the wake word or politeness ("..., please")
         neg = negation_length(words)
-        clause = Clause(words, neg > 0, has_any(words, intents.out_of_scope_words))
+        clause = Clause(words, neg > 0, has_any(words, intents.out_of_scope_words),
+                        told=neg > 0 and words[0] in _WHO | {"let"})
         out.append((clause, understand(piece, words), understand(piece, words[neg:]) if neg else None))
     return out
 
@@ -95,15 +164,20 @@ def choose(whole_reading: Callable[[], Match | None],
     The whole reading (the costly one, of the longest text) is made only when needed.
     """
     refused: set[str] = set()
+    explained: set[str] = set()
     found: list[Match] = []
+    after: set[int] = set()  # matches said after a refusal of their own command ("don't stop the timer, just pause")
     for clause, as_said, turned_down in clauses:
         if clause.refusal and not _stands(as_said, turned_down):
             if turned_down is not None:
-                refused.add(turned_down.intent)
+                (explained if clause.told else refused).add(turned_down.intent)
             continue
         if as_said is not None:
             found.append(as_said)
-    found = [m for m in found if m.intent not in refused]
+            if as_said.intent in refused:
+                after.add(id(as_said))
+    refused |= explained - {m.intent for m in found}
+    found = [m for m in found if m.intent not in refused or id(m) in after]
     if refused & _HOLDS and {m.intent for m in found} <= _CARRY_ON:
         return None  # "no, don't stop, keep the clock running": nothing is to change
     amounts = [m for m in found if any(m is said and only_amount(c.words) for c, said, _ in clauses)]
@@ -119,8 +193,11 @@ def choose(whole_reading: Callable[[], Match | None],
             return None
         whole = whole_reading()
         return whole if whole is None or whole.intent not in refused else None
+    if any(m.intent not in _CARRY_ON for m in found):  # "the exercise where ..., let's do that": the command
+        found = [m for m in found if m.intent not in ("yes", "no")] or found
     top = max(m.score for m in found)
-    best = [m for m in found if m.score >= top - TIE_MARGIN][-1]  # (completing amounts score 0: never chosen)  # the command comes after the preamble
+    best = [m for m in found if m.score >= top - TIE_MARGIN][-1]  # the command comes after the preamble
+    # (completing amounts score 0: never chosen)
     intents = {m.intent for m in found}
     best = _together(best, found, intents)
     if best.intent == "add_time" and "start_exercise" in intents:
@@ -140,8 +217,8 @@ def choose(whole_reading: Callable[[], Match | None],
             return whole  # slots are read best over the whole sentence
     slots: dict[str, SlotValue] = {}
     for match in found:  # "start the exercise, two minutes, Maria goes first": slots from every clause
-        if match.intent == best.intent:
-            slots.update(match.slots)
+        if match.intent == best.intent or (best.intent == "start_session" and match.intent == "conversation_starter"):
+            slots.update(match.slots)  # "the guided evening, but about money": a theme said apart
     return Match(intent=best.intent, slots=slots, score=best.score, text=best.text, addressed=True)
 
 
@@ -151,6 +228,7 @@ _TOGETHER = (  # (what was said last, said beside it) -> what the two mean toget
     (("skip",), "done", "done"),  # "done reflecting, move on"
     (("skip",), "goodbye", "done"),  # "we're done, move on": done with this part, not with the coach
     (("pause",), "time_out", "time_out"),  # "we need a break, stop the clock"
+    (("conversation_starter",), "start_session", "start_session"),  # "a guided evening, something light"
 )
 
 

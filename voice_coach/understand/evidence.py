@@ -31,6 +31,11 @@ _COUPLE = frozenset({"us", "we", "our", "ours", "ourselves", "partner", "husband
                      "dating", "lovers", "spouses", "partners"})
 _SOMETHING = frozenset({"something", "anything"})
 _SAVED_THINGS = frozenset({"ones", "one", "questions", "question", "tips", "tip", "list", "starters", "things", "please"})
+_SAID_ING = frozenset({"going", "talking", "speaking", "saying", "reading", "rushing", "dragging", "getting", "being",
+                       "telling", "asking", "coming", "sounding", "doing", "explaining", "moving", "everything",
+                       "something", "anything", "nothing", "thing", "evening", "morning", "listening", "sharing"})
+"""Words in -ing that keep a command about the coach's talking ("you're going too fast")."""
+_ONE_THING = frozenset({"question", "tip", "one", "starter"})
 _REFERRING = frozenset({"that", "this", "last"})
 _REFUSALS = frozenset({"not", "never", "without", "skip", "pass"})
 _QUALITIES = frozenset({"better", "good", "right", "open", "closed", "deeper", "more", "ended", "the", "real"})
@@ -43,6 +48,20 @@ _DEPTH_NOUNS = frozenset({"something", "one", "ones", "question", "questions", "
 _SUBJECT_LEADS = (("something", "about"), ("anything", "about"), ("something", "on"), ("about",))
 
 
+_RECALLING = frozenset({"remember", "wish", "wished", "had", "was", "were", "did", "cooked", "went", "loved", "used",
+                        "made", "reminded", "felt", "thought", "miss", "missed", "done", "finished"})
+"""Words of a memory or a wish told to the partner; without the wake word no keyword evidence makes it a request."""
+_ASKING_WORDS = frozenset({"give", "ask", "tell", "how", "what", "can", "could", "any", "help", "need", "want",
+                           "should", "suggest", "advice", "why", "when"})
+
+
+def memory_told(words: Sequence[str], marked: list[str], intents: Intents) -> bool:
+    """True for a memory or a wish told to the partner ("remember the first time we cooked together"): no request,
+    whatever topic words it has (a problem told of him or her, or a kind named, is still one)."""
+    said = set(words)
+    return bool(_RECALLING & said) and not (_ASKING_WORDS | _THIRD_PERSON) & said and not named_kind(marked, intents)
+
+
 def partner_talk(words: Sequence[str], intents: Intents) -> bool:
     """True for "your" + something of the partner's ("your day", "your mum"): words to the partner, not the coach."""
     if "each" in words:
@@ -52,8 +71,10 @@ def partner_talk(words: Sequence[str], intents: Intents) -> bool:
 
 
 def _their_own(words: Sequence[str], i: int) -> bool:
-    """ "your favorite memory": the partner's favorite something, not the coach's saved list."""
-    return words[i] == "favorite" and i + 1 < len(words) and words[i + 1] not in _SAVED_THINGS
+    """ "your favorite memory", "what is your favorite question": the partner's favorite something, not the
+    coach's saved list ("read me your favorites")."""
+    return words[i] == "favorite" and i + 1 < len(words) and (
+        words[i + 1] not in _SAVED_THINGS or (words[i + 1] in _ONE_THING and "what" in words[:i]))
 
 
 def foreign_subject(words: list[str], reading: SlotReading, intents: Intents) -> bool:
@@ -194,6 +215,9 @@ def by_command_cues(query: list[str], intents: Intents, unknown: Callable[[str, 
     if len(found) > 1 and found[1][:2] == (preferred, length):
         return None  # two commands named equally: not sure which
     cut = next((i for i in range(cue_end, len(query)) if query[i] in _RELATIVES), len(query))
+    if not addressed and any(w.endswith("ing") and w not in _SAID_ING and w not in intents.intent_words.get(name, ())
+                             for w in query[:cut]):
+        return None  # "you're chopping too fast": something else being done, not the coach talking
     missing = unknown(name, query[:cut])
     allowed = 3 if addressed else 1 if length >= 2 else 0
     return (name, length) if missing <= allowed else None

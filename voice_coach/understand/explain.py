@@ -45,7 +45,19 @@ def explain(text: str, intents: Intents, context: Context | None = None) -> dict
     kind = named_kind(marked_words(words, intents.slot_reader.read(words, text)), intents) if words else None
     if kind:
         evidence.append(f"names the kind of content: {kind}")
+    said = intents.normalizer.words(text)
     pieces = clauses.split(text, intents.normalizer.words)
+    at = None if intents.wake.strip(said)[0] else intents.wake.inside(said)
+    if addressed and at is not None:
+        evidence.append("the wake word said after an aside: the aside and the command read as clauses")
+        words = said[:at] + said[at + 1:]
+        pieces = clauses.around_wake(text, said[:at].count(said[at]), said[at], intents.normalizer.words)
+    elif not addressed and intents.wake.talked_about(said):
+        evidence.append("the coach talked about (\"the coach said\"): talk between the two of them")
+    if addressed and len(pieces) < 2 and not ctx.speaking_turn and clauses.implicit(words):
+        pieces = clauses.implicit(words)
+        evidence.append("no pauses: clauses found where a new one starts (a request, 'so', a subject and its verb), "
+                        "read when the whole sentence is no command")
     if len(pieces) > 1:
         out["clauses"] = []
         for piece in pieces[:clauses.MAX_CLAUSES]:

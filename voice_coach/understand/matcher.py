@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from voice_coach.understand import clauses
+from voice_coach.understand.asides import command_then_aside, command_then_reason
 from voice_coach.understand.evidence import (
     CONTENT,
     answer,
@@ -20,6 +21,7 @@ from voice_coach.understand.evidence import (
     content_kind,
     foreign_subject,
     has_any,
+    memory_told,
     named_kind,
     partner_talk,
     request_start,
@@ -45,9 +47,11 @@ from voice_coach.understand.scoring import (
 from voice_coach.understand.slots import SlotReading, overlaps
 from voice_coach.understand.talk import (
     TURN_ACCEPT_SCORE,
+    a_name,
     coach_talked_about,
     may_command,
     unaddressed,
+    without_vocative,
 )
 from voice_coach.understand.utterance import one_utterance
 from voice_coach.understand.wake import WakeWords
@@ -64,16 +68,9 @@ EXERCISE_MARGIN = 6.0
 """In the exercise, an exercise command this close to the best match wins."""
 OUT_OF_SCOPE_SCORE = 70.0
 """Matching an out-of-scope template this well means "not for the coach"."""
-WHOLE_COMMAND_SCORE = 95.0
-"""In a speaking turn, the words before a new clause must be a command this exactly."""
-MAX_PREFIX_WORDS = 4
-"""Longest command looked for before a new clause in a speaking turn."""
 MAX_WORDS = 40
 """Words scored at most; commands are short and this bounds the time per utterance."""
 
-# Words that start a clause of its own after a command ("hang on, someone's at the door").
-_CLAUSE_STARTS = frozenset({"someone", "somebody", "i", "we", "he", "she", "they", "there", "my", "our", "phone",
-                            "baby", "kids", "dog", "doorbell"})
 # Commands that only mean something while the exercise runs; outside it they need the wake word or a template.
 _EXERCISE_ONLY = frozenset({"switch_turn", "time_left", "add_time", "time_out", "repeat_rules", "done"})
 """Words that, right after "coach" or a name after it, make it someone talked about."""
@@ -95,8 +92,14 @@ _FOLLOW_UPS = frozenset({"more", "next", "one more", "more please", "next one", 
 
 
 def strip_wake_word(text: str, intents: Intents, wake: WakeWords | None = None) -> tuple[bool, str]:
-    """(addressed, rest): whether the text starts with the wake word, and the normalised words after it."""
-    addressed, rest = (wake or intents.wake).strip(intents.normalizer.words(text[:MAX_CHARS] if isinstance(text, str) else ""))
+    """(addressed, rest): whether the text starts with the wake word (or says it after an aside: "the pan is
+    sizzling coach speak up"), and the normalised words after it."""
+    wake = wake or intents.wake
+    said = intents.normalizer.words(text[:MAX_CHARS] if isinstance(text, str) else "")
+    addressed, rest = wake.strip(said)
+    at = None if addressed else wake.inside(said)
+    if at is not None and not coach_talked_about(said[at + 1:], intents):
+        return True, " ".join(said[at + 1:])
     return addressed, " ".join(rest)
 
 
@@ -121,18 +124,41 @@ def _recognize(text: str, intents: Intents, context: Context | None, wake: WakeW
     if addressed and coach_talked_about(words, intents):
         addressed, words = False, said  # "coach Taylor always told us ...": a coach, not this one
     no_state = context is None
-    if not addressed:
-        whole = _understand(original, words, addressed, ctx, no_state, intents)
-        return unaddressed(whole, original, words, ctx, no_state, intents, _understand)
     pieces = clauses.split(original, intents.normalizer.words)
-    if len(pieces) < 2 and not clauses.negation_length(words):
-        return _understand(original, words, addressed, ctx, no_state, intents)
+    if not addressed:
+        at = wake.inside(said)
+        if at is None or coach_talked_about(said[at + 1:], intents):
+            if wake.talked_about(said):
+                return None  # "what was the last thing the coach said": about the coach, to each other
+            whole = _understand(original, words, addressed, ctx, no_state, intents)
+            return unaddressed(whole, original, words, ctx, no_state, intents, _understand)
+        # "the pan is sizzling coach speak up": the aside, then the command said to the coach
+        addressed, words = True, said[:at] + said[at + 1:]
+        pieces = clauses.around_wake(original, said[:at].count(said[at]), said[at], intents.normalizer.words)
 
     def understand(piece: str, piece_words: list[str]) -> Match | None:
-        return _understand(piece, piece_words, True, ctx, no_state, intents) if may_command(piece_words, intents) else None
+        return _understand(original, piece_words, True, ctx, no_state, intents) if may_command(piece_words, intents) else None
+
+    if ctx.pending_question and answer(words, intents):
+        return _understand(original, words, addressed, ctx, no_state, intents)  # "no coach, we're good for now"
+    if len(pieces) < 2 and not clauses.negation_length(words):
+        whole = _understand(original, words, addressed, ctx, no_state, intents)
+        weak = whole is None or (whole.intent in CONTENT and whole.score < ACCEPT_SCORE)  # content by keywords only
+        pieces = clauses.implicit(words) if weak and not ctx.speaking_turn else []
+        if len(pieces) < 2:
+            if whole is None and addressed and not ctx.speaking_turn:
+                return command_then_aside(words, ctx, no_state, intents)  # "hold on, the door"
+            return whole
+        if whole is not None:  # "we're in a hurry so talk faster": a plain command beats a tip read from the story
+            clause = clauses.choose(lambda: whole, clauses.read(pieces, wake, intents, understand))
+            return clause if clause is not None and clause.intent not in CONTENT and clause.score >= 95 else whole
 
     read = clauses.read(pieces, wake, intents, understand)
     chosen = clauses.choose(lambda: _understand(original, words, addressed, ctx, no_state, intents), read)
+    if chosen is None and not ctx.speaking_turn and not any(clause.refusal for clause, _, _ in read):
+        finer = [q for p in pieces for q in (clauses.implicit(intents.normalizer.words(p)) or [p])]
+        if len(finer) > len(pieces):  # "my mum just rang, let us stop and do it another day"
+            chosen = clauses.choose(lambda: None, clauses.read(finer, wake, intents, understand))
     if chosen is not None and chosen.intent in ("add_time", "start_exercise"):
         reading = intents.slot_reader.read(words, original)
         if reading.speaker is not None:  # "me first this time, four minutes": who goes first starts the exercise
@@ -144,11 +170,11 @@ def _recognize(text: str, intents: Intents, context: Context | None, wake: WakeW
 def _understand(original: str, words: list[str], addressed: bool, ctx: Context, no_state: bool,
                 intents: Intents) -> Match | None:
     """The intent and slots of words (the wake word already taken off); `original` as said, for names."""
-    words = correct_words(words[:MAX_WORDS], intents)
+    words = correct_words(without_vocative(words[:MAX_WORDS], intents), intents)
     if not words or (ctx.speaking_turn and not addressed):
         return None  # nothing said, or the speaker's words, which are not for the coach
     reading = intents.slot_reader.read(words, original)
-    if addressed and len(words) > 1 and words[-2] == "to" and _a_name(words[-1], intents):
+    if addressed and len(words) > 1 and words[-2] == "to" and a_name(words[-1], intents):
         words = words[:-1] + ["them"]  # "over to Dan", "give the floor to Alex": a person, as "them"
     marked = marked_words(words, reading)
     plain = query_words(plain_words(words, reading), intents)
@@ -179,11 +205,6 @@ def _understand(original: str, words: list[str], addressed: bool, ctx: Context, 
 
 
 
-def _a_name(word: str, intents: Intents) -> bool:
-    """True for a word that can only be someone's name (unknown to the matcher, letters only)."""
-    return word.isalpha() and len(word) >= 3 and word not in intents.known_words
-
-
 def _decide(scores: dict[str, float], words: list[str], plain: list[str], marked: list[str], reading: SlotReading,
             addressed: bool, ctx: Context, intents: Intents) -> str | None:
     """Pick the intent from fuzzy scores, keyword evidence and context; None for out of scope."""
@@ -191,7 +212,7 @@ def _decide(scores: dict[str, float], words: list[str], plain: list[str], marked
     best, best_score = ranked[0]
     if ctx.speaking_turn:
         ok = best in intents.exercise_intents and best_score >= TURN_ACCEPT_SCORE
-        return best if ok else _command_then_reason(words, intents)
+        return best if ok else command_then_reason(words, intents)
     if ctx.pending_question:
         said = answer(words, intents) or max(("yes", "no"), key=lambda a: scores.get(a, 0.0))
         if answer(words, intents) or scores.get(said, 0.0) >= max(ANSWER_SCORE, best_score - 5):
@@ -230,23 +251,9 @@ def _decide(scores: dict[str, float], words: list[str], plain: list[str], marked
     content = by_keywords(words, marked, query, reading, addressed, intents)
     if content and foreign_subject(words, reading, intents):
         return None  # "any tips for a crispy roast potato"
+    if content and not addressed and reading.depth is None and memory_told(words, marked, intents):
+        return None  # "remember the first time we cooked together": a memory shared, no request
     return content or (command[0] if command else None)
-
-
-def _command_then_reason(words: list[str], intents: Intents) -> str | None:
-    """In a speaking turn, "coach, hang on, someone's at the door": a whole command, then a new clause.
-
-    The clause must start with its own subject, so "switch off the tv" or "pause and talk about ..." stay
-    the speaker's words.
-    """
-    for n in range(min(MAX_PREFIX_WORDS, len(words) - 1), 0, -1):
-        if words[n] not in _CLAUSE_STARTS:
-            continue
-        scores = score_intents([query_words(words[:n], intents)], intents, "turn")
-        best = max(scores.items(), key=lambda kv: kv[1], default=(None, 0.0))
-        if best[0] is not None and best[1] >= WHOLE_COMMAND_SCORE:
-            return best[0]
-    return None
 
 
 def _follow_up(intent: str, plain: str, ctx: Context, no_state: bool = False) -> str:

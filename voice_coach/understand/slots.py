@@ -29,6 +29,8 @@ _STARTS = {"starts", "begins", "speaks", "goes", "start", "begin", "go"}
 _NOT_NAMES = {"who", "which", "one", "someone", "somebody", "anyone", "anybody", "person", "we", "it",
               "that", "this", "what", "whoever", "exercise", "the", "a", "and", "then", "timer", "clock",
               "each", "minutes", "minute", "round", "turn", "goes", "go", "time", "now", "so", "not", "do"}
+_NOT_LET = _NOT_NAMES | {"us", "me", "everyone", "everybody", "things", "him", "her", "them", "you"}
+"""After "let", words that are no one's name ("let us start")."""
 _ABOUT = {"about", "on", "regard", "regarding", "around", "concerning"}
 _JOINERS = {"and", "or", "plus", "n"}
 _NEGATIONS = {"not", "nothing", "without", "never", "less"}
@@ -188,10 +190,11 @@ class SlotReader:
                 end = e
         return Found(str(value), start, end)
 
-    def _rank(self, stems: list[str], hit: tuple[int, int, object]) -> tuple[bool, bool, int]:
-        """After "about" first (the earliest of those); else a specific category, then the earliest."""
+    def _rank(self, stems: list[str], hit: tuple[int, int, object]) -> tuple[bool, bool, bool, int]:
+        """After "about" first (the earliest of those); else a specific category, what they go through before who
+        is involved ("her dad died": grief, not in-laws), then the earliest."""
         about = self._after_about(stems, hit[0])
-        return about, not about and hit[2] in self._specific, -hit[0]
+        return about, not about and hit[2] in self._specific, not about and hit[2] in self._states, -hit[0]
 
     @staticmethod
     def _after_about(stems: list[str], start: int) -> bool:
@@ -241,11 +244,15 @@ class SlotReader:
                     return Found(found[0], start, i + 1)
         # "..., Ben starts" / "Olivia will start" / "you go" at the very end
         end = len(words) - (len(words) > 1 and words[-1] in ("speaking", "talking"))
-        if end >= 2 and words[end - 1] in _STARTS:
-            j = end - 2
+        end -= 2 * (end > 3 and tuple(words[end - 2:end]) == ("this", "time"))  # "my husband starts this time"
+        kick = end >= 3 and tuple(words[end - 2:end]) in (("kick", "off"), ("kicks", "off"))  # "he'll kick off"
+        if end >= 2 and (words[end - 1] in _STARTS or kick):
+            j = end - 2 - kick
             while j > 0 and words[j] in _AUXILIARIES:
                 j -= 1
             found = self._who_at(words, j, original, backwards=True)
+            if found is None and j > 0 and words[j - 1] == "let" and words[j].isalpha() and words[j] not in _NOT_LET:
+                found = (_spoken_case(words[j], original), j, j + 1)  # "let Mark start": whoever is let start
             if found and found[0] == "partner" and words[found[1]] in _POSSESSIVES:
                 found = None  # "your go" is a turn, not a speaker
             # "can I start" may mean the exercise; "I'll start" (a helper verb between) means who goes first

@@ -30,6 +30,7 @@ Reader = Callable[[str, list[str], bool, Context, bool, Intents], "Match | None"
 _TOLD_OF = frozenset({"was", "always", "told", "said", "says", "used", "would", "never"})
 _DONE_WORDS = frozenset({"done", "finished", "through", "all", "now", "talking", "speaking", "ok", "okay"})
 _HANDED_OVER = Match(intent="done", score=100.0)
+_INVITED = Match(intent="switch_turn", score=100.0)
 _PERSONAL = frozenset({"i", "you", "me", "your", "my"})
 _ASKING = frozenset({"can", "could", "would", "will", "do", "did", "thank", "have", "are", "got", "if", "should",
                      "might", "may", "what", "when", "maybe", "say", "that", "want", "to"})
@@ -37,6 +38,28 @@ _ASKING = frozenset({"can", "could", "would", "will", "do", "did", "thank", "hav
 _THIRD = frozenset({"he", "she", "him", "her", "his", "hers", "they", "them", "their", "wife", "husband", "partner",
                     "boyfriend", "girlfriend", "spouse"})
 _HANDING_OVER = frozenset({"switch_turn", "done"})
+
+
+_VOCATIVES = frozenset({"love", "babe", "baby", "honey", "hun", "hon", "darling", "sweetheart", "sweetie", "dear",
+                        "pet", "mate", "buddy", "dearest", "sweetpea", "handsome", "gorgeous", "beautiful", "guys"})
+"""What a speaker may call the partner at the end of a sentence ("over to you, love")."""
+_BEFORE_VOCATIVE = frozenset({"you", "yours", "turn", "go", "ahead", "up", "now", "over", "floor", "him", "her",
+                              "them", "please", "it", "on", "off", "then", "finished", "done"})
+_BEFORE_NAME = frozenset({"turn", "go", "ahead", "yours", "up"})
+"""Words after which a last word is someone called ("your turn babe", "go ahead Jen"), not part of the request."""
+
+
+def without_vocative(words: list[str], intents: Intents) -> list[str]:
+    """Words without a partner called by name or endearment at the end ("your go, darling")."""
+    if len(words) > 2 and words[-2] in _BEFORE_VOCATIVE and (words[-1] in _VOCATIVES or (
+            words[-2] in _BEFORE_NAME and a_name(words[-1], intents))):
+        return words[:-1]
+    return words
+
+
+def a_name(word: str, intents: Intents) -> bool:
+    """True for a word that can only be someone's name (unknown to the matcher, letters only)."""
+    return word.isalpha() and len(word) >= 3 and word not in intents.known_words
 
 
 def may_command(words: list[str], intents: Intents) -> bool:
@@ -47,6 +70,19 @@ def may_command(words: list[str], intents: Intents) -> bool:
                                                                        "are", "am", "was", "to", "of", "and", "that"}
         intents._command_words = used  # type: ignore[attr-defined]
     return any(w in used for w in words) or only_amount(words)
+
+
+_LEADS = frozenset({"yeah", "yes", "um", "uh", "er", "so", "well", "and", "right", "okay", "alright", "oh"})
+_INVITING = [["go", "ahead"], ["go", "on"], ["off", "you", "go"], ["go", "for", "it"], ["carry", "on"], ["take", "it", "away"]]
+"""Said beside "I'm done" in a speaking turn, inviting the partner to speak."""
+
+
+def _unlead(words: list[str]) -> list[str]:
+    """Words without the small words a speaker starts a sentence with ("um yeah, I think that's everything")."""
+    start = 0
+    while start < len(words) - 1 and words[start] in _LEADS:
+        start += 1
+    return words[start:]
 
 
 def _handing_over(match: Match | None) -> Match | None:
@@ -89,9 +125,11 @@ def unaddressed(whole: Match | None, original: str, words: list[str], ctx: Conte
     if ctx.speaking_turn:
         turn = Context(in_exercise=True)
         pieces = [p for p in pieces if intents.normalizer.drop(intents.normalizer.words(p))]  # not "right", "so"
-        read = [_HANDED_OVER if _done_speaking(intents.normalizer.words(p))
-                else _handing_over(understand(p, intents.normalizer.words(p), True, turn, False, intents))
-                for p in pieces[:MAX_CLAUSES]]
+        said = [without_vocative(_unlead(intents.normalizer.words(p)), intents) for p in pieces[:MAX_CLAUSES]]
+        read = [_HANDED_OVER if _done_speaking(w) else _handing_over(understand(original, w, True, turn, False, intents))
+                for w in said]
+        if any(m is not None and m.intent in _HANDING_OVER for m in read):  # "I'm finished, go ahead": an invitation
+            read = [_INVITED if w in _INVITING else m for w, m in zip(said, read)]
         if pieces and len(pieces) <= MAX_CLAUSES and all(
                 m is not None and m.intent in _HANDING_OVER and m.score >= TURN_ACCEPT_SCORE for m in read):
             if any(m is not None and m.intent == "switch_turn" for m in read) or len(read) == 1:

@@ -59,3 +59,34 @@ class WakeWords:
         if len(words) > 1 and words[-1] in self.exact_names:
             return True, words[:-1]
         return False, words
+
+    def inside(self, words: list[str]) -> int | None:
+        """Where the wake word itself is said inside a sentence, after an aside ("the pan is sizzling, coach,
+        speak up"); None when it is not, or names a coach talked about ("the coach said", "my coach")."""
+        for i in range(1, len(words) - 1):
+            if words[i] in self.exact_names and words[i - 1] not in _NOT_CALLED and words[i + 1] not in _TOLD:
+                return i
+        return None
+
+    def talked_about(self, words: list[str]) -> bool:
+        """True when the wake word names a coach talked about ("what was the last thing the coach said")."""
+        for i, word in enumerate(words[1:], start=1):
+            if word not in self.exact_names:
+                continue
+            before = words[i - 1]
+            story = any(v not in self.prefixes for v in words[:i - 1])  # "uh the coach, a question" calls it
+            if (before in _NOT_CALLED and (story or before not in ("the", "a"))) or (
+                    story and i + 1 < len(words) and words[i + 1] in _TOLD):
+                return True
+        return False
+
+
+_NOT_CALLED = frozenset({"the", "a", "an", "our", "my", "your", "his", "her", "their", "to", "with",
+                         "like", "about", "of", "for", "from", "by", "ask", "tell", "new", "old", "life",
+                         "couples", "marriage", "relationship", "football", "bus", "sports", "dating", "is", "was",
+                         "would", "will", "does", "did", "should", "could", "can", "and", "or", "than"})
+"""Words that make the wake word after them someone or something talked about ("what the coach said")."""
+_TOLD = frozenset({"says", "said", "thinks", "thought", "would", "will", "told", "tells", "wants", "meant",
+                   "means", "was", "does", "did", "reckons", "likes", "knows", "has", "had", "both", "thinks",
+                   "think", "gets", "keeps", "always", "seems", "sounds", "makes", "made", "asked", "asks"})
+"""Words after the wake word inside a sentence that make it a coach talked about ("what would coach say")."""
