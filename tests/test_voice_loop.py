@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -357,3 +358,39 @@ def test_no_sound_server_prints_one_line_and_types_instead(tmp_path: Path) -> No
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("voice-coach: no microphone found") and "typing instead" in lines[0]
     assert result.stdout.strip().endswith("?")  # a conversation starter, typed in and answered
+
+
+# The 60-min soak's Ctrl-C once hung 10 s and was killed. What stood between Ctrl-C and the exit: the speaker's
+# worker awaited for up to 2 s while it rendered a sentence, the interpreter freeing the speech models at exit
+# (where no watchdog can run), and a watchdog that waited for the main thread to come back from native code.
+EXIT_BOUND_S = 2.0
+"""Generous: the exit takes 0.1-0.3 s here; a user waiting on Ctrl-C notices a hang, not a few hundred ms."""
+
+
+@pytest.mark.parametrize("moment", ["listening", "decoding", "talking"])
+def test_ctrl_c_exits_130_at_once_while_listening_decoding_or_talking(
+    coach_factory: Callable[..., Coach], synth: Synth, pulse_rig: PulseRig, moment: str
+) -> None:
+    coach = coach_factory(engine=("--engine", "whisper"))  # the natural voice speaks (the default)
+    n = len(coach.events())
+    if moment != "listening":
+        ended_s = coach.say(synth.hibari("coach, give us a conversation starter"))  # Ctrl-C as its decode starts
+        if moment == "talking":
+            coach.wait_event(n, lambda e: e["type"] == "say")
+            time.sleep(max(0.0, coach.first_reply_sound(ended_s) + 0.5 - time.monotonic()))
+    sent_s = time.monotonic()
+    coach.proc.send_signal(signal.SIGINT)
+    try:
+        code = coach.proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        code = None  # hung: coach.stop() below kills it
+    took_s = time.monotonic() - sent_s
+    _, err = coach.stop()
+    print(f"\nCtrl-C while {moment}: exit {code} in {1000 * took_s:.0f} ms")
+    assert code == 130, err[-3000:]
+    assert took_s < EXIT_BOUND_S, f"Ctrl-C took {took_s:.1f} s to exit"
+    assert "Traceback" not in err
+    if moment == "talking":
+        assert [e for e in coach.events()[n:] if e["type"] == "say"], "the reply was logged before the exit"
+        time.sleep(0.5)
+        assert not pulse_rig.speaker.sound_spans(since_s=sent_s + 0.3), "the coach went quiet with the exit"
