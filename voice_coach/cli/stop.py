@@ -1,6 +1,9 @@
 """Ctrl-C and SIGTERM: unwind, close what holds data, and be gone within a second whatever is stuck.
 
-Three things used to stand between a Ctrl-C and the exit, none of which the old watchdog could see:
+The 60-min soak's Ctrl-C that "hung 10 s" (exit -9) was never seen: the soak ran in the background of a
+non-interactive shell, so `run` started with SIGINT ignored, Python then sets no Ctrl-C handler, and the coach
+of that day handled SIGTERM only. ``install`` sets both handlers whatever the process inherited. Measured since,
+three things stood between a Ctrl-C and the exit, none of which the old watchdog could see:
 
 - The watchdog started in the Python-level handler, which only runs when the main thread is back in Python:
   a main thread busy inside a C call (a Whisper decode, a PortAudio call) postponed the watchdog itself.
