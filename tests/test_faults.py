@@ -647,14 +647,40 @@ def _wait_quiet(rig: PulseRig, since_s: float, quiet_s: float = 1.0) -> None:
 def test_a_cleanup_that_hangs_still_exits_with_the_signals_code(sig: signal.Signals, code: int) -> None:
     # What a PortAudio close stuck on a dead sound server looks like to the process: a finally that never ends.
     script = ("import signal, sys, time\n"
-              "from voice_coach.cli.main import _on_stop_signal\n"
-              "signal.signal(signal.SIGINT, _on_stop_signal)\n"
-              "signal.signal(signal.SIGTERM, _on_stop_signal)\n"
+              "from voice_coach.cli import stop\n"
+              "stop.install()\n"
               "try:\n    print('ready', flush=True)\n    time.sleep(60)\n"
               "finally:\n    time.sleep(60)\n")
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        proc.send_signal(sig)
+        assert proc.wait(timeout=30) == code
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_main_thread_stuck_in_native_code_still_exits_with_the_signals_code(sig: signal.Signals, code: int) -> None:
+    # The main thread inside a C call that never returns to Python (a PortAudio call that blocks for good, a
+    # decode that takes long): Python's own handler cannot run, so it cannot start a watchdog. A read on a pipe
+    # nobody writes to, restarted after signals, is such a call.
+    script = ("import ctypes, os, signal\n"
+              "from voice_coach.cli import stop\n"
+              "stop.install()\n"
+              "signal.siginterrupt(signal.SIGINT, False)\n"
+              "signal.siginterrupt(signal.SIGTERM, False)\n"
+              "r, w = os.pipe()\n"
+              "print('ready', flush=True)\n"
+              "ctypes.CDLL(None).read(r, ctypes.create_string_buffer(1), 1)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        time.sleep(0.2)  # into the read
         proc.send_signal(sig)
         assert proc.wait(timeout=30) == code
     finally:

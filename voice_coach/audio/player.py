@@ -50,6 +50,7 @@ class Player:
         self._opened_s = 0.0
         self._last_fill_s = time.monotonic()
         self._lost = False
+        self._closed = False
         self._reopen = Backoff()
         # Open now: a fresh stream takes a moment before its first sound, which a reply should not wait for.
         self._open()
@@ -105,6 +106,8 @@ class Player:
 
         Reopening backs off (streams.Backoff). Call it now and then while idle, from the thread that plays.
         """
+        if self._closed:
+            return False
         if self._stream is not None and self._gone():
             self._drop_stream()
         if self._stream is None:
@@ -127,6 +130,8 @@ class Player:
 
         AudioError when there is no working stream and none can be opened.
         """
+        if self._closed:
+            raise AudioError("the speaker is closed", "nothing to do: the coach is exiting")
         data = np.frombuffer(convert(samples, rate, self._fmt), dtype=np.int16)
         if data.size == 0:
             return
@@ -193,7 +198,11 @@ class Player:
         self._idle.set()
 
     def close(self) -> None:
-        """Close the stream; one whose device died is abandoned instead (closing it could block for good)."""
+        """Close the stream; one whose device died is abandoned instead (closing it could block for good).
+
+        Callable from another thread than the one that plays: afterwards nothing plays or reopens the stream.
+        """
+        self._closed = True
         self.stop()
         dead = self._stream is not None and self._gone()
         stream, self._stream = self._stream, None

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import signal
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from voice_coach import __version__, trace
-from voice_coach.cli import commands
+from voice_coach.cli import commands, stop
 from voice_coach.config import (
     ENGINES,
     VOICE_ENGINES,
@@ -165,26 +162,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
 """Subcommand -> handler: turns the parsed arguments into the handler's typed options."""
 
 
-EXIT_GRACE_S = 0.8
-"""After Ctrl-C or SIGTERM, cleanup (closing streams, the store) gets this long; then the process exits anyway."""
-
-
-def _on_stop_signal(signum: int, frame: object) -> None:
-    """Ctrl-C / SIGTERM: unwind and close everything, but never hang doing it.
-
-    Closing an audio stream can block inside PortAudio for good (a device or sound server that died),
-    so a watchdog ends the process with the right code if cleanup is not done in EXIT_GRACE_S. Nothing
-    is lost that way: the store commits each write as it happens.
-    """
-    code = 130 if signum == signal.SIGINT else 143
-    watchdog = threading.Timer(EXIT_GRACE_S, os._exit, args=(code,))
-    watchdog.daemon = True
-    watchdog.start()
-    if signum == signal.SIGINT:
-        raise KeyboardInterrupt
-    raise SystemExit(code)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``voice-coach`` command; returns the exit code."""
     args: argparse.Namespace | None = None
@@ -195,8 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(words)
         logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
         trace.start()  # timing lines for scripts/bench_latency.py, only when VOICE_COACH_TRACE is set
-        signal.signal(signal.SIGTERM, _on_stop_signal)
-        signal.signal(signal.SIGINT, _on_stop_signal)
+        stop.install()  # Ctrl-C / SIGTERM: exit 130 / 143 within a second, whatever is stuck
         if args.command == "doctor":
             # doctor reports a broken config file as one of its lines and checks the rest without it.
             settings, args.config_error = load_settings_past_errors(_flags(args))
@@ -213,3 +189,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        stop.finish()  # after a stop signal and its cleanup: gone now, without the interpreter's teardown

@@ -15,6 +15,9 @@ _LOGGER = logging.getLogger(__name__)
 
 OUTPUT_CHECK_S = 0.1
 """How often an idle mouth checks its speaker (a lost one is noticed, and retried, even when nothing is said)."""
+CLOSE_WAIT_S = 0.2
+"""On close, how long the worker gets to leave the player (a stopped sound ends within one block). A sentence
+still being rendered is not waited for: it is never played, as the player is closed by then."""
 
 
 class Mouth(Protocol):
@@ -127,12 +130,13 @@ class SpokenMouth:
         return not self.busy()
 
     def close(self) -> None:
+        """Stop talking and close the speaker at once (Ctrl-C must not wait for the voice to finish a sentence)."""
         self.stop()
         self._jobs.put(None)
-        self._thread.join(timeout=2.0)
+        self._thread.join(timeout=CLOSE_WAIT_S)
         close = getattr(self.player, "close", None)
-        if close is not None and not self._thread.is_alive():  # the stream is the worker's until it has ended
-            close()
+        if close is not None:
+            close()  # a worker still rendering finds the player closed: what it renders is dropped
 
     def _run(self) -> None:
         while True:
