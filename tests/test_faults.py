@@ -441,7 +441,11 @@ def test_speaker_lost_mid_playback_does_not_hang_and_comes_back(pulse_rig: Pulse
 
 
 class CoachProcess:
-    """``voice-coach exercise`` (one-minute turns, pocketsphinx) as a real process on the rig, with its events file."""
+    """``voice-coach exercise`` (one-minute turns) as a real process on the rig, with its events file.
+
+    Pinned to pocketsphinx: these tests are about devices coming and going, not the engine, and whisper (the
+    default) would add its load to each start in CI.
+    """
 
     def __init__(self, rig: PulseRig, tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.events_path = tmp_path / "events.jsonl"

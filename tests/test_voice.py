@@ -22,7 +22,7 @@ from voice_coach.speech.types import (
     split_sentences,
     trim_silence,
 )
-from voice_coach.speech.voice import ENGINE_FACTORIES, Voice
+from voice_coach.speech.voice import ENGINE_FACTORIES, Voice, VoiceLoading
 from voice_coach.testing.speechlib import transcribe, word_recall, words
 
 # One line of each kind the coach says.
@@ -189,6 +189,18 @@ def test_unknown_engine_choice_is_a_config_error() -> None:
     with pytest.raises(ConfigError) as caught:
         Voice("loud")
     assert "'loud'" in caught.value.one_line() and "auto, natural or pyttsx3" in caught.value.one_line()
+
+
+def test_a_voice_loaded_on_its_own_thread_is_waited_for_on_first_use() -> None:
+    """The voice loop starts it once listening; whatever comes first (start, a reply) loads it, once."""
+    with pytest.raises(ConfigError):
+        VoiceLoading("loud")  # a bad choice is said at once, not on the first reply
+    loading = VoiceLoading("auto")
+    rendered = loading.render("Ready when you are.")  # nobody started it: the first use does, and waits
+    assert rendered.samples.size > 0 and loading.engine_name == "natural", loading.reason
+    loading.start()
+    assert loading.ready() is loading.ready()
+    loading.close()
 
 
 def test_settings_step_and_clamp() -> None:

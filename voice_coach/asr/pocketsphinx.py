@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from voice_coach.asr import lm_cache
 from voice_coach.asr.text import normalise
 from voice_coach.audio.format import SPEECH, AudioFormat
 from voice_coach.config import wake_phrases
@@ -54,20 +56,51 @@ class PocketsphinxRecognizer:
     ) -> None:
         if fmt.width != 2 or fmt.channels != 1:
             raise ModelError("pocketsphinx takes 16-bit mono audio", "convert with voice_coach.audio.format.convert")
+        self._rate = fmt.rate
         ps = _import()
         self._ps = ps
         self._wake_words = [normalise(w) for w in wake_words]
-        self._background = list(background)
+        self._background = [text for text in (normalise(s) for s in background) if text]
         sentences = _with_wake_words(phrases, self._wake_words) if phrases else []
-        lean = _LeanDictionary(ps.get_model_path("en-us/cmudict-en-us.dict")) if phrases else None
+        full_dict = ps.get_model_path("en-us/cmudict-en-us.dict")
+        self._lean = _LeanDictionary(full_dict) if phrases else None
+        self._in_utt = False
+        self._grammars: dict[tuple[str, ...], str] = {}
+        self._normal_search = "_default"
+        self._known: dict[str, frozenset[str]] = {}
+        self._search = "_default"
+        if not phrases:
+            self._decoder = self._new_decoder(None)
+            return
+        # The domain model and its dictionary are kept in the cache folder (asr/lm_cache.py): building them is
+        # most of the start-up time. A kept copy that will not load is deleted and built afresh.
+        key = lm_cache.key_of(sentences, self._background, full_dict)
+        kept = lm_cache.lookup(key)
+        if kept is not None:
+            try:
+                self._decoder = self._new_decoder(str(kept.dictionary))
+                self._decoder.add_lm_file(_DOMAIN, str(kept.arpa))
+            except (ModelError, RuntimeError, ValueError) as exc:
+                _LOGGER.info("the kept language model %s is damaged (%s); building it afresh", kept.folder, exc)
+                lm_cache.discard(kept)
+                kept = None
+        if kept is None:
+            self._build_domain(key, sentences)
+        self._normal_search = _DOMAIN
+        self._activate(_DOMAIN)
+        # The bare wake word is a known sentence too: "coach" then a pause must stay "coach", not "coach no".
+        self._known[_DOMAIN] = frozenset([*sentences, *self._wake_words])
+
+    def _new_decoder(self, dictionary: str | None) -> Any:
+        ps = self._ps
         try:
-            self._decoder = ps.Decoder(
+            return ps.Decoder(
                 hmm=ps.get_model_path("en-us/en-us"),
                 # With phrases, the general English model and the 135,000-word dictionary are never searched:
                 # only the words of our own models are loaded (about 85 MB and 0.2 s less at start-up).
-                lm=None if lean else ps.get_model_path("en-us/en-us.lm.bin"),
-                dict=lean.write([*sentences, *self._background]) if lean else ps.get_model_path("en-us/cmudict-en-us.dict"),
-                samprate=float(fmt.rate),
+                lm=None if dictionary else ps.get_model_path("en-us/en-us.lm.bin"),
+                dict=dictionary or ps.get_model_path("en-us/cmudict-en-us.dict"),
+                samprate=float(self._rate),
                 # Wider than the defaults (1e-48, 7e-29): the small models leave room, and on synthetic voices
                 # the right command was often pruned early (bench_accuracy espeak clean 60 % -> 62.5 %).
                 beam=BEAM,
@@ -76,21 +109,18 @@ class PocketsphinxRecognizer:
             )
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"pocketsphinx could not load its model: {exc}", _INSTALL_HINT) from exc
-        finally:
-            if lean is not None:
-                lean.remove()
-        self._lean = lean
-        self._in_utt = False
-        self._grammars: dict[tuple[str, ...], str] = {}
-        self._normal_search = "_default"
-        self._known: dict[str, frozenset[str]] = {}
-        self._search = "_default"
-        if phrases:
-            self._add_lm(_DOMAIN, sentences, background=self._background)
-            self._normal_search = _DOMAIN
-            self._activate(_DOMAIN)
-            # The bare wake word is a known sentence too: "coach" then a pause must stay "coach", not "coach no".
-            self._known[_DOMAIN] = frozenset([*(normalise(s) for s in sentences), *self._wake_words])
+
+    def _build_domain(self, key: str, sentences: list[str]) -> None:
+        """Build the domain model and its lean dictionary, keep them in the cache, and load them."""
+        assert self._lean is not None
+        dictionary = self._lean.text([*sentences, *self._background])
+        with tempfile.TemporaryDirectory(prefix="voice-coach-lm-") as folder:
+            dict_path = Path(folder) / "lean.dict"
+            dict_path.write_text(dictionary, encoding="utf-8")
+            self._decoder = self._new_decoder(str(dict_path))
+        arpa = self._arpa(_DOMAIN, sentences)
+        kept = lm_cache.store(key, dictionary, arpa)
+        self._load_arpa(_DOMAIN, arpa, kept.arpa if kept is not None else None)
 
     # Recognizer protocol
 
@@ -143,7 +173,7 @@ class PocketsphinxRecognizer:
         key = tuple(phrases)
         if key not in self._grammars:
             name = f"{_GRAMMAR}{len(self._grammars)}"
-            self._add_lm(name, _with_wake_words(phrases, self._wake_words), background=self._background)
+            self._add_lm(name, _with_wake_words(phrases, self._wake_words))
             self._grammars[key] = name
         self._activate(self._grammars[key])
 
@@ -153,14 +183,25 @@ class PocketsphinxRecognizer:
 
     # Building language models
 
-    def _add_lm(self, name: str, sentences: Iterable[str], background: Iterable[str]) -> None:
-        """Write a trigram model of ``sentences`` to a temporary ARPA file and load it as search ``name``."""
+    def _add_lm(self, name: str, sentences: list[str]) -> None:
+        """Load a trigram model of ``sentences`` (normalised) as search ``name``."""
+        if self._lean is not None:
+            self._lean.add_missing(self._decoder, [*sentences, *self._background])
+        self._load_arpa(name, self._arpa(name, sentences), None)
+
+    def _load_arpa(self, name: str, arpa: str, path: Path | None) -> None:
+        if path is not None:
+            self._decoder.add_lm_file(name, str(path))
+            return
+        with tempfile.TemporaryDirectory(prefix="voice-coach-lm-") as folder:
+            written = Path(folder) / f"{name}.arpa"
+            written.write_text(arpa, encoding="utf-8")
+            self._decoder.add_lm_file(name, str(written))
+
+    def _arpa(self, name: str, sentences: list[str]) -> str:
+        """A trigram model of ``sentences`` (normalised) in ARPA text, the background's words at the lowest weight."""
         from pocketsphinx.lm import ArpaBoLM
 
-        sentences = list(sentences)
-        background = list(background)
-        if self._lean is not None:
-            self._lean.add_missing(self._decoder, [*sentences, *background])
         corpus: list[str] = []
         unknown: set[str] = set()
         for sentence in sentences:
@@ -174,17 +215,15 @@ class PocketsphinxRecognizer:
         if not corpus:
             raise ModelError("none of the phrases can be spoken to pocketsphinx", "check the intents' examples")
         lm = ArpaBoLM(text="\n".join(corpus) + "\n", add_start=True, discount_mass=0.5)
-        extra = sorted({w for s in background for w in normalise(s).split()} - set(lm.grams_1))
+        extra = sorted(set(_words(self._background)) - set(lm.grams_1))
         for word in extra:
             if self._decoder.lookup_word(word) is not None:
                 lm.grams_1[word] = 1
         lm.compute()
-        with tempfile.TemporaryDirectory(prefix="voice-coach-lm-") as folder:
-            path = Path(folder) / f"{name}.arpa"
-            with path.open("w", encoding="utf-8") as out:
-                lm.write(out)
-            self._decoder.add_lm_file(name, str(path))
+        out = io.StringIO()
+        lm.write(out)
         _LOGGER.debug("pocketsphinx %s model: %d sentences, %d words", name, len(corpus), len(lm.grams_1))
+        return out.getvalue()
 
 
 class _LeanDictionary:
@@ -192,24 +231,15 @@ class _LeanDictionary:
 
     def __init__(self, full_path: str) -> None:
         self.full_path = full_path
-        self._folder: tempfile.TemporaryDirectory[str] | None = None
 
     def _entries(self, words: set[str]) -> list[str]:
         """Dictionary lines for ``words``, alternate pronunciations ("word(2)") included."""
         with open(self.full_path, encoding="utf-8") as full:
             return [line for line in full if line.split(" ", 1)[0].split("(", 1)[0] in words]
 
-    def write(self, sentences: Iterable[str]) -> str:
-        """A dictionary file holding every word of ``sentences`` that pocketsphinx can pronounce."""
-        self._folder = tempfile.TemporaryDirectory(prefix="voice-coach-dict-")
-        path = Path(self._folder.name) / "lean.dict"
-        path.write_text("".join(self._entries(_words(sentences))), encoding="utf-8")
-        return str(path)
-
-    def remove(self) -> None:
-        if self._folder is not None:
-            self._folder.cleanup()
-            self._folder = None
+    def text(self, sentences: Iterable[str]) -> str:
+        """A dictionary holding every word of ``sentences`` (normalised) that pocketsphinx can pronounce."""
+        return "".join(self._entries(_words(sentences)))
 
     def add_missing(self, decoder: Any, sentences: Iterable[str]) -> None:
         """Add the words of ``sentences`` the decoder does not know yet (a later grammar's new words)."""
@@ -223,7 +253,8 @@ class _LeanDictionary:
 
 
 def _words(sentences: Iterable[str]) -> set[str]:
-    return {word for sentence in sentences for word in normalise(sentence).split()}
+    """The words of normalised sentences."""
+    return {word for sentence in sentences for word in sentence.split()}
 
 
 def _with_wake_words(phrases: Iterable[str], wake_words: Sequence[str]) -> list[str]:
@@ -232,13 +263,16 @@ def _with_wake_words(phrases: Iterable[str], wake_words: Sequence[str]) -> list[
     A phrase given several times keeps its count: that is how a caller makes it likelier.
     """
     out: list[str] = []
+    done: dict[str, list[str]] = {}  # weighted phrases come several times: each is worked out once
     for phrase in phrases:
-        text = normalise(phrase)
-        if not text:
-            continue
-        out.append(text)
-        if not any(text.startswith(w + " ") or text == w for w in wake_words):
-            out += [f"{wake} {text}" for wake in wake_words]
+        variants = done.get(phrase)
+        if variants is None:
+            text = normalise(phrase)
+            variants = [text] if text else []
+            if text and not any(text.startswith(w + " ") or text == w for w in wake_words):
+                variants += [f"{wake} {text}" for wake in wake_words]
+            done[phrase] = variants
+        out += variants
     return out
 
 

@@ -37,9 +37,7 @@ wrong action:
 
 from __future__ import annotations
 
-import functools
 import logging
-import os
 import threading
 import zlib
 from collections.abc import Iterable, Sequence
@@ -55,7 +53,6 @@ from voice_coach.errors import ModelError
 
 _LOGGER = logging.getLogger(__name__)
 
-INSTALL_HINT = "install it with `pip install 'voice-coach[whisper]'` (or run scripts/setup)"
 WINDOW_S = 10.0
 """Seconds of features the encoder sees: the utterance, padded with silence (longer ones get 30 s)."""
 FULL_WINDOW_S = 30.0
@@ -93,27 +90,24 @@ class Decoded:
 
 
 def _import() -> Any:
-    # CTranslate2's OpenMP threads spin for a while after each decode by default; on two cores that spinning
-    # starves the voice that renders the reply. Asleep at once instead (set before the library loads).
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    os.environ.setdefault("KMP_BLOCKTIME", "0")
-    try:
-        import faster_whisper
-    except (ImportError, OSError) as exc:
-        raise ModelError("the whisper engine (faster-whisper) is not installed", INSTALL_HINT) from exc
-    return faster_whisper
+    """The whisper engine's libraries (asr/whisper_load.py); ModelError with the install hint when missing or broken."""
+    from voice_coach.asr.whisper_load import import_parts
+
+    return import_parts()
 
 
-@functools.lru_cache(maxsize=2)
 def load_model(model_dir: Path, cpu_threads: int = CPU_THREADS) -> Any:
-    """One loaded model per folder (about a second and 100 MB)."""
-    faster_whisper = _import()
-    try:
-        return faster_whisper.WhisperModel(str(model_dir), device="cpu", compute_type="int8",
-                                           cpu_threads=cpu_threads, num_workers=1)
-    except (RuntimeError, ValueError, OSError) as exc:
-        raise ModelError(f"faster-whisper cannot load {model_dir} ({str(exc).splitlines()[0][:120]})",
-                         "run `voice-coach model fetch whisper-tiny.en` to get a good copy") from exc
+    """One loaded model per folder (about a second and 100 MB), shared with a preload started earlier."""
+    from voice_coach.asr.whisper_load import shared
+
+    return shared(model_dir, cpu_threads)
+
+
+def preload(model_dir: Path, cpu_threads: int = CPU_THREADS) -> None:
+    """Start loading the model on its own thread (the coach's start: while the content and the voice load)."""
+    from voice_coach.asr.whisper_load import preload as start
+
+    start(model_dir, cpu_threads)
 
 
 class WhisperDecoder:
@@ -121,15 +115,13 @@ class WhisperDecoder:
 
     def __init__(self, model_dir: Path, *, window_s: float = WINDOW_S, prompt: str = PROMPT) -> None:
         self.model = load_model(model_dir)
-        from faster_whisper.tokenizer import Tokenizer
+        from voice_coach.asr.whisper_load import suppressed_tokens
 
-        self.tokenizer = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual,
-                                   task="transcribe", language="en")
+        self.tokenizer = self.model.tokenizer_module.Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual,
+                                                               task="transcribe", language="en")
         self.window_s = window_s
         self._prompt = self._prompt_tokens(prompt)
-        from faster_whisper.transcribe import get_suppressed_tokens
-
-        self._suppress = list(get_suppressed_tokens(self.tokenizer, [-1]) or [])
+        self._suppress = suppressed_tokens(self.tokenizer)
 
     def _prompt_tokens(self, prompt: str) -> list[int]:
         tok = self.tokenizer

@@ -190,11 +190,12 @@ def run(settings: Settings, exercise: ExerciseRequest | None = None, names: tupl
     """The hands-free loop (typed when there is no microphone); straight into the exercise when asked."""
     from voice_coach.app import runtime, wiring
     from voice_coach.app.events import EventLog
-    from voice_coach.app.malloc import keep_memory_flat
+    from voice_coach.app.malloc import give_back_free_memory, keep_memory_flat
     from voice_coach.clock import MonotonicClock
     from voice_coach.understand.matcher import load_intents
 
     keep_memory_flat()  # the loop runs for hours: its memory must not creep up reply by reply
+    engine = wiring.choose_engine(settings)  # first: a named engine that can't be had is said now; whisper loads
     library = wiring.load_content(settings)
     store = wiring.open_store(settings)
     coach = wiring.build_coach(settings, library, store, names=names or (exercise.names if exercise else None))
@@ -203,7 +204,9 @@ def run(settings: Settings, exercise: ExerciseRequest | None = None, names: tupl
     events = EventLog(settings.events, clock)
     intents = load_intents()
     wake = wiring.wake_words(settings, intents)
-    ears, gate = wiring.voice_or_typed(settings, coach, mouth, clock, library, intents, wake)
+    ears, gate = wiring.voice_or_typed(settings, coach, mouth, clock, library, intents, wake, engine)
+    give_back_free_memory()  # before the voice loads on top
+    wiring.start_voice(mouth)  # the recognizer is ready: now the voice loads (the first reply waits for it)
     mouth = getattr(gate, "mouth", mouth)  # the voice loop's mouth also mutes the microphone
     screen = None
     try:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
+import os
 from typing import Any
 
 import numpy as np
@@ -41,6 +43,31 @@ def _session_without_arena(model_path: str, threads: int) -> Any:
     return ort.InferenceSession(model_path, options, providers=["CPUExecutionProvider"])
 
 
+def _hibari_without_arena(hibari: Any, threads: int) -> Any:
+    """``Hibari(threads=threads)`` (its default voice) holding one session, made by ``_session_without_arena``.
+
+    Hibari's constructor makes a session with the arena, which then had to be replaced: the model was loaded
+    twice at every start (~0.3 s and ~15 MB). Its attributes are set here as its constructor sets them
+    (hibari 0.2; tests/test_voice.py renders with it); should that fail, the constructor is used after all.
+    """
+    from hibari import tts
+
+    try:
+        engine = hibari.__new__(hibari)
+        engine.voice = tts.DEFAULT
+        engine.model_path = tts.voice_path(tts.DEFAULT)
+        with open(os.path.join(tts.ASSETS, "vocab.json"), encoding="utf-8") as vocab:
+            engine.vocab = json.load(vocab)
+        engine._g2p = None
+        engine.sess = _session_without_arena(engine.model_path, threads)
+        return engine
+    except (AttributeError, OSError, ValueError) as exc:
+        _LOGGER.debug("hibari built by its constructor (%s)", exc)
+    engine = hibari(threads=threads)
+    engine.sess = _session_without_arena(engine.model_path, threads)
+    return engine
+
+
 class NaturalEngine:
     """Renders text with hibari's bundled American voice, in this process (~100x real time)."""
 
@@ -52,8 +79,7 @@ class NaturalEngine:
         except ImportError as exc:
             raise SpeechError(f"the natural voice is not installed ({exc})", fix=INSTALL_HINT) from None
         try:
-            self._tts: Any = Hibari(threads=threads)
-            self._tts.sess = _session_without_arena(self._tts.model_path, threads)
+            self._tts: Any = _hibari_without_arena(Hibari, threads)
             # The first call loads the pronunciation lexicons (~0.2 s); pay that now, not on the first reply.
             self._tts("Ready.")
         except Exception as exc:  # any load failure means "can't speak this way": the caller falls back

@@ -22,7 +22,7 @@ from voice_coach.speech.types import (
     trim_silence,
 )
 
-__all__ = ["CHOICES", "ENGINE_FACTORIES", "Rendered", "Voice", "VoiceSettings", "split_sentences"]
+__all__ = ["CHOICES", "ENGINE_FACTORIES", "Rendered", "Voice", "VoiceLoading", "VoiceSettings", "split_sentences"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -147,3 +147,51 @@ class Voice:
             for engine in self._engines.values():
                 engine.close()
             self._engines.clear()
+
+
+class VoiceLoading:
+    """A Voice built on a thread of its own, started by ``start()`` or by the first use, which waits for it.
+
+    The voice loop starts it once the recognizer is ready: the natural voice takes ~1 s to load (its
+    pronouncing lexicons and tagger, pure Python under the GIL), which would otherwise come before "listening"
+    (loading it alongside the recognizer only slowed the recognizer down as much). Anything asked of it is
+    asked of the Voice, once built.
+    """
+
+    def __init__(self, choice: str = "auto", settings: VoiceSettings = VoiceSettings(), timeout_s: float = 10.0) -> None:
+        if choice not in CHOICES:
+            raise ConfigError(f"unknown voice engine {choice!r}", fix="use auto, natural or pyttsx3")
+        self._args = (choice, settings, timeout_s)
+        self._built: list[Voice | BaseException] = []
+        self._done = threading.Event()
+        self._started = False
+        self._start_lock = threading.Lock()
+
+    def start(self) -> None:
+        """Begin loading (once)."""
+        with self._start_lock:
+            if self._started:
+                return
+            self._started = True
+        threading.Thread(target=self._build, name="voice-load", daemon=True).start()
+
+    def _build(self) -> None:
+        try:
+            self._built.append(Voice(*self._args))
+            _LOGGER.debug("voice ready: %s", self._built[0].engine_name)  # type: ignore[union-attr]
+        except BaseException as exc:  # noqa: BLE001 - raised to whoever uses the voice
+            self._built.append(exc)
+        finally:
+            self._done.set()
+
+    def ready(self) -> Voice:
+        """The Voice, once built (starts loading it if nobody has)."""
+        self.start()
+        self._done.wait()
+        built = self._built[0]
+        if isinstance(built, BaseException):
+            raise built
+        return built
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.ready(), name)

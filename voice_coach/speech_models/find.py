@@ -239,12 +239,16 @@ def resolve_engine(
     env: Mapping[str, str] | None = None,
     dirs: list[tuple[str, Path]] | None = None,
     explicit_source: str = "--model",
+    import_check: bool = True,
 ) -> EngineChoice:
-    """The engine to run: ``requested`` (whisper|vosk|pocketsphinx|text) or, when None/auto: whisper when a whisper
-    model is named (--model, config, VOICE_COACH_WHISPER_MODEL), else an English vosk model, else pocketsphinx.
+    """The engine to run: ``requested`` (whisper|vosk|pocketsphinx|text) or, when None/auto, the best one installed:
+    whisper when its model is found (--model, config, VOICE_COACH_WHISPER_MODEL, a fetched one, the pip-shipped
+    bundle), else an English vosk model, else pocketsphinx. A vosk model the user named (--model, config,
+    VOSK_MODEL_PATH) is used as named.
 
     With ``requested`` whisper or vosk a missing or broken model raises ModelError; otherwise a problem falls
-    back to the next engine with a note to say once.
+    back to the next engine with a note to say once. ``import_check`` False: whisper's libraries are looked for
+    but not imported (see speech_models.whisper.whisper_engine).
     """
     if requested in ("text", "pocketsphinx"):
         return EngineChoice(requested, why="asked for")
@@ -254,17 +258,15 @@ def resolve_engine(
     named = explicit or config_path
     env = os.environ if env is None else env
     vosk_named = is_vosk_model(named.expanduser()) if named is not None else bool(env.get(VOSK_PATH_ENV))
-    whisper_env = env.get("VOICE_COACH_WHISPER_MODEL", "")
-    whisper_off = whisper_env.lower() == "none" and requested != "whisper"
-    # Whisper is opt-in for now (README, Performance): its replies come ~250 ms later than pocketsphinx's on a
-    # 2-core machine. Auto picks it only when pointed at a whisper model (--model, config, the env variable).
-    pointed = bool(whisper_env) or (named is not None and _looks_like_whisper(named.expanduser()))
-    if requested == "whisper" or (requested != "vosk" and not vosk_named and not whisper_off and pointed):
+    whisper_off = env.get("VOICE_COACH_WHISPER_MODEL", "").lower() == "none" and requested != "whisper"
+    if requested == "whisper" or (requested != "vosk" and not vosk_named and not whisper_off):
         from voice_coach.speech_models.whisper import whisper_engine
 
         try:
-            found = whisper_engine(named, explicit_source if explicit is not None else "config", dirs=dirs, env=env)
-            return EngineChoice("whisper", found.path, why=f"{found.name} from {found.source}")
+            found = whisper_engine(named, explicit_source if explicit is not None else "config", dirs=dirs, env=env,
+                                   import_check=import_check)
+            how = "asked for" if requested == "whisper" else "the best engine installed"
+            return EngineChoice("whisper", found.path, why=f"{how}: {found.name} from {found.source}")
         except ModelError as exc:
             if requested == "whisper":
                 raise
@@ -277,7 +279,9 @@ def resolve_engine(
             raise
         from voice_coach.speech_models.whisper import is_whisper_dir
 
-        whisper_named = named is not None and is_whisper_dir(named.expanduser())
+        # A folder meant for whisper (its tokenizer is there, even if model.bin is broken): whisper's problem is news.
+        whisper_named = named is not None and (is_whisper_dir(named.expanduser())
+                                               or (named.expanduser() / "tokenizer.json").is_file())
         problem = whisper_problem if whisper_named and whisper_problem is not None else exc
         _LOGGER.info("%s; falling back to pocketsphinx", problem.one_line())
         return EngineChoice("pocketsphinx", note=f"{problem.one_line()}. Using pocketsphinx for now.", error=problem,
@@ -291,11 +295,5 @@ def resolve_engine(
     if whisper_problem is not None:
         return EngineChoice("pocketsphinx", note=f"{whisper_problem.one_line()}. Using pocketsphinx for now.",
                             error=whisper_problem, why=whisper_problem.one_line())
-    why = ("whisper turned off by VOICE_COACH_WHISPER_MODEL=none" if whisper_off
-           else "no vosk model; whisper is opt-in: --engine whisper")
+    why = "whisper turned off by VOICE_COACH_WHISPER_MODEL=none" if whisper_off else "no whisper or vosk model"
     return EngineChoice("pocketsphinx", note=f"Listening with the built-in pocketsphinx engine ({why}).", why=why)
-
-
-def _looks_like_whisper(path: Path) -> bool:
-    """A named folder meant for whisper (its tokenizer is there, even if model.bin is broken)."""
-    return path.is_dir() and (path / "tokenizer.json").is_file()

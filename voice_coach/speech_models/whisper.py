@@ -206,9 +206,17 @@ def fetch_whisper(name: str, dest_dir: Path, progress: Progress | None = None, b
 
 
 def whisper_engine(explicit: Path | None = None, explicit_source: str = "--model", *,
-                   dirs: list[tuple[str, Path]] | None = None, env: Mapping[str, str] | None = None) -> WhisperChoice:
-    """The whisper model to listen with, once faster-whisper is known to be installed (ModelError if not)."""
-    from voice_coach.asr.whisper import _import
+                   dirs: list[tuple[str, Path]] | None = None, env: Mapping[str, str] | None = None,
+                   import_check: bool = True) -> WhisperChoice:
+    """The whisper model to listen with, once the engine's libraries are known to be there (ModelError if not).
 
-    _import()  # ModelError with the install hint when faster-whisper is missing or broken
+    ``import_check`` False only looks for them without importing (the coach's start: the loader imports them on
+    its own thread, and a broken install still falls back there); True imports them (doctor, `model path`).
+    """
+    from voice_coach.asr.whisper_load import INSTALL_HINT, NOT_INSTALLED, import_parts, installed
+
+    if import_check:
+        import_parts()  # ModelError with the install hint when faster-whisper is missing or broken
+    elif not installed():
+        raise ModelError(NOT_INSTALLED, INSTALL_HINT)
     return find_whisper_model(explicit, explicit_source=explicit_source, dirs=dirs, env=env)
