@@ -298,7 +298,8 @@ class WhisperRecognizer:
             return text  # Whisper sure of its words ("coach give me a tip"): pocketsphinx's guess is worse
         from rapidfuzz import fuzz
 
-        unsure = self.last is not None and self.last.avg_logprob < UNSURE_LOGPROB
+        # A speaking turn keeps the strict likeness: there the speaker's own words must not become a command.
+        unsure = self._commands is None and self.last is not None and self.last.avg_logprob < UNSURE_LOGPROB
         if other in known and fuzz.ratio(text, other) >= self.snap_score - (UNSURE_SNAP_EASIER if unsure else 0.0):
             return other
         return text
