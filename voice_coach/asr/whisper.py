@@ -30,7 +30,11 @@ wrong action:
   writes the rest (a forced prefix, not a prompt: nothing before the speech is invented). Whisper alone wrote
   espeak-ng's "coach" as "call for", "cut with", "co-chan"; given, the rest follows ("Calfrasum" -> "Coach,
   resume"). espeak-ng en-us, 12 commands: 5 -> 8 right; en-gb and en-us+f3, 15: 11 and 12 right; hibari 0.85
-  clean 29 of 30. "Coach" with no comma or with a colon: worse on the same probes ("Coach Dunn", "Adam Illitt").
+  clean 29 of 30; espeak-ng in 10 dB noise (whisper_probe.py --espeak --noise --commands 6 --variants
+  base,nogiven): 33.3 -> 61.1 %, no wrong action, no action from room noise alone. "Coach" with no comma or with
+  a colon: worse on the same probes ("Coach Dunn", "Adam Illitt"). Never in a speaking turn (both engines must
+  hear "coach" there). The no-speech probability is Whisper's before the given words, so the guards still
+  judge the sound; the log-probability counts the given words too (it is higher: -0.3 where -0.9 before).
 - prompts, tried and left out: the coach's vocabulary as an initial prompt: 83.3 % without the two steps above,
   but room noise alone then made 2 actions and one command looped; "Coach," alone with both steps: 91.7 %
   (against 93.8 % without) and one loop.
