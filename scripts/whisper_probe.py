@@ -43,6 +43,7 @@ VARIANTS: dict[str, dict[str, object]] = {
     "w30": {"window_s": 30.0, "prompt": ""},
     "prompt": {"window_s": 10.0, "prompt": PROMPT_TEXT},
     "wake": {"window_s": 10.0, "prompt": "Coach,"},
+    "nogiven": {"window_s": 10.0, "prompt": "", "given": False},
 }
 
 
@@ -99,11 +100,13 @@ def main() -> int:
         options = dict(VARIANTS[name])
         snap = float(options.pop("snap", 75.0))  # type: ignore[arg-type]
         alias = options.pop("alias", True)
+        given = bool(options.pop("given", True))
         import voice_coach.asr.whisper as engine_module
 
         engine_module.VERY_LOW_LOGPROB = float(options.pop("very_low_logprob", -1.6))  # type: ignore[arg-type]
         recognizer = make(model, options)
         recognizer.snap_score = snap
+        recognizer.wake_prefix = given
         if not alias:
             recognizer._wake_word_first = lambda text: text  # type: ignore[method-assign]
 

@@ -273,3 +273,31 @@ def test_a_speaking_turn_lets_only_exercise_commands_out(recognizer: object, syn
         assert _hear(recognizer, command.samples, command.rate) == "coach pause"
     finally:
         recognizer.set_grammar(None)  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("said,intent", [
+    ("coach, resume", "resume"),  # alone, Whisper writes this voice's "coach, resume" as "Calfrasum"
+    ("coach, how much time is left", "time_left"),
+])
+def test_a_robotic_voice_is_understood(recognizer: object, synth: Synth, said: str, intent: str) -> None:
+    from voice_coach.understand.matcher import load_intents, recognize
+
+    speech = synth.espeak(said, "en-us").padded(0.3, 0.1)
+    text = _hear(recognizer, speech.samples, speech.rate)
+    found = recognize(text, load_intents())
+    assert found is not None and found.intent == intent, text
+
+
+@pytest.mark.slow
+def test_pocketsphinx_replaces_only_what_whisper_is_unsure_of(recognizer: object) -> None:
+    from voice_coach.asr.whisper import Decoded
+
+    known = frozenset({"coach give me a sec", "coach resume"})
+    snap = recognizer._snap  # type: ignore[attr-defined]
+    recognizer.last = Decoded("Coach, give me a tip.", -0.1, 0.2, 0.7)  # type: ignore[attr-defined]
+    assert snap("coach give me a tip", "coach give me a sec", known) == "coach give me a tip"
+    recognizer.last = Decoded("Coach, Rizm", -0.9, 0.5, 0.6)  # type: ignore[attr-defined]
+    assert snap("coach rizm", "coach resume", known) == "coach resume"
+    recognizer.last = Decoded("Coach, why are you going", -0.9, 0.3, 0.8)  # type: ignore[attr-defined]
+    assert snap("coach why are you going", "coach resume", known) == "coach why are you going"
