@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+from typing import Any
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -21,12 +22,7 @@ def keep_memory_flat() -> bool:
     come from the heap and leave it fragmented: a coach that renders hundreds of replies grew by tens of
     megabytes that way. Elsewhere (macOS, Windows, musl) this does nothing.
     """
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-        mallopt = getattr(libc, "mallopt", None)
-    except OSError:
-        mallopt = None
+    mallopt = _libc("mallopt")
     if mallopt is None:
         return False
     applied = bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
@@ -38,12 +34,16 @@ def give_back_free_memory() -> bool:
     """Return the heap's free pages to the system (glibc's malloc_trim): after start-up, whose passing
     structures (content, intents, the recognizer's phrases) would otherwise stay counted in the resident size
     under the voice and the models loaded next. True when done."""
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-        trim = getattr(libc, "malloc_trim", None)
-    except OSError:
-        trim = None
+    trim = _libc("malloc_trim")
     if trim is None:
         return False
     return bool(trim(0))
+
+
+def _libc(function: str) -> Any:
+    """The C library's ``function``, or None where there is no such C library or function (not glibc)."""
+    name = ctypes.util.find_library("c")
+    try:
+        return getattr(ctypes.CDLL(name), function, None) if name else None
+    except OSError:
+        return None
