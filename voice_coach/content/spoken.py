@@ -80,7 +80,8 @@ _SYMBOL = re.compile(r"[$£€%&/+#@*=<>|~^_\[\]\\]")
 _DIGIT = re.compile(r"\d")
 _ABBREVIATION = re.compile(r"\b(?:e\.g\.|i\.e\.|etc\.|vs\.|approx\.|mins?\b|hrs?\b)", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{\w+\}")
-_SAY = re.compile(r"\bsay,?\s+([^.;:!?]+)", re.IGNORECASE)
+_SAY = re.compile(r"\bsay,?\s+(?!back\b)([^.;:!?]+)", re.IGNORECASE)
+"""A "say X" instruction; "say back what you heard" is paraphrasing, not words to say."""
 _OR_WAKE = re.compile(r"\bor,?\s+(?:say\s+)?(coach,[^.;:!?]+)", re.IGNORECASE)
 _PHRASE_END = re.compile(
     r"\s(?:when|whenever|to|if|or|at|for|after|once|then|anytime|and|until|in|so)\b.*$", re.IGNORECASE
