@@ -647,6 +647,22 @@ def _wait_quiet(rig: PulseRig, since_s: float, quiet_s: float = 1.0) -> None:
     _wait_for(quiet, "the coach to finish talking")
 
 
+def _exit_code_after_signal(script: str, sig: signal.Signals, settle_s: float = 0.0) -> int:
+    """Run ``script`` (it prints "ready" when set), send it ``sig`` ``settle_s`` later, and return its exit code."""
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        time.sleep(settle_s)
+        proc.send_signal(sig)
+        return proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_cleanup_that_hangs_still_exits_with_the_signals_code(sig: signal.Signals, code: int) -> None:
     # What a PortAudio close stuck on a dead sound server looks like to the process: a finally that never ends.
@@ -655,17 +671,7 @@ def test_a_cleanup_that_hangs_still_exits_with_the_signals_code(sig: signal.Sign
               "stop.install()\n"
               "try:\n    print('ready', flush=True)\n    time.sleep(60)\n"
               "finally:\n    time.sleep(60)\n")
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-        proc.send_signal(sig)
-        assert proc.wait(timeout=30) == code
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+    assert _exit_code_after_signal(script, sig) == code
 
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -681,15 +687,4 @@ def test_a_main_thread_stuck_in_native_code_still_exits_with_the_signals_code(si
               "r, w = os.pipe()\n"
               "print('ready', flush=True)\n"
               "ctypes.CDLL(None).read(r, ctypes.create_string_buffer(1), 1)\n")
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-        time.sleep(0.2)  # into the read
-        proc.send_signal(sig)
-        assert proc.wait(timeout=30) == code
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+    assert _exit_code_after_signal(script, sig, settle_s=0.2) == code  # 0.2 s: into the read
