@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from voice_coach.config import APP, xdg_dir
+from voice_coach.cache import cache_dir, keep_newest
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class Entry:
 
 
 def cache_root(env: Mapping[str, str] | None = None) -> Path:
-    return xdg_dir("XDG_CACHE_HOME", ".cache", env) / APP / "pocketsphinx"
+    return cache_dir("pocketsphinx", env)
 
 
 def key_of(sentences: Iterable[str], background: Iterable[str], full_dictionary: str) -> str:
@@ -103,9 +103,7 @@ def discard(entry: Entry) -> None:
 
 def _prune(root: Path, keep: Path) -> None:
     try:
-        entries = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p != keep]
-        entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+        others = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p != keep]
     except OSError:
         return
-    for old in entries[MAX_ENTRIES - 1:]:
-        shutil.rmtree(old, ignore_errors=True)
+    keep_newest(others, MAX_ENTRIES - 1)

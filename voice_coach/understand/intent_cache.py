@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import voice_coach
-from voice_coach.config import APP, xdg_dir
+from voice_coach.cache import cache_dir as _cache_dir
+from voice_coach.cache import keep_newest
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ Expanded = tuple[dict[str, list[tuple[str, ...]]], list[str], list[str]]
 
 def cache_dir() -> Path:
     """<XDG cache folder>/voice-coach/intents."""
-    return xdg_dir("XDG_CACHE_HOME", ".cache") / APP / "intents"
+    return _cache_dir("intents")
 
 
 def key(files: Iterable[tuple[str, str]]) -> str | None:
@@ -84,13 +85,6 @@ def write(name: str, expanded: Expanded) -> None:
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-        _prune(folder)
+        keep_newest(folder.glob("*.marshal"), KEEP)
     except (OSError, ValueError) as exc:
         _LOGGER.debug("intent cache not written to %s: %s", folder, exc)
-
-
-def _prune(folder: Path) -> None:
-    """Remove all but the KEEP most recently written cache files."""
-    kept = sorted(folder.glob("*.marshal"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in kept[KEEP:]:
-        old.unlink(missing_ok=True)
